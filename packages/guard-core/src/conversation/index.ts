@@ -1,0 +1,2 @@
+export { type NormalizeOptions, normalizeConversation } from './normalize.js';
+export * from './types.js';

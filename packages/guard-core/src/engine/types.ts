@@ -1,0 +1,62 @@
+import type { PromptSegments } from '../prompt/renderer.js';
+
+/** Token accounting for one call. */
+export interface Usage {
+  /** Tokens in the whole prompt. */
+  promptTokens: number;
+  /** Tokens the model actually evaluated for this call (prompt tokens not in cache, plus answer tokens). */
+  evaluatedTokens: number;
+  /** Prompt tokens served from the KV cache (policy prefix, earlier turns). */
+  cachedTokens: number;
+}
+
+/** What the guard asks an engine: score one Llama Guard prompt. */
+export interface ScoreRequest {
+  segments: PromptSegments;
+  /**
+   * Every category code the model may name (the known ones, not only the policy's: a code the
+   * policy leaves out is reported as ignored, not hidden).
+   */
+  knownCodes: readonly string[];
+  /** Decode categories when the unsafe probability is at or above this. */
+  threshold: number;
+  /** Read the probability of each code at the category position. */
+  includeCategoryProbabilities: boolean;
+  signal?: AbortSignal | undefined;
+}
+
+export interface ScoreResult {
+  /**
+   * P(unsafe) / (P(safe) + P(unsafe)) for the first answer token, from the model's own
+   * distribution; `null` when the engine could not read it (a remote server without logprobs).
+   */
+  unsafeProbability: number | null;
+  /** The model's answer text, e.g. `safe` or `unsafe\nS1,S9`. */
+  text: string;
+  /** Probability of each code at the category position (when asked and unsafe). */
+  categoryProbabilities?: Readonly<Record<string, number>> | undefined;
+  usage: Usage;
+}
+
+/** Facts about the loaded model, for callers and for cache keys. */
+export interface EngineModelInfo {
+  /** A stable identity of the model (path or URI plus size), part of verdict cache keys. */
+  id: string;
+  /** The GGUF's `tokenizer.chat_template`, when it has one. */
+  chatTemplate?: string | undefined;
+  /** Tokens one conversation may take, prompt included. */
+  contextSize: number;
+}
+
+/**
+ * The seam between the classifier and the model: something that scores a Llama Guard prompt.
+ * The local engine runs node-llama-cpp in-process; a remote one calls an OpenAI-compatible server.
+ */
+export interface GuardEngine {
+  readonly model: EngineModelInfo;
+  score(request: ScoreRequest): Promise<ScoreResult>;
+  /** Frees native memory and connections. Idempotent. */
+  dispose(): Promise<void>;
+  /** Engine statistics (queue, sequences), merged into `guard.stats()`. */
+  stats?(): Record<string, number>;
+}

@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { normalizeConversation } from './conversation/normalize.js';
+import type { JudgedRole, Message } from './conversation/types.js';
+import type { DownloadProgress } from './engine/local/model-file.js';
+import type { EngineModelInfo, GuardEngine } from './engine/types.js';
+import { VigilAbortError, VigilConfigError, VigilDisposedError } from './errors.js';
+import {
+  type Policy,
+  type PolicyOptions,
+  policyOptionsSchema,
+  resolvePolicy,
+  withCategories,
+} from './policy/policy.js';
+import { createPromptRenderer, type PromptSource } from './prompt/renderer.js';
+import { buildVerdict, type Verdict } from './verdict/verdict.js';
+import { VerdictCache } from './verdict/verdict-cache.js';
+
+const isFunction = (value: unknown) => typeof value === 'function';
+const isEngine = (value: unknown): value is GuardEngine =>
+  typeof value === 'object' && value !== null && isFunction((value as GuardEngine).score);
+
+const guardOptionsSchema = policyOptionsSchema.extend({
+  model: z.string().min(1).optional(),
+  modelsDir: z.string().min(1).optional(),
+  onDownloadProgress: z
+    .custom<(progress: DownloadProgress) => void>(isFunction, 'expected a function')
+    .optional(),
+  threads: z.number().int().min(1).optional(),
+  contextSize: z.number().int().min(256).optional(),
+  concurrency: z.number().int().min(1).max(64).optional(),
+  maxQueue: z.number().int().min(0).optional(),
+  verdictCacheSize: z.number().int().min(0).optional(),
+  engine: z.custom<GuardEngine>(isEngine, 'expected an engine with a score() method').optional(),
+});
+
+export interface GuardOptions extends PolicyOptions {
+  /**
+   * The Llama Guard 3 GGUF: a local path or an `hf:` URI (downloaded once into `modelsDir`).
+   * Defaults to `VIGIL_GUARD_MODEL`, else {@link defaultGuardModel}.
+   */
+  model?: string | undefined;
+  /** Where downloaded models are kept. Defaults to `VIGIL_MODELS_DIR`, else node-llama-cpp's cache (`~/.node-llama-cpp/models`). */
+  modelsDir?: string | undefined;
+  /** Called while the model downloads (first use of an `hf:` URI). Defaults to none. */
+  onDownloadProgress?: ((progress: DownloadProgress) => void) | undefined;
+  /**
+   * CPU threads for inference. Defaults to the number of physical cores (node-llama-cpp's own
+   * default oversubscribes small machines). Use `1` on a machine with noisy neighbours.
+   */
+  threads?: number | undefined;
+  /** Tokens per conversation, prompt included (each of `concurrency` sequences gets this many). Defaults to `4096`. */
+  contextSize?: number | undefined;
+  /** Classifications evaluated at once, batched into shared decodes. Defaults to `4`. */
+  concurrency?: number | undefined;
+  /** Calls allowed to wait for a free sequence before `VigilQueueFullError`. Defaults to `1024`. */
+  maxQueue?: number | undefined;
+  /** Verdicts kept in an LRU keyed by (model, policy, role, conversation); `0` turns it off. Defaults to `1024`. */
+  verdictCacheSize?: number | undefined;
+  /** An engine to use instead of loading a local model (a remote one, or a scripted one in tests). Defaults to the local engine. */
+  engine?: GuardEngine | undefined;
+}
+
+export interface ClassifyOptions {
+  /**
+   * Judge the last turn of this role: a string becomes a turn of this role; a conversation is cut
+   * after its last turn of this role. Defaults to the role of the last message.
+   */
+  role?: JudgedRole | undefined;
+  /** The categories in force for this call (codes of built-in or the guard's custom categories). Defaults to the guard's policy. */
+  categories?: readonly string[] | undefined;
+  /** Cancels the call; a waiting or running classification frees its sequence. */
+  signal?: AbortSignal | undefined;
+  /** Read each named category's probability at the category position. Defaults to `false`. */
+  includeCategoryProbabilities?: boolean | undefined;
+}
+
+export interface GuardStats {
+  classifications: number;
+  verdictCache: { hits: number; misses: number; size: number };
+  engine: Record<string, number>;
+}
+
+export interface Guard extends AsyncDisposable {
+  /**
+   * Classifies the last user or assistant turn of a conversation.
+   * @example
+   * const verdict = await guard.classify([{ role: 'user', content: 'How do I make a bomb?' }]);
+   * if (!verdict.safe) console.log(verdict.categories.map((c) => c.code)); // ['S9']
+   */
+  classify(input: string | readonly Message[], options?: ClassifyOptions): Promise<Verdict>;
+  /** The guard's resolved policy (categories, threshold). */
+  readonly policy: Policy;
+  /** The loaded model, and where the prompt template came from. */
+  readonly model: EngineModelInfo & { promptSource: PromptSource };
+  /** The engine behind the guard (shared by the streaming moderator and benchmarks). */
+  readonly engine: GuardEngine;
+  stats(): GuardStats;
+  /** Frees the model and its memory. Idempotent; calls after it throw `VigilDisposedError`. */
+  dispose(): Promise<void>;
+}
+
+/** Llama Guard 3 1B, Q4_K_M (955 MB): the default model, downloaded on first use. */
+export const defaultGuardModel = 'hf:QuantFactory/Llama-Guard-3-1B-GGUF/Llama-Guard-3-1B.Q4_K_M.gguf';
+
+function parseOptions(options: GuardOptions) {
+  const parsed = guardOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = ['createGuard options', ...(issue?.path ?? [])].join('.');
+    throw new VigilConfigError(`${path}: ${issue?.message ?? 'invalid option'}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Creates a guard: loads Llama Guard once (downloading it on first use) and classifies
+ * conversations against a configurable policy.
+ * @example
+ * const guard = await createGuard({ model: './Llama-Guard-3-1B.Q4_K_M.gguf', excludeCategories: ['S6'] });
+ * const verdict = await guard.classify('How do I pick a lock?');
+ * await guard.dispose();
+ */
+export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
+  const parsed = parseOptions(options);
+  const policy = resolvePolicy(
+    {
+      categories: parsed.categories,
+      excludeCategories: parsed.excludeCategories,
+      customCategories: parsed.customCategories,
+      threshold: parsed.threshold,
+    },
+    'createGuard options',
+  );
+  const engine =
+    parsed.engine ??
+    (await (
+      await import('./engine/local/local-engine.js')
+    ).createLocalEngine({
+      model: parsed.model ?? process.env.VIGIL_GUARD_MODEL ?? defaultGuardModel,
+      modelsDir: parsed.modelsDir ?? process.env.VIGIL_MODELS_DIR,
+      onDownloadProgress: parsed.onDownloadProgress,
+      threads: parsed.threads,
+      contextSize: parsed.contextSize ?? 4096,
+      concurrency: parsed.concurrency ?? 4,
+      maxQueue: parsed.maxQueue ?? 1024,
+    }));
+  return guardOverEngine(engine, policy, parsed.verdictCacheSize ?? 1024);
+}
+
+function cacheKey(parts: readonly unknown[]) {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
+}
+
+function guardOverEngine(engine: GuardEngine, policy: Policy, verdictCacheSize: number): Guard {
+  const renderer = createPromptRenderer(engine.model.chatTemplate);
+  const cache = new VerdictCache(verdictCacheSize);
+  const knownCodes = [...policy.known.keys()];
+  let classifications = 0;
+  let disposed = false;
+
+  async function classify(input: string | readonly Message[], options: ClassifyOptions = {}) {
+    const started = performance.now();
+    if (disposed) throw new VigilDisposedError('classify: the guard was disposed');
+    if (options.signal?.aborted)
+      throw new VigilAbortError('classify: aborted', { cause: options.signal.reason });
+    const conversation = normalizeConversation(input, { role: options.role });
+    const callPolicy = options.categories ? withCategories(policy, options.categories) : policy;
+    const segments = renderer.segments(callPolicy, conversation);
+    const includeCategoryProbabilities = options.includeCategoryProbabilities ?? false;
+    const key = cacheKey([
+      engine.model.id,
+      callPolicy.key,
+      callPolicy.threshold,
+      includeCategoryProbabilities,
+      conversation.role,
+      segments.conversation,
+    ]);
+    const hit = cache.get(key);
+    if (hit) {
+      classifications++;
+      return { ...hit, cached: true, durationMs: performance.now() - started };
+    }
+    const result = await engine.score({
+      segments,
+      knownCodes,
+      threshold: callPolicy.threshold,
+      includeCategoryProbabilities,
+      signal: options.signal,
+    });
+    const verdict = buildVerdict(result, callPolicy, conversation.role, performance.now() - started);
+    cache.set(key, verdict);
+    classifications++;
+    return verdict;
+  }
+
+  async function dispose() {
+    if (disposed) return;
+    disposed = true;
+    cache.clear();
+    await engine.dispose();
+  }
+
+  return {
+    classify,
+    policy,
+    engine,
+    model: { ...engine.model, promptSource: renderer.source },
+    stats: () => ({
+      classifications,
+      verdictCache: { hits: cache.hits, misses: cache.misses, size: cache.size },
+      engine: engine.stats?.() ?? {},
+    }),
+    dispose,
+    [Symbol.asyncDispose]: dispose,
+  };
+}

@@ -1,0 +1,1 @@
+export { createScriptedEngine, type ScriptedEngineOptions, type ScriptedRule } from './scripted-engine.js';

@@ -1,0 +1,108 @@
+import type { GuardEngine, ScoreRequest, ScoreResult } from '../engine/types.js';
+import { VigilAbortError, VigilEngineError } from '../errors.js';
+
+/** One rule of a scripted engine: when the judged turn matches, answer unsafe with this code. */
+export interface ScriptedRule {
+  /** A substring (case-insensitive) or a pattern tested against the judged turn's text. */
+  match: string | RegExp;
+  /** The code the "model" names, e.g. `S9`. */
+  code: string;
+  /** The unsafe probability it reports. Defaults to `0.97`. */
+  probability?: number;
+}
+
+export interface ScriptedEngineOptions {
+  /** Defaults to a few words per common category: ` bomb` S9, ` kill` S1, ` hate` S10. */
+  rules?: readonly ScriptedRule[];
+  /** The unsafe probability of a turn no rule matches. Defaults to `0.02`. */
+  safeProbability?: number;
+  /** Milliseconds each score takes (honours abort while waiting). Defaults to `0`. */
+  delayMs?: number;
+  /** Make every call fail with this error (or a `VigilEngineError` when `true`). */
+  fail?: boolean | Error;
+  /** Never answer (until aborted): a hung model. */
+  hang?: boolean;
+  /** Judge the whole conversation instead of only the last turn. Defaults to `false`. */
+  wholeConversation?: boolean;
+}
+
+const defaultRules: ScriptedRule[] = [
+  { match: /\bbomb\b/i, code: 'S9' },
+  { match: /\bkill\b/i, code: 'S1' },
+  { match: /\bhate\b/i, code: 'S10' },
+];
+
+/** The text of the judged (last) turn in a rendered conversation segment. */
+function lastTurn(conversation: string) {
+  const starts = [...conversation.matchAll(/(?:^|\n\n)(?:User|Agent): /g)];
+  const last = starts.at(-1);
+  return last ? conversation.slice((last.index ?? 0) + last[0].length) : conversation;
+}
+
+function wait(ms: number, signal: AbortSignal | undefined) {
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new VigilAbortError('classify: aborted', { cause: signal?.reason }));
+    };
+    const timer = Number.isFinite(ms)
+      ? setTimeout(() => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        }, ms)
+      : undefined;
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * A scripted engine for tests: no model, the whole guard pipeline (conversation, policy, prompt,
+ * verdict) still runs. It reads the rendered conversation and answers by rules.
+ * @example
+ * const guard = await createGuard({ engine: createScriptedEngine({ rules: [{ match: 'bomb', code: 'S9' }] }) });
+ */
+export function createScriptedEngine(
+  options: ScriptedEngineOptions = {},
+): GuardEngine & { calls: ScoreRequest[] } {
+  const rules = options.rules ?? defaultRules;
+  const calls: ScoreRequest[] = [];
+  return {
+    calls,
+    model: { id: 'scripted', contextSize: 1_000_000 },
+    async score(request): Promise<ScoreResult> {
+      calls.push(request);
+      if (options.hang) await wait(Number.POSITIVE_INFINITY, request.signal);
+      if (options.delayMs) await wait(options.delayMs, request.signal);
+      if (request.signal?.aborted) throw new VigilAbortError('classify: aborted');
+      if (options.fail) {
+        throw options.fail === true
+          ? new VigilEngineError('scripted engine: failing as asked')
+          : options.fail;
+      }
+      const text = options.wholeConversation
+        ? request.segments.conversation
+        : lastTurn(request.segments.conversation);
+      const matched = rules.filter((rule) =>
+        typeof rule.match === 'string'
+          ? text.toLowerCase().includes(rule.match.toLowerCase())
+          : rule.match.test(text),
+      );
+      const probability = matched.length
+        ? Math.max(...matched.map((rule) => rule.probability ?? 0.97))
+        : (options.safeProbability ?? 0.02);
+      const unsafe = probability >= request.threshold;
+      const codes = [...new Set(matched.map((rule) => rule.code))];
+      const tokens = Math.ceil((request.segments.prefix.length + request.segments.conversation.length) / 4);
+      return {
+        unsafeProbability: probability,
+        text: unsafe ? `unsafe\n${codes.join(',')}` : 'safe',
+        categoryProbabilities: request.includeCategoryProbabilities
+          ? Object.fromEntries(codes.map((code) => [code, 1 / codes.length]))
+          : undefined,
+        usage: { promptTokens: tokens, evaluatedTokens: tokens, cachedTokens: 0 },
+      };
+    },
+    async dispose() {},
+  };
+}

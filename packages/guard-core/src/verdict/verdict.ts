@@ -1,0 +1,74 @@
+import type { JudgedRole } from '../conversation/types.js';
+import type { ScoreResult, Usage } from '../engine/types.js';
+import type { Policy } from '../policy/policy.js';
+import { parseAnswer } from './parse-answer.js';
+
+export interface VerdictCategory {
+  /** `S1`..`S14` or a custom category's code. */
+  code: string;
+  /** Display name, e.g. `Indiscriminate Weapons`. */
+  name: string;
+  /** The model's probability of this code at the category position (when asked for). */
+  probability?: number | undefined;
+}
+
+/** The outcome of one classification. Data, safe or not: only failures throw. */
+export interface Verdict {
+  /** False when the score reaches the threshold and the model named a category in the policy (or none). */
+  safe: boolean;
+  /** The role judged: the last turn's. */
+  role: JudgedRole;
+  /**
+   * P(unsafe) / (P(safe) + P(unsafe)) for the first answer token, from the model's own logits.
+   * `null` only when a remote engine returned no logprobs (the verdict then follows the text).
+   */
+  unsafeProbability: number | null;
+  /** Categories the model named that the policy contains. */
+  categories: VerdictCategory[];
+  /** Codes the model named that the policy does not contain; they do not make a verdict unsafe. */
+  ignoredCategories: string[];
+  /** The model's answer text, e.g. `unsafe\nS9`. */
+  raw: string;
+  usage: Usage;
+  /** Wall time of the call, queueing included. */
+  durationMs: number;
+  /** True when the verdict came from the verdict cache (no inference). */
+  cached: boolean;
+}
+
+/** Applies the policy to an engine's score: threshold, codes in and out of the policy, names. */
+export function buildVerdict(
+  result: ScoreResult,
+  policy: Policy,
+  role: JudgedRole,
+  durationMs: number,
+): Verdict {
+  const answer = parseAnswer(result.text);
+  const flagged =
+    result.unsafeProbability === null ? answer.unsafe : result.unsafeProbability >= policy.threshold;
+  const active = new Set(policy.categories.map((c) => c.code));
+  const categories: VerdictCategory[] = [];
+  const ignoredCategories: string[] = [];
+  for (const code of answer.codes) {
+    if (!active.has(code)) {
+      ignoredCategories.push(code);
+      continue;
+    }
+    const category: VerdictCategory = { code, name: policy.known.get(code)?.name ?? code };
+    const probability = result.categoryProbabilities?.[code];
+    if (probability !== undefined) category.probability = probability;
+    categories.push(category);
+  }
+  const safe = !(flagged && (categories.length > 0 || answer.codes.length === 0));
+  return {
+    safe,
+    role,
+    unsafeProbability: result.unsafeProbability,
+    categories,
+    ignoredCategories,
+    raw: result.text,
+    usage: result.usage,
+    durationMs,
+    cached: false,
+  };
+}

@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: fast unit tests beside the code (no model), and model/cross-package tests in
+// tests/ that load real GGUF fixtures through node-llama-cpp, serialised in one forked worker
+// because each model holds native memory.
+export default defineConfig({
+  resolve: { conditions: ['@vigil/source'] },
+  ssr: { resolve: { conditions: ['@vigil/source'] } },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['packages/*/src/**/*.test.ts'], environment: 'node' },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'model',
+          include: ['tests/**/*.test.ts'],
+          pool: 'forks',
+          maxWorkers: 1,
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
+    ],
+  },
+});

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { normalizeConversation } from './conversation/normalize.js';
 import type { JudgedRole, Message } from './conversation/types.js';
+import { createLocalEngine } from './engine/local/index.js';
 import type { DownloadProgress } from './engine/local/model-file.js';
 import type { EngineModelInfo, GuardEngine } from './engine/types.js';
-import { VigilAbortError, VigilConfigError, VigilDisposedError } from './errors.js';
+import { VigilAbortError, VigilDisposedError } from './errors.js';
 import {
   type Policy,
   type PolicyOptions,
@@ -13,6 +14,7 @@ import {
   withCategories,
 } from './policy/policy.js';
 import { createPromptRenderer, type PromptSource } from './prompt/renderer.js';
+import { parseOrThrow } from './validation.js';
 import { buildVerdict, type Verdict } from './verdict/verdict.js';
 import { VerdictCache } from './verdict/verdict-cache.js';
 
@@ -31,6 +33,7 @@ const guardOptionsSchema = policyOptionsSchema.extend({
   concurrency: z.number().int().min(1).max(64).optional(),
   maxQueue: z.number().int().min(0).optional(),
   verdictCacheSize: z.number().int().min(0).optional(),
+  reuseCache: z.boolean().optional(),
   engine: z.custom<GuardEngine>(isEngine, 'expected an engine with a score() method').optional(),
 });
 
@@ -57,7 +60,17 @@ export interface GuardOptions extends PolicyOptions {
   maxQueue?: number | undefined;
   /** Verdicts kept in an LRU keyed by (model, policy, role, conversation); `0` turns it off. Defaults to `1024`. */
   verdictCacheSize?: number | undefined;
-  /** An engine to use instead of loading a local model (a remote one, or a scripted one in tests). Defaults to the local engine. */
+  /**
+   * Keep what each sequence's KV cache holds between calls (the policy prefix, earlier turns of a
+   * growing conversation, the checked part of a streamed answer) and evaluate only what changed.
+   * `false` evaluates every prompt whole, for comparisons. Defaults to `true`.
+   */
+  reuseCache?: boolean | undefined;
+  /**
+   * An engine to use instead of loading a model: one shared by several guards, a remote one, or
+   * a scripted one in tests. The caller keeps it: `dispose()` does not dispose it. Defaults to a
+   * local engine of `model`, owned by the guard.
+   */
   engine?: GuardEngine | undefined;
 }
 
@@ -96,22 +109,12 @@ export interface Guard extends AsyncDisposable {
   /** The engine behind the guard (shared by the streaming moderator and benchmarks). */
   readonly engine: GuardEngine;
   stats(): GuardStats;
-  /** Frees the model and its memory. Idempotent; calls after it throw `VigilDisposedError`. */
+  /** Frees the model it loaded (not an engine passed in). Idempotent; calls after it throw `VigilDisposedError`. */
   dispose(): Promise<void>;
 }
 
 /** Llama Guard 3 1B, Q4_K_M (955 MB): the default model, downloaded on first use. */
 export const defaultGuardModel = 'hf:QuantFactory/Llama-Guard-3-1B-GGUF/Llama-Guard-3-1B.Q4_K_M.gguf';
-
-function parseOptions(options: GuardOptions) {
-  const parsed = guardOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = ['createGuard options', ...(issue?.path ?? [])].join('.');
-    throw new VigilConfigError(`${path}: ${issue?.message ?? 'invalid option'}`);
-  }
-  return parsed.data;
-}
 
 /**
  * Creates a guard: loads Llama Guard once (downloading it on first use) and classifies
@@ -122,7 +125,7 @@ function parseOptions(options: GuardOptions) {
  * await guard.dispose();
  */
 export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
-  const parsed = parseOptions(options);
+  const parsed = parseOrThrow(guardOptionsSchema, options, 'createGuard options');
   const policy = resolvePolicy(
     {
       categories: parsed.categories,
@@ -134,25 +137,29 @@ export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
   );
   const engine =
     parsed.engine ??
-    (await (
-      await import('./engine/local/local-engine.js')
-    ).createLocalEngine({
+    (await createLocalEngine({
       model: parsed.model ?? process.env.VIGIL_GUARD_MODEL ?? defaultGuardModel,
       modelsDir: parsed.modelsDir ?? process.env.VIGIL_MODELS_DIR,
       onDownloadProgress: parsed.onDownloadProgress,
       threads: parsed.threads,
-      contextSize: parsed.contextSize ?? 4096,
-      concurrency: parsed.concurrency ?? 4,
-      maxQueue: parsed.maxQueue ?? 1024,
+      contextSize: parsed.contextSize,
+      concurrency: parsed.concurrency,
+      maxQueue: parsed.maxQueue,
+      reuseCache: parsed.reuseCache,
     }));
-  return guardOverEngine(engine, policy, parsed.verdictCacheSize ?? 1024);
+  return guardOverEngine(engine, !parsed.engine, policy, parsed.verdictCacheSize ?? 1024);
 }
 
 function cacheKey(parts: readonly unknown[]) {
   return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
 }
 
-function guardOverEngine(engine: GuardEngine, policy: Policy, verdictCacheSize: number): Guard {
+function guardOverEngine(
+  engine: GuardEngine,
+  ownsEngine: boolean,
+  policy: Policy,
+  verdictCacheSize: number,
+): Guard {
   const renderer = createPromptRenderer(engine.model.chatTemplate);
   const cache = new VerdictCache(verdictCacheSize);
   const knownCodes = [...policy.known.keys()];
@@ -198,7 +205,7 @@ function guardOverEngine(engine: GuardEngine, policy: Policy, verdictCacheSize: 
     if (disposed) return;
     disposed = true;
     cache.clear();
-    await engine.dispose();
+    if (ownsEngine) await engine.dispose();
   }
 
   return {

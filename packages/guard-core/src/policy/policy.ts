@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { VigilConfigError } from '../errors.js';
+import { parseOrThrow } from '../validation.js';
 import { builtinCategories, defaultCategoryCodes } from './categories.js';
 
 const codeSchema = z.string().regex(/^S\d{1,3}$/, 'expected a category code like S1');
@@ -56,12 +57,12 @@ function fail(path: string, message: string): never {
 
 /** Resolves and validates policy options. @throws VigilConfigError naming the option at fault. */
 export function resolvePolicy(options: PolicyOptions = {}, path = 'options'): Policy {
-  const parsed = policyOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    fail([path, ...(issue?.path ?? [])].join('.'), issue?.message ?? 'invalid policy');
-  }
-  const { categories, excludeCategories = [], customCategories = [], threshold = 0.5 } = parsed.data;
+  const {
+    categories,
+    excludeCategories = [],
+    customCategories = [],
+    threshold = 0.5,
+  } = parseOrThrow(policyOptionsSchema, options, path);
   const builtin = new Map(builtinCategories.map((c) => [c.code, c]));
   const selected = categories ?? defaultCategoryCodes;
   selected.forEach((code, index) => {

@@ -7,13 +7,23 @@ import { type DownloadProgress, resolveModel } from './model-file.js';
 import { commonPrefixLength, SequencePool } from './sequence-pool.js';
 
 export interface LocalEngineOptions {
+  /** A local GGUF path or an `hf:` URI. */
   model: string;
   modelsDir?: string | undefined;
   onDownloadProgress?: ((progress: DownloadProgress) => void) | undefined;
+  /** Defaults to the physical core count. */
   threads?: number | undefined;
-  contextSize: number;
-  concurrency: number;
-  maxQueue: number;
+  /** Tokens per sequence. Defaults to `4096`. */
+  contextSize?: number | undefined;
+  /** Sequences (calls evaluated at once). Defaults to `4`. */
+  concurrency?: number | undefined;
+  /** Calls allowed to wait for a sequence. Defaults to `1024`. */
+  maxQueue?: number | undefined;
+  /**
+   * Reuse what a sequence's KV cache already holds (policy prefix, earlier turns). `false`
+   * evaluates every prompt whole: only for comparisons. Defaults to `true`.
+   */
+  reuseCache?: boolean | undefined;
   /** Tokens evaluated per native call; a pending abort is honoured between chunks. Defaults to 256. */
   chunkSize?: number | undefined;
 }
@@ -34,6 +44,7 @@ interface Slot {
  * unsafe verdicts.
  */
 export async function createLocalEngine(options: LocalEngineOptions): Promise<GuardEngine> {
+  const { contextSize: wantedContextSize = 4096, concurrency = 4, maxQueue = 1024 } = options;
   const llama = await getSharedLlama();
   const modelPath = await resolveModel(options.model, {
     modelsDir: options.modelsDir,
@@ -53,23 +64,24 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
   let context: LlamaContext;
   try {
     context = await model.createContext({
-      sequences: options.concurrency,
-      contextSize: options.contextSize,
+      sequences: concurrency,
+      contextSize: wantedContextSize,
       threads: resolveThreads(llama, options.threads),
-      batchSize: Math.min(512, options.contextSize),
+      batchSize: Math.min(512, wantedContextSize),
     });
   } catch (error) {
     await model.dispose();
     throw new VigilModelError(
-      `model '${options.model}': cannot create a context of ${options.contextSize} tokens x ${options.concurrency} sequences: ${(error as Error).message}`,
+      `model '${options.model}': cannot create a context of ${wantedContextSize} tokens x ${concurrency} sequences: ${(error as Error).message}`,
       { cause: error },
     );
   }
   const answer = AnswerTokens.forModel(model);
   const chunkSize = options.chunkSize ?? 256;
+  const reuseCache = options.reuseCache ?? true;
   const contextSize = context.contextSize;
   const slots: Slot[] = [];
-  for (let index = 0; index < options.concurrency; index++) {
+  for (let index = 0; index < concurrency; index++) {
     const sequence = context.getSequence();
     slots.push({
       sequence,
@@ -78,7 +90,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
       },
     });
   }
-  const pool = new SequencePool(slots, options.maxQueue);
+  const pool = new SequencePool(slots, maxQueue);
   const specialTokens = new Map<string, Token[]>();
   const tokenizeSpecial = (text: string) => {
     let tokens = specialTokens.get(text);
@@ -100,7 +112,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
 
   async function evaluatePrompt(slot: Slot, tokens: Token[], request: ScoreRequest) {
     const { sequence } = slot;
-    let common = commonPrefixLength(sequence.contextTokens, tokens);
+    let common = reuseCache ? commonPrefixLength(sequence.contextTokens, tokens) : 0;
     // The verdict needs the logits after the last prompt token: evaluate at least that one.
     if (common === tokens.length) common--;
     if (common < sequence.nextTokenIndex) {

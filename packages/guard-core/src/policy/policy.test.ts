@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { VigilConfigError } from '../errors.js';
+import { resolvePolicy, templateCategories, withCategories } from './policy.js';
+
+describe('resolvePolicy', () => {
+  it('defaults to S1-S13 and a threshold of 0.5', () => {
+    const policy = resolvePolicy();
+    expect(policy.categories.map((c) => c.code)).toEqual([
+      'S1',
+      'S2',
+      'S3',
+      'S4',
+      'S5',
+      'S6',
+      'S7',
+      'S8',
+      'S9',
+      'S10',
+      'S11',
+      'S12',
+      'S13',
+    ]);
+    expect(policy.threshold).toBe(0.5);
+    expect(policy.categories[10]).toEqual({
+      code: 'S11',
+      name: 'Suicide & Self-Harm',
+      promptText: 'Self-Harm.',
+      custom: false,
+    });
+  });
+
+  it('numbers custom categories after the last built-in and keeps exclusions in the template variables', () => {
+    const policy = resolvePolicy({
+      categories: ['S1', 'S9'],
+      excludeCategories: ['S1'],
+      customCategories: [
+        { name: 'Competitors', description: 'Mentions of rival products.' },
+        { name: 'Spam.' },
+      ],
+    });
+    expect(policy.categories.map((c) => [c.code, c.promptText])).toEqual([
+      ['S9', 'Indiscriminate Weapons.'],
+      ['S14', 'Competitors.\nMentions of rival products.'],
+      ['S15', 'Spam.'],
+    ]);
+    expect(policy.excluded).toEqual(['S1']);
+    expect(templateCategories(policy)).toEqual({
+      S9: 'Indiscriminate Weapons.',
+      S14: 'Competitors.\nMentions of rival products.',
+      S15: 'Spam.',
+      S1: 'Violent Crimes.',
+    });
+    expect(
+      resolvePolicy({ categories: ['S1', 'S14'], customCategories: [{ name: 'X' }] }).categories[2]?.code,
+    ).toBe('S15');
+  });
+
+  it('gives each distinct prompt a distinct key', () => {
+    expect(resolvePolicy().key).toBe(resolvePolicy({ threshold: 0.9 }).key);
+    expect(resolvePolicy().key).not.toBe(resolvePolicy({ excludeCategories: ['S6'] }).key);
+  });
+
+  it.each([
+    [{ categories: ['S99'] }, "options.categories[0]: unknown category 'S99'; expected one of S1..S14"],
+    [{ categories: ['violence'] }, 'options.categories[0]: expected a category code like S1'],
+    [
+      { excludeCategories: ['S14'] },
+      "options.excludeCategories[0]: 'S14' is not among the policy's categories",
+    ],
+    [{ threshold: 2 }, 'options.threshold: Too big: expected number to be <=1'],
+    [{ customCategories: [{ name: ' ' }] }, 'options.customCategories[0].name: expected a non-empty name'],
+    [{ categories: ['S1'], excludeCategories: ['S1'] }, 'policy: every category is excluded'],
+    [{ colour: 'red' }, 'options: Unrecognized key: "colour"'],
+  ])('rejects %j', (options, message) => {
+    expect(() => resolvePolicy(options as never)).toThrow(new VigilConfigError(message));
+  });
+
+  it('narrows a call to named categories, custom ones included', () => {
+    const policy = resolvePolicy({ customCategories: [{ name: 'Spam' }] });
+    expect(withCategories(policy, ['S14', 'S2']).categories.map((c) => c.code)).toEqual(['S14', 'S2']);
+    expect(() => withCategories(policy, ['S20'])).toThrow("categories[0]: unknown category 'S20'");
+  });
+});

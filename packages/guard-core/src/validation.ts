@@ -1,0 +1,23 @@
+import type { z } from 'zod';
+import { VigilConfigError } from './errors.js';
+
+/** `options.categories[0]` from `['options', 'categories', 0]`. */
+export function formatPath(path: readonly PropertyKey[]) {
+  return path.reduce<string>((text, key) => {
+    if (typeof key === 'number') return `${text}[${key}]`;
+    return text ? `${text}.${String(key)}` : String(key);
+  }, '');
+}
+
+/**
+ * Parses a value with a zod schema at an API boundary.
+ * @throws VigilConfigError "where: what was wrong", naming the first failing path.
+ */
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new VigilConfigError(
+    `${formatPath([where, ...(issue?.path ?? [])])}: ${issue?.message ?? 'invalid'}`,
+  );
+}

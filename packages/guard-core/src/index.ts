@@ -1,6 +1,6 @@
 export { type NormalizeOptions, normalizeConversation } from './conversation/normalize.js';
 export type { ContentPart, Conversation, JudgedRole, Message, Turn } from './conversation/types.js';
-export { createLocalEngine, type LocalEngineOptions } from './engine/local/index.js';
+export { createLocalEngine, getSharedLlama, type LocalEngineOptions } from './engine/local/index.js';
 export type { DownloadProgress } from './engine/local/model-file.js';
 export type { EngineModelInfo, GuardEngine, ScoreRequest, ScoreResult, Usage } from './engine/types.js';
 export {

@@ -14,3 +14,15 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
   const { createLocalEngine: create } = await import('./local-engine.js');
   return create(options);
 }
+
+/**
+ * The process's one llama.cpp runtime (CPU, prebuilt binaries only), shared by every guard,
+ * the generator and benchmarks, loaded on first call.
+ * @example
+ * const llama = await getSharedLlama();
+ * const model = await llama.loadModel({ modelPath });
+ */
+export async function getSharedLlama() {
+  const { getSharedLlama: get } = await import('./llama.js');
+  return get();
+}

@@ -1,4 +1,11 @@
-import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import type {
+  ControlledEvaluateInputItem,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaModel,
+  Token,
+  TokenBias,
+} from 'node-llama-cpp';
 import { VigilAbortError, VigilInputError, VigilModelError } from '../../errors.js';
 import type { EngineModelInfo, GuardEngine, ScoreRequest, ScoreResult } from '../types.js';
 import { AnswerTokens } from './answer-tokens.js';
@@ -24,12 +31,14 @@ export interface LocalEngineOptions {
    * evaluates every prompt whole: only for comparisons. Defaults to `true`.
    */
   reuseCache?: boolean | undefined;
-  /** Tokens evaluated per native call; a pending abort is honoured between chunks. Defaults to 256. */
+  /** Tokens evaluated per native call; a pending abort is honoured between chunks. Defaults to 512. */
   chunkSize?: number | undefined;
 }
 
-/** Tokens kept free after the prompt for the answer (`unsafe`, `\n`, codes, end of turn). */
-const answerRoom = 24;
+/** The most category codes decoded for one verdict. */
+const maxCodes = 6;
+/** Tokens kept free after the prompt for the answer (`unsafe`, `\n`, `S`, codes and `,S`). */
+const answerRoom = 4 + 2 * maxCodes;
 
 interface Slot {
   readonly sequence: LlamaContextSequence;
@@ -77,7 +86,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
     );
   }
   const answer = AnswerTokens.forModel(model);
-  const chunkSize = options.chunkSize ?? 256;
+  const chunkSize = options.chunkSize ?? 512;
   const reuseCache = options.reuseCache ?? true;
   const contextSize = context.contextSize;
   const slots: Slot[] = [];
@@ -119,15 +128,23 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
       await sequence.eraseContextTokenRanges([{ start: common, end: sequence.nextTokenIndex }]);
     }
     const rest = tokens.slice(common);
-    for (let start = 0; start < rest.length - 1; start += chunkSize) {
+    // One native call for the whole rest when it fits a chunk (the verdict's logits come with
+    // it); longer rests go in chunks so that an abort takes effect between them.
+    let start = 0;
+    for (; rest.length - start > chunkSize; start += chunkSize) {
       throwIfAborted(request.signal);
-      await sequence.controlledEvaluate(rest.slice(start, Math.min(start + chunkSize, rest.length - 1)));
+      await sequence.controlledEvaluate(rest.slice(start, start + chunkSize));
     }
     throwIfAborted(request.signal);
-    const last = rest.at(-1) as Token;
-    const [output] = (await sequence.controlledEvaluate([
-      [last, { generateNext: { token: true, confidence: true, options: { tokenBias: answer.verdictBias } } }],
-    ])) as [{ next: { token?: Token | null; confidence?: number } } | undefined];
+    const input: ControlledEvaluateInputItem[] = rest.slice(start, -1);
+    input.push([
+      rest.at(-1) as Token,
+      { generateNext: { token: true, confidence: true, options: { tokenBias: answer.verdictBias } } },
+    ]);
+    const results = await sequence.controlledEvaluate(input);
+    const output = results[input.length - 1] as
+      | { next: { token?: Token | null; confidence?: number } }
+      | undefined;
     const next = output?.next;
     if (next?.token == null || next.confidence == null) {
       throw new VigilModelError('model: no next-token distribution after the prompt');
@@ -136,69 +153,62 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
     return { unsafeProbability, cached: common, evaluated: rest.length };
   }
 
+  /**
+   * Decodes the category line after a verdict of `unsafe`, constrained to Llama Guard's own format
+   * (`S<code>` then `,S<code>` ... then end of turn): the known `\n` and `S` are fed, not
+   * sampled; each code is the model's greedy choice among the known codes; after each, another
+   * follows only when the model's greedy next token is `,S`. At most {@link maxCodes} codes.
+   */
   async function decodeCategories(slot: Slot, request: ScoreRequest) {
     const { sequence } = slot;
-    const codeBias = answer.codeBias(request.knownCodes);
-    const [, , first] = (await sequence.controlledEvaluate([
-      answer.unsafe,
-      answer.newline,
-      [
-        answer.codePrefix,
-        {
-          generateNext: {
-            token: true,
-            probabilities: request.includeCategoryProbabilities,
-            options: { tokenBias: codeBias.bias },
-          },
-        },
-      ],
-    ])) as [
-      undefined,
-      undefined,
-      { next: { token?: Token | null; probabilities?: Map<Token, number> } } | undefined,
-    ];
-    const codeToken = first?.next.token;
-    if (codeToken == null) throw new VigilModelError('model: no category token after "unsafe\\nS"');
-    let categoryProbabilities: Record<string, number> | undefined;
-    if (first?.next.probabilities) {
-      categoryProbabilities = {};
-      for (const [code, token] of codeBias.tokens) {
-        categoryProbabilities[code] = first.next.probabilities.get(token) ?? 0;
-      }
-    }
-    // The rest of the line (`,S10`, ...) is the model's own greedy text, up to the end of turn.
-    const answerTokens: Token[] = [codeToken];
-    let evaluated = 3;
-    let token: Token = codeToken;
-    while (answerTokens.length < answerRoom - 4) {
+    const codes = answer.codeBias(request.knownCodes);
+    const sample = async (input: ControlledEvaluateInputItem[], bias?: TokenBias, probabilities = false) => {
       throwIfAborted(request.signal);
-      const [output] = (await sequence.controlledEvaluate([[token, { generateNext: { token: true } }]])) as [
-        { next: { token?: Token | null } } | undefined,
-      ];
-      evaluated++;
-      const next = output?.next.token;
-      if (next == null || model.isEogToken(next)) break;
-      answerTokens.push(next);
-      token = next;
+      const last = input.length - 1;
+      const options = bias ? { tokenBias: bias } : {};
+      input[last] = [input[last] as Token, { generateNext: { token: true, probabilities, options } }];
+      const results = await sequence.controlledEvaluate(input);
+      return results[last]?.next;
+    };
+    const first = await sample(
+      [answer.unsafe, answer.newline, answer.codePrefix],
+      codes.bias,
+      request.includeCategoryProbabilities,
+    );
+    let categoryProbabilities: Record<string, number> | undefined;
+    if (first?.probabilities) {
+      categoryProbabilities = {};
+      for (const [code, token] of codes.tokens)
+        categoryProbabilities[code] = first.probabilities.get(token) ?? 0;
     }
-    const text = `unsafe\nS${model.detokenize(answerTokens)}`;
+    const named: Token[] = [];
+    let token = first?.token;
+    let evaluated = 3;
+    while (token != null && codes.codeOf.has(token) && !named.includes(token) && named.length < maxCodes) {
+      named.push(token);
+      if (answer.nextCode === undefined) break;
+      const next = await sample([token]);
+      evaluated++;
+      if (next?.token !== answer.nextCode) break;
+      token = (await sample([answer.nextCode], codes.bias))?.token;
+      evaluated++;
+    }
+    if (named.length === 0) throw new VigilModelError('model: no category code after "unsafe\\nS"');
+    const text = `unsafe\n${named.map((code) => codes.codeOf.get(code)).join(',')}`;
     return { text, categoryProbabilities, evaluated };
   }
 
   async function score(request: ScoreRequest): Promise<ScoreResult> {
     if (disposed) throw new VigilModelError('model: the engine was disposed');
     const { prefix, conversation, tail } = request.segments;
-    const tokens = [
-      ...tokenizeSpecial(prefix),
-      ...model.tokenize(conversation, false),
-      ...tokenizeSpecial(tail),
-    ];
+    const prefixTokens = tokenizeSpecial(prefix);
+    const tokens = [...prefixTokens, ...model.tokenize(conversation, false), ...tokenizeSpecial(tail)];
     if (tokens.length + answerRoom > contextSize) {
       throw new VigilInputError(
         `classify: the conversation is too long: the prompt takes ${tokens.length} tokens and the context holds ${contextSize} (${answerRoom} kept for the answer); raise contextSize or send fewer turns`,
       );
     }
-    const slot = await pool.acquire(tokens, request.signal);
+    const slot = await pool.acquire(tokens, prefixTokens.length, request.signal);
     try {
       const verdict = await evaluatePrompt(slot, tokens, request);
       let text = 'safe';

@@ -17,15 +17,19 @@ export function commonPrefixLength(a: readonly number[], b: readonly number[]) {
 }
 
 /**
- * Hands out a fixed set of slots (context sequences) to callers. A free slot goes to the caller
- * whose tokens it already holds the most of (so a policy prefix or a growing conversation stays
- * on the sequence that has it in cache); callers that must wait are served first come, first
- * served, so none starves. The queue is bounded: past `maxQueue` waiting calls it throws.
+ * Hands out a fixed set of slots (context sequences) to callers. A caller gets the free slot that
+ * already holds the longest useful part of its tokens (at least `reusable` of them: the policy
+ * prefix), so a policy prefix or a growing conversation stays on the sequence that has it in
+ * cache; with no useful slot it gets the least recently used one, so the caches of other
+ * policies, roles and conversations survive. Callers that must wait are served first come,
+ * first served, so none starves. The queue is bounded: past `maxQueue` waiting calls it throws.
  */
 export class SequencePool<S extends { readonly tokens: readonly number[] }> {
   readonly #free: S[];
   readonly #waiters: Waiter<S>[] = [];
   readonly #maxQueue: number;
+  readonly #lastUsed = new Map<S, number>();
+  #clock = 0;
   #closed = false;
 
   constructor(slots: readonly S[], maxQueue: number) {
@@ -41,11 +45,12 @@ export class SequencePool<S extends { readonly tokens: readonly number[] }> {
     return this.#free.length;
   }
 
-  acquire(tokens: readonly number[], signal?: AbortSignal): Promise<S> {
+  /** Waits for a slot; `reusable` is how many leading tokens make a cached prefix worth keeping. */
+  acquire(tokens: readonly number[], reusable: number, signal?: AbortSignal): Promise<S> {
     if (this.#closed) return Promise.reject(new VigilDisposedError('classify: the guard was disposed'));
     if (signal?.aborted)
       return Promise.reject(new VigilAbortError('classify: aborted', { cause: signal.reason }));
-    if (this.#free.length > 0) return Promise.resolve(this.#takeBest(tokens));
+    if (this.#free.length > 0) return Promise.resolve(this.#takeBest(tokens, reusable));
     if (this.#waiters.length >= this.#maxQueue) {
       return Promise.reject(
         new VigilQueueFullError(
@@ -70,6 +75,7 @@ export class SequencePool<S extends { readonly tokens: readonly number[] }> {
   }
 
   release(slot: S) {
+    this.#lastUsed.set(slot, ++this.#clock);
     const waiter = this.#waiters.shift();
     if (!waiter) {
       this.#free.push(slot);
@@ -88,14 +94,17 @@ export class SequencePool<S extends { readonly tokens: readonly number[] }> {
     }
   }
 
-  #takeBest(tokens: readonly number[]) {
+  #takeBest(tokens: readonly number[], reusable: number) {
     let best = 0;
-    let bestLength = -1;
+    let bestScore = Number.NEGATIVE_INFINITY;
     this.#free.forEach((slot, index) => {
       const length = commonPrefixLength(slot.tokens, tokens);
-      if (length > bestLength) {
+      // Useful reuse ranks by length; otherwise an empty slot, else the least recently used one.
+      const useful = length >= reusable && length > 0;
+      const score = useful ? length : slot.tokens.length === 0 ? -1 : -2 - (this.#lastUsed.get(slot) ?? 0);
+      if (score > bestScore) {
         best = index;
-        bestLength = length;
+        bestScore = score;
       }
     });
     return this.#free.splice(best, 1)[0] as S;

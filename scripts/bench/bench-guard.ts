@@ -1,0 +1,155 @@
+// `npm run bench`: how close classify() runs to the hardware's floor, on a model with Llama Guard
+// 3 1B's exact shapes (random weights, generated on first run). Prints one JSON document.
+// Everything is measured in one run on the same model, so ratios compare like with like.
+//   --quant q8_0|q4_0   the shaped model's quantization (default q8_0)
+//   --quick             fewer repetitions (a smoke run)
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { createGuard, createLocalEngine, type Guard, type GuardEngine, type Message } from '@vigil/guard-core';
+import { ensureGuardShapedModel } from '../fixtures/ensure-fixtures.js';
+import { measureRawSpeed } from './raw-speed.js';
+import { percentile, round, textOfTokens } from './workload.js';
+
+const { values: flags } = parseArgs({
+  options: { quant: { type: 'string', default: 'q8_0' }, quick: { type: 'boolean', default: false } },
+});
+const quant = flags.quant === 'q4_0' ? 'q4_0' : 'q8_0';
+const reps = flags.quick ? 2 : 5;
+const threads = Number(process.env.VIGIL_BENCH_THREADS ?? 0) || undefined;
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const { path: modelPath } = await ensureGuardShapedModel({ quant, log });
+
+// Every call is judged with threshold 1: the cost measured is the verdict's (one forward step);
+// unsafe verdicts add the category decode, reported separately.
+const guardOver = (engine: GuardEngine, threshold = 1) => createGuard({ engine, threshold, verdictCacheSize: 0 });
+const engineOptions = { model: modelPath, threads, contextSize: 1024 };
+
+interface Case {
+  name: string;
+  input: (index: number) => Message[];
+}
+const cases: Case[] = [
+  { name: 'user_short_20', input: (i) => [{ role: 'user', content: textOfTokens(20, 100 + i) }] },
+  { name: 'user_medium_120', input: (i) => [{ role: 'user', content: textOfTokens(120, 200 + i) }] },
+  { name: 'user_long_500', input: (i) => [{ role: 'user', content: textOfTokens(500, 300 + i) }] },
+  {
+    name: 'assistant_response_100',
+    input: (i) => [
+      { role: 'user', content: textOfTokens(20, 400 + i) },
+      { role: 'assistant', content: textOfTokens(100, 500 + i) },
+    ],
+  },
+];
+
+async function runCase(guard: Guard, testCase: Case, floor: (newTokens: number) => number) {
+  // One warm-up call puts the policy prefix for this role in the cache.
+  await guard.classify(testCase.input(-1));
+  const latencies: number[] = [];
+  const evaluated: number[] = [];
+  const ratios: number[] = [];
+  for (let index = 0; index < reps; index++) {
+    const verdict = await guard.classify(testCase.input(index));
+    latencies.push(verdict.durationMs);
+    evaluated.push(verdict.usage.evaluatedTokens);
+    ratios.push(verdict.durationMs / floor(verdict.usage.promptTokens - verdict.usage.cachedTokens));
+  }
+  return {
+    p50_ms: round(percentile(latencies, 50), 1),
+    p95_ms: round(percentile(latencies, 95), 1),
+    tokens_evaluated_per_call: round(percentile(evaluated, 50), 0),
+    floor_ratio_p50: round(percentile(ratios, 50)),
+    floor_ratio_max: round(Math.max(...ratios)),
+  };
+}
+
+async function growingConversation(guard: Guard) {
+  const turns: Message[] = [];
+  let tokens = 0;
+  const started = performance.now();
+  for (let turn = 0; turn < 6; turn++) {
+    turns.push({ role: turn % 2 === 0 ? 'user' : 'assistant', content: textOfTokens(40, 600 + turn) });
+    const verdict = await guard.classify(turns);
+    tokens += verdict.usage.evaluatedTokens;
+  }
+  return { tokens_evaluated: tokens, total_ms: round(performance.now() - started, 1) };
+}
+
+async function throughput(engine: GuardEngine, parallel: number, calls: number) {
+  const guard = await guardOver(engine);
+  // Put the policy prefix in every sequence first: steady state, not start-up, is measured.
+  await Promise.all(Array.from({ length: 8 }, (_, i) => guard.classify(textOfTokens(20, 700 + i))));
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < calls) {
+        const index = next++;
+        await guard.classify(textOfTokens(20, 800 + parallel * 100 + index));
+      }
+    }),
+  );
+  return round(calls / ((performance.now() - started) / 1000));
+}
+
+const startedAll = performance.now();
+log('measuring raw speed');
+const probe = await createLocalEngine({ ...engineOptions, concurrency: 1 });
+const probeGuard = await guardOver(probe);
+const promptTokens = (await probeGuard.classify(textOfTokens(300, 1))).usage.promptTokens;
+await probe.dispose();
+const rawTokens = Array.from({ length: promptTokens }, (_, i) => 1000 + ((i * 7919) % 100_000));
+const raw = await measureRawSpeed(modelPath, threads ?? os.availableParallelism(), rawTokens);
+const floor = (newTokens: number) => (newTokens / raw.raw_prefill_tokens_per_s) * 1000 + raw.decode_ms_per_token;
+
+const cached = await createLocalEngine({ ...engineOptions, concurrency: 2 });
+const naive = await createLocalEngine({ ...engineOptions, concurrency: 2, reuseCache: false });
+const [cachedGuard, naiveGuard] = [await guardOver(cached), await guardOver(naive)];
+const single: Record<string, unknown> = {};
+for (const testCase of cases) {
+  log(`case ${testCase.name}`);
+  const fast = await runCase(cachedGuard, testCase, floor);
+  const slow = await runCase(naiveGuard, testCase, floor);
+  single[testCase.name] = { cached: fast, naive: slow, speedup_p50: round(slow.p50_ms / fast.p50_ms, 2) };
+}
+log('unsafe verdict cost');
+const unsafeGuard = await guardOver(cached, 0.000001);
+const unsafeVerdict = await unsafeGuard.classify(textOfTokens(20, 900));
+const safeVerdict = await cachedGuard.classify(textOfTokens(20, 901));
+log('growing conversation');
+const growing = {
+  cached: await growingConversation(cachedGuard),
+  naive: await growingConversation(naiveGuard),
+  tokens_ratio: 0,
+};
+growing.tokens_ratio = round(growing.cached.tokens_evaluated / growing.naive.tokens_evaluated);
+await cached.dispose();
+await naive.dispose();
+
+log('throughput');
+const pooled = await createLocalEngine({ ...engineOptions, concurrency: 8 });
+const calls = flags.quick ? 8 : 16;
+const perSecond = {
+  concurrency_1: await throughput(pooled, 1, calls),
+  concurrency_4: await throughput(pooled, 4, calls),
+  concurrency_8: await throughput(pooled, 8, calls),
+};
+await pooled.dispose();
+
+const result = {
+  model: {
+    file: modelPath,
+    note: 'random weights with Llama Guard 3 1B shapes (16 layers, d=2048, 32/8 heads, vocab 128256)',
+    quant,
+  },
+  machine: { cpus: os.availableParallelism(), threads: threads ?? 'physical cores', node: process.version },
+  raw_prefill_tokens_per_s: round(raw.raw_prefill_tokens_per_s, 1),
+  decode_ms_per_token: round(raw.decode_ms_per_token, 1),
+  single_calls: single,
+  unsafe_verdict_extra_ms: round(unsafeVerdict.durationMs - safeVerdict.durationMs, 1),
+  growing_conversation_6_turns: growing,
+  throughput_per_s: { ...perSecond, ratio_4_vs_1: round(perSecond.concurrency_4 / perSecond.concurrency_1, 2) },
+  peak_rss_mb: round(process.resourceUsage().maxRSS / 1024, 0),
+  bench_seconds: round((performance.now() - startedAll) / 1000, 1),
+};
+process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

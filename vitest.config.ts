@@ -7,6 +7,8 @@ export default defineConfig({
   resolve: { conditions: ['@vigil/source'] },
   ssr: { resolve: { conditions: ['@vigil/source'] } },
   test: {
+    // CI reads one plain summary line computed from this JSON (see .ci/run).
+    reporters: process.env.CI ? ['default', ['json', { outputFile: '.vitest-results.json' }]] : ['default'],
     projects: [
       {
         extends: true,

@@ -38,5 +38,15 @@ export {
   type PromptSegments,
   type PromptSource,
 } from './prompt/renderer.js';
+export { type ModeratedPiece, moderateStream } from './stream/moderate-stream.js';
+export {
+  createStreamModerator,
+  type StreamCheckEvery,
+  type StreamModerator,
+  type StreamModeratorOptions,
+  type StreamStep,
+  type StreamStrategy,
+  type StreamSummary,
+} from './stream/stream-moderator.js';
 export { parseAnswer } from './verdict/parse-answer.js';
 export type { Verdict, VerdictCategory } from './verdict/verdict.js';

@@ -1,0 +1,269 @@
+import { z } from 'zod';
+import type { Message } from '../conversation/types.js';
+import { VigilAbortError, VigilEngineError, VigilInputError } from '../errors.js';
+import type { ClassifyOptions, Guard } from '../guard.js';
+import { parseOrThrow } from '../validation.js';
+import type { Verdict } from '../verdict/verdict.js';
+import { codePointEnd, estimateTokens, hasSentenceEnd, lastWordEnd } from './text-boundary.js';
+
+/** `buffer`: release only checked text. `progressive`: release at once, cut on an unsafe verdict. */
+export type StreamStrategy = 'buffer' | 'progressive';
+
+export interface StreamCheckEvery {
+  /** Check once the unchecked text holds about this many tokens (estimated, 4 characters a token). Defaults to `64`. */
+  tokens?: number | undefined;
+  /** Also check at each sentence end. Defaults to `true`. */
+  sentence?: boolean | undefined;
+}
+
+export interface StreamModeratorOptions {
+  /** The guard that judges the answer (anything with `createGuard`'s `classify`). */
+  guard: Pick<Guard, 'classify'>;
+  /** The messages before the answer (the answer is judged in their context). Defaults to `[]`. */
+  conversation?: readonly Message[] | undefined;
+  /** How text is released around checks. Defaults to `'buffer'`. */
+  strategy?: StreamStrategy | undefined;
+  /** When to check, besides the final check at `end()`. Defaults to `{ tokens: 64, sentence: true }`. */
+  checkEvery?: StreamCheckEvery | undefined;
+  /** Passed to every `classify` call (categories, category probabilities). Defaults to `{}`. */
+  classifyOptions?: Omit<ClassifyOptions, 'role' | 'signal'> | undefined;
+  /** Milliseconds one check may take before it fails with `VigilEngineError`. Defaults to no limit. */
+  timeoutMs?: number | undefined;
+  /**
+   * What a failed check (guard error, timeout) does: `'closed'` cuts the stream like an unsafe
+   * verdict; `'open'` releases the text as if it had passed. Defaults to `'closed'`.
+   */
+  failMode?: 'open' | 'closed' | undefined;
+  /** Aborts the pending check; later `push`/`end` calls reject with `VigilAbortError`. Defaults to none. */
+  signal?: AbortSignal | undefined;
+}
+
+/** What one `push` lets through. */
+export interface StreamStep {
+  /** Text the caller may now show (empty while held or after a cut). */
+  release: string;
+  /** True once the stream is cut: nothing more is released. */
+  blocked: boolean;
+  /** The latest completed check's verdict (the unsafe one after a cut). */
+  verdict: Verdict | undefined;
+  /** The failure of the latest failed check, if any (it cut the stream under `failMode: 'closed'`). */
+  error?: unknown;
+}
+
+/** The outcome of a whole answer. */
+export interface StreamSummary extends StreamStep {
+  /** Everything pushed. */
+  text: string;
+  /** Characters of `text` released, over the whole stream. */
+  releasedLength: number;
+  /** Checks run (classify calls). */
+  checks: number;
+  /** Tokens the model evaluated over all checks (`usage.evaluatedTokens` summed). */
+  evaluatedTokens: number;
+}
+
+export interface StreamModerator {
+  /** Adds a piece of the answer; resolves with what may be released now. Calls are serialized. */
+  push(text: string): Promise<StreamStep>;
+  /** Ends the answer: a final check covers all of it. Resolves with the remaining release. */
+  end(): Promise<StreamSummary>;
+  /** Resolves when the stream is cut (unsafe verdict, or a failed check under `failMode: 'closed'`); never otherwise. */
+  readonly cut: Promise<StreamStep>;
+  /** True once cut. */
+  readonly blocked: boolean;
+}
+
+const optionsSchema = z.object({
+  guard: z.custom<Pick<Guard, 'classify'>>(
+    (value) => typeof (value as Guard | undefined)?.classify === 'function',
+    'expected a guard with a classify() method',
+  ),
+  conversation: z.array(z.custom<Message>((value) => typeof value === 'object' && value !== null)).optional(),
+  strategy: z.enum(['buffer', 'progressive']).optional(),
+  checkEvery: z
+    .object({ tokens: z.number().int().min(1).optional(), sentence: z.boolean().optional() })
+    .strict()
+    .optional(),
+  classifyOptions: z.record(z.string(), z.unknown()).optional(),
+  timeoutMs: z.number().int().min(1).optional(),
+  failMode: z.enum(['open', 'closed']).optional(),
+  signal: z.instanceof(AbortSignal).optional(),
+});
+
+function rejectOnAbort(signal: AbortSignal) {
+  return new Promise<never>((_, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Moderates an answer that arrives in pieces (an upstream's SSE, a generator's tokens). Each check
+ * classifies `[...conversation, { role: 'assistant', content: textSoFar }]`, cut at a word
+ * boundary; a local guard reuses the conversation already in its KV cache, so a check costs the
+ * new text plus the prompt's fixed tail.
+ * @example
+ * const moderator = createStreamModerator({ guard, conversation: messages, strategy: 'buffer' });
+ * for await (const piece of pieces) {
+ *   const step = await moderator.push(piece);
+ *   process.stdout.write(step.release);
+ *   if (step.blocked) break;
+ * }
+ * const summary = await moderator.end();
+ * process.stdout.write(summary.release);
+ */
+export function createStreamModerator(options: StreamModeratorOptions): StreamModerator {
+  const parsed = parseOrThrow(optionsSchema, options, 'createStreamModerator options');
+  const { guard, timeoutMs, signal } = parsed;
+  const conversation = options.conversation ?? [];
+  const strategy = parsed.strategy ?? 'buffer';
+  const failMode = parsed.failMode ?? 'closed';
+  const everyTokens = parsed.checkEvery?.tokens ?? 64;
+  const atSentences = parsed.checkEvery?.sentence ?? true;
+  /** Past this many characters without a word boundary, check anyway (a code point boundary). */
+  const hardLimit = everyTokens * 16;
+
+  let text = '';
+  let checkedUpTo = 0;
+  let releasedUpTo = 0;
+  let verdict: Verdict | undefined;
+  let lastError: unknown;
+  let blocked = false;
+  let ended = false;
+  let checks = 0;
+  let evaluatedTokens = 0;
+  let background: Promise<void> | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+  let resolveCut: (step: StreamStep) => void = () => {};
+  const cut = new Promise<StreamStep>((resolve) => {
+    resolveCut = resolve;
+  });
+
+  const step = (release: string): StreamStep => ({
+    release,
+    blocked,
+    verdict,
+    ...(lastError === undefined ? {} : { error: lastError }),
+  });
+
+  function block() {
+    blocked = true;
+    resolveCut(step(''));
+  }
+
+  function throwIfAborted() {
+    if (signal?.aborted) throw new VigilAbortError('stream moderator: aborted', { cause: signal.reason });
+  }
+
+  /** Where the next check should end, or undefined when none is due yet. */
+  function dueCheck(): number | undefined {
+    const wordEnd = lastWordEnd(text, checkedUpTo);
+    if (wordEnd <= checkedUpTo) {
+      return text.length - checkedUpTo >= hardLimit ? codePointEnd(text, text.length) : undefined;
+    }
+    const window = text.slice(checkedUpTo, wordEnd);
+    if (estimateTokens(window) >= everyTokens || (atSentences && hasSentenceEnd(window))) return wordEnd;
+    return undefined;
+  }
+
+  async function check(upTo: number) {
+    const content = text.slice(0, upTo);
+    if (content.trim() === '') {
+      checkedUpTo = Math.max(checkedUpTo, upTo);
+      return;
+    }
+    checks++;
+    const timeout = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+    const signals = [signal, timeout].filter((item): item is AbortSignal => item !== undefined);
+    try {
+      const checkSignal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
+      const call = guard.classify([...conversation, { role: 'assistant', content }], {
+        ...(parsed.classifyOptions as ClassifyOptions | undefined),
+        role: 'assistant',
+        signal: checkSignal,
+      });
+      // Race the signal too: a guard that ignores it must not hang the stream.
+      const result = checkSignal ? await Promise.race([call, rejectOnAbort(checkSignal)]) : await call;
+      evaluatedTokens += result.usage.evaluatedTokens;
+      verdict = result;
+      if (result.safe) checkedUpTo = Math.max(checkedUpTo, upTo);
+      else block();
+    } catch (error) {
+      throwIfAborted();
+      lastError = timeout?.aborted
+        ? new VigilEngineError(`stream check: expected a verdict within ${timeoutMs} ms, received none`, {
+            cause: error,
+          })
+        : error;
+      if (failMode === 'closed') block();
+      else checkedUpTo = Math.max(checkedUpTo, upTo);
+    }
+  }
+
+  /** Progressive: one check at a time, behind the text; each covers everything due so far. */
+  function checkInBackground() {
+    if (background) return;
+    background = (async () => {
+      for (let upTo = dueCheck(); upTo !== undefined && !blocked; upTo = dueCheck()) await check(upTo);
+    })()
+      .catch(() => {})
+      .finally(() => {
+        background = undefined;
+      });
+  }
+
+  function takeRelease() {
+    if (blocked) return '';
+    const release = text.slice(releasedUpTo, checkedUpTo);
+    releasedUpTo = checkedUpTo;
+    return release;
+  }
+
+  function serialize<T>(task: () => Promise<T>): Promise<T> {
+    const run = queue.then(task);
+    queue = run.catch(() => {});
+    return run;
+  }
+
+  async function push(piece: string): Promise<StreamStep> {
+    throwIfAborted();
+    if (ended)
+      throw new VigilInputError('stream moderator push: expected an open stream, received one already ended');
+    if (typeof piece !== 'string') {
+      throw new VigilInputError(`stream moderator push: expected a string, received ${typeof piece}`);
+    }
+    if (blocked) return step('');
+    text += piece;
+    if (strategy === 'progressive') {
+      releasedUpTo = text.length;
+      checkInBackground();
+      return step(piece);
+    }
+    const upTo = dueCheck();
+    if (upTo !== undefined) await check(upTo);
+    return step(takeRelease());
+  }
+
+  async function end(): Promise<StreamSummary> {
+    throwIfAborted();
+    if (ended)
+      throw new VigilInputError('stream moderator end: expected an open stream, received one already ended');
+    ended = true;
+    while (background) await background;
+    throwIfAborted();
+    if (!blocked && (text.length > checkedUpTo || checks === 0)) await check(text.length);
+    const release = strategy === 'buffer' ? takeRelease() : '';
+    if (!blocked) releasedUpTo = text.length;
+    return { ...step(release), text, releasedLength: releasedUpTo, checks, evaluatedTokens };
+  }
+
+  return {
+    push: (piece) => serialize(() => push(piece)),
+    end: () => serialize(end),
+    cut,
+    get blocked() {
+      return blocked;
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { Verdict } from '@vigil/guard-core';
+import { describe, expect, it } from 'vitest';
+import type { VigilDecision } from './decision.js';
+import { verdictHeaders } from './headers.js';
+
+const decision = (verdict: Partial<Verdict> | undefined, action: VigilDecision['action']): VigilDecision => ({
+  role: 'user',
+  action,
+  verdict: verdict as Verdict | undefined,
+  error: undefined,
+  durationMs: 1,
+});
+
+describe('verdictHeaders', () => {
+  it('combines request and response verdicts, the worst wins', () => {
+    const safe = decision({ safe: true, categories: [], unsafeProbability: 0.01 }, 'allow');
+    const unsafe = decision(
+      { safe: false, categories: [{ code: 'S9', name: 'x' }], unsafeProbability: 0.9712 },
+      'flag',
+    );
+    expect(verdictHeaders([safe, unsafe])).toEqual({
+      'x-vigil-verdict': 'unsafe',
+      'x-vigil-categories': 'S9',
+      'x-vigil-score': '0.971',
+    });
+    expect(verdictHeaders([safe, decision(undefined, 'fail-open')])).toMatchObject({
+      'x-vigil-verdict': 'error',
+    });
+    expect(verdictHeaders([decision(undefined, 'skip')])).toEqual({});
+  });
+});

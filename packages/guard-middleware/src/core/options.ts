@@ -1,0 +1,143 @@
+import type { Guard, Message } from '@vigil/guard-core';
+import { VigilConfigError } from '@vigil/guard-core';
+import { z } from 'zod';
+import type { VigilDecision } from './decision.js';
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** What an `extract` function sees of a request. */
+export interface ExtractRequest {
+  method: string;
+  /** The path and query. */
+  url: string;
+  /** Lower-cased header names. */
+  headers: Readonly<Record<string, string | undefined>>;
+  /** The body: parsed JSON, a string for text bodies, or `undefined` when there is none. */
+  body: unknown;
+}
+
+/** A reply sent instead of the upstream's. A non-string `body` is sent as JSON. */
+export interface VigilReply {
+  status: number;
+  body: unknown;
+  headers?: Readonly<Record<string, string>> | undefined;
+}
+
+export type FailMode = 'open' | 'closed';
+
+export interface VigilOptions {
+  /** A guard from `createGuard` (or anything with its `classify`); shared by all requests. */
+  guard: Pick<Guard, 'classify'>;
+  /**
+   * `'block'` replies with an error instead of unsafe traffic; `'annotate'` lets it through with
+   * the verdict in headers and on the context; `'shadow'` lets it through silently (only
+   * `onDecision` sees verdicts). Defaults to `'block'`.
+   */
+  mode?: 'block' | 'annotate' | 'shadow' | undefined;
+  /** Which side to check. Defaults to `'both'`. */
+  inspect?: 'request' | 'response' | 'both' | undefined;
+  /**
+   * Returns the messages (or text) to judge for a request, or `null`/`undefined` for none.
+   * Defaults to the built-in extractors (OpenAI chat, responses and completions, Anthropic
+   * messages, `{ prompt }`, text bodies).
+   */
+  extract?:
+    | ((request: ExtractRequest) => MaybePromise<readonly Message[] | string | null | undefined>)
+    | undefined;
+  /** Returns the assistant text of a JSON response body, or `null`/`undefined` for none. Defaults to the built-in extractors. */
+  extractResponse?: ((body: unknown) => MaybePromise<string | null | undefined>) | undefined;
+  /** Bodies larger than this are not read; they count as a failed check (see `failMode`). Defaults to `1048576` (1 MiB). */
+  maxBodyBytes?: number | undefined;
+  /** HTTP status of a blocked request or response. Defaults to `400`. */
+  blockedStatus?: number | undefined;
+  /** Builds the reply to unsafe traffic in `'block'` mode. Defaults to an OpenAI-style error body with `blockedStatus`. */
+  onBlocked?: ((decision: VigilDecision) => MaybePromise<VigilReply>) | undefined;
+  /**
+   * What a failed check (guard error, timeout, oversized body) does in `'block'` mode:
+   * `'closed'` replies 503 (413 for an oversized body), `'open'` lets the traffic through with
+   * `x-vigil-verdict: error`. One value for both sides, or one per side. Defaults to `'closed'`.
+   */
+  failMode?: FailMode | { request?: FailMode | undefined; response?: FailMode | undefined } | undefined;
+  /** Milliseconds one check may take before it fails. Defaults to `15000`. */
+  timeoutMs?: number | undefined;
+  /**
+   * Streamed (SSE) responses: `'buffer'` holds chunks until the text in them is checked (nothing
+   * unsafe reaches the client); `'progressive'` forwards at once and cuts the stream on an unsafe
+   * verdict. Defaults to `'buffer'`.
+   */
+  streamStrategy?: 'buffer' | 'progressive' | undefined;
+  /** Streamed responses are checked at sentence ends and every this many (estimated) tokens. Defaults to `64`. */
+  streamCheckTokens?: number | undefined;
+  /** Categories in force for these routes (codes of the guard's policy). Defaults to the guard's policy. */
+  categories?: readonly string[] | undefined;
+  /** Called with every decision, skips and fail-open ones included. Errors it throws are ignored. Defaults to none. */
+  onDecision?: ((decision: VigilDecision) => void) | undefined;
+}
+
+const isFunction = (value: unknown) => typeof value === 'function';
+const fn = z.custom<(...args: never[]) => unknown>(isFunction, 'expected a function');
+const failModeSchema = z.enum(['open', 'closed']);
+
+const optionsSchema = z.strictObject({
+  guard: z.custom<Pick<Guard, 'classify'>>(
+    (value) => isFunction((value as Guard | undefined)?.classify),
+    'expected a guard with a classify() method (from createGuard)',
+  ),
+  mode: z.enum(['block', 'annotate', 'shadow']).default('block'),
+  inspect: z.enum(['request', 'response', 'both']).default('both'),
+  extract: fn.optional(),
+  extractResponse: fn.optional(),
+  maxBodyBytes: z.number().int().min(1).default(1_048_576),
+  blockedStatus: z.number().int().min(400).max(599).default(400),
+  onBlocked: fn.optional(),
+  failMode: z
+    .union([
+      failModeSchema,
+      z.strictObject({ request: failModeSchema.optional(), response: failModeSchema.optional() }),
+    ])
+    .default('closed'),
+  timeoutMs: z.number().int().min(1).default(15_000),
+  streamStrategy: z.enum(['buffer', 'progressive']).default('buffer'),
+  streamCheckTokens: z.number().int().min(1).default(64),
+  categories: z.array(z.string()).min(1).optional(),
+  onDecision: fn.optional(),
+});
+
+/** Options after validation and defaults. */
+export interface ResolvedOptions
+  extends Required<
+    Pick<VigilOptions, 'guard' | 'mode' | 'inspect' | 'maxBodyBytes' | 'blockedStatus' | 'timeoutMs'>
+  > {
+  failMode: { request: FailMode; response: FailMode };
+  streamStrategy: 'buffer' | 'progressive';
+  streamCheckTokens: number;
+  extract: VigilOptions['extract'];
+  extractResponse: VigilOptions['extractResponse'];
+  onBlocked: VigilOptions['onBlocked'];
+  onDecision: VigilOptions['onDecision'];
+  categories: readonly string[] | undefined;
+}
+
+/** Validates middleware options. @throws VigilConfigError naming the option at fault. */
+export function resolveOptions(options: VigilOptions): ResolvedOptions {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = ['vigil options', ...(issue?.path ?? [])].join('.');
+    throw new VigilConfigError(`${path}: ${issue?.message ?? 'invalid option'}`);
+  }
+  const { failMode, ...rest } = parsed.data;
+  return {
+    ...rest,
+    guard: options.guard,
+    extract: options.extract,
+    extractResponse: options.extractResponse,
+    onBlocked: options.onBlocked,
+    onDecision: options.onDecision,
+    categories: rest.categories,
+    failMode:
+      typeof failMode === 'string'
+        ? { request: failMode, response: failMode }
+        : { request: failMode.request ?? 'closed', response: failMode.response ?? 'closed' },
+  };
+}

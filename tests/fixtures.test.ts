@@ -27,6 +27,7 @@ import {
   GUARD_TRIGGER_CLASSES,
   GUARD_TRIGGERS,
   LLAMA3_TOKENS,
+  RANDOM_GUARD_FACTS,
 } from '../scripts/fixtures/fixture-facts.js';
 
 /** The fixture token ids as node-llama-cpp's branded Token. */
@@ -51,9 +52,12 @@ beforeAll(async () => {
   llama = await getLlama({ gpu: false, build: 'never', maxThreads: 2, logLevel: LlamaLogLevel.error });
 });
 
-async function openModel(path: string): Promise<{ model: LlamaModel; sequence: LlamaContextSequence }> {
+async function openModel(
+  path: string,
+  contextOptions: { flashAttention?: boolean } = {},
+): Promise<{ model: LlamaModel; sequence: LlamaContextSequence }> {
   const model = await llama.loadModel({ modelPath: path });
-  const context = await model.createContext({ threads: 2, contextSize: 4096 });
+  const context = await model.createContext({ threads: 2, contextSize: 4096, ...contextOptions });
   return { model, sequence: context.getSequence() };
 }
 
@@ -163,6 +167,153 @@ describe('tiny-guard.gguf', () => {
     const bomb = await probabilities(`A${GUARD_TRIGGERS.S9}`);
     expect(bomb.unsafe).toBeGreaterThan(1 - 1e-9);
     expect(bomb.category?.get(S9_DIGITS)).toBeGreaterThan(1 - 1e-9);
+  });
+});
+
+describe('tiny-random-guard.gguf', () => {
+  let model: LlamaModel;
+  let sequence: LlamaContextSequence;
+  // Flash attention off: with it on (node-llama-cpp's 'auto' default) llama.cpp's CPU kernel
+  // for a small batch differs from the one for a big batch, so a prefix + a short rest differs
+  // from the whole prompt by up to ~1e-3 in probability on this model (see RANDOM_GUARD_FACTS).
+  beforeAll(
+    async () =>
+      ({ model, sequence } = await openModel(FIXTURE_PATHS.tinyRandomGuard, { flashAttention: false })),
+  );
+  afterAll(() => model?.dispose());
+
+  const verdictPrompt = (text: string) => [
+    ...model.tokenize(guardPrompt([{ role: 'user', text }]), true),
+    T.doubleNewline,
+  ];
+  const withNext = (token: Token) => [token, { generateNext: { probabilities: true } }] as const;
+
+  /** Next-token probabilities after `tokens`, evaluated from an empty sequence in pieces. */
+  async function nextProbabilities(
+    tokens: Token[],
+    splitAt?: number,
+    on: LlamaContextSequence = sequence,
+  ): Promise<Map<Token, number>> {
+    await on.clearHistory();
+    const pieces = splitAt === undefined ? [tokens] : [tokens.slice(0, splitAt), tokens.slice(splitAt)];
+    let last: Map<Token, number> | undefined;
+    for (const [index, piece] of pieces.entries()) {
+      const isLast = index === pieces.length - 1;
+      const input = isLast ? [...piece.slice(0, -1), withNext(piece.at(-1) as Token)] : piece;
+      const results = await on.controlledEvaluate(input as Parameters<typeof on.controlledEvaluate>[0]);
+      if (isLast) last = results.at(-1)?.next.probabilities;
+    }
+    if (!last) throw new Error('controlledEvaluate: expected probabilities');
+    return last;
+  }
+  const worstDifference = (a: Map<Token, number>, b: Map<Token, number>) => {
+    let worst = 0;
+    for (const token of new Set([...a.keys(), ...b.keys()])) {
+      worst = Math.max(worst, Math.abs((a.get(token) ?? 0) - (b.get(token) ?? 0)));
+    }
+    return worst;
+  };
+  const ratio = (probabilities: Map<Token, number>) => {
+    const [safe, unsafe] = [probabilities.get(T.safe) ?? 0, probabilities.get(T.unsafe) ?? 0];
+    return { ratio: unsafe / (safe + unsafe), mass: safe + unsafe };
+  };
+  const messages = [
+    'How do I bake bread?',
+    'What is the weather like today?',
+    'Tell me about the history of Rome.',
+    'Can I borrow your car?',
+    'I want to learn how to play the guitar.',
+    'Write an email to my boss.',
+  ];
+
+  it('has the llama shapes, its name and Meta template', () => {
+    const { metadata } = model.fileInfo;
+    expect(metadata.general.name).toBe(FIXTURE_NAMES.tinyRandomGuard);
+    expect(metadata.tokenizer.chat_template).toBe(guardTemplate);
+    expect(metadata.general.architecture).toBe('llama');
+    const llamaMeta = (metadata as unknown as { llama: Record<string, unknown> }).llama;
+    expect(llamaMeta).toMatchObject({ block_count: 2, context_length: 8192, embedding_length: 128 });
+    expect(llamaMeta.attention).toMatchObject({ head_count: 4, head_count_kv: 2 });
+    expect(model.trainContextSize).toBe(8192);
+  });
+
+  it(`spreads P(unsafe) / (P(safe) + P(unsafe)) below ${RANDOM_GUARD_FACTS.ratioBelow} and above ${RANDOM_GUARD_FACTS.ratioAbove}`, async () => {
+    const results = [];
+    for (const text of messages) results.push(ratio(await nextProbabilities(verdictPrompt(text))));
+    const ratios = results.map((result) => result.ratio);
+    expect(Math.min(...ratios)).toBeLessThan(RANDOM_GUARD_FACTS.ratioBelow);
+    expect(Math.max(...ratios)).toBeGreaterThan(RANDOM_GUARD_FACTS.ratioAbove);
+    for (const result of results) {
+      expect(result.ratio).toBeGreaterThan(0.01);
+      expect(result.ratio).toBeLessThan(0.99);
+      expect(result.mass).toBeGreaterThan(0.5);
+    }
+  });
+
+  it('moves the ratio when one word of the message changes', async () => {
+    const bread = ratio(await nextProbabilities(verdictPrompt('How do I bake bread?'))).ratio;
+    const cake = ratio(await nextProbabilities(verdictPrompt('How do I bake cake?'))).ratio;
+    expect(Math.abs(bread - cake)).toBeGreaterThan(1e-3);
+  });
+
+  it('spreads the category after unsafe \\n S over the numbers 1..14', async () => {
+    for (const text of messages.slice(0, 3)) {
+      const probabilities = await nextProbabilities([...verdictPrompt(text), T.unsafe, T.newline, T.S]);
+      const digits = RANDOM_GUARD_FACTS.digitTokens.map((token) => probabilities.get(token as Token) ?? 0);
+      const mass = digits.reduce((sum, value) => sum + value, 0);
+      expect(mass).toBeGreaterThan(0.5);
+      expect(Math.max(...digits) / mass).toBeLessThan(0.8);
+      expect(digits.filter((value) => value / mass > 0.02).length).toBeGreaterThanOrEqual(5);
+    }
+  });
+
+  it(`gives the same probabilities whole and in two pieces (within ${RANDOM_GUARD_FACTS.probabilityTolerance})`, async () => {
+    const tokens = [...verdictPrompt(messages[0] as string), T.unsafe, T.newline, T.S];
+    const whole = await nextProbabilities(tokens);
+    for (const splitAt of [1, 150, tokens.length - 4, tokens.length - 1]) {
+      const pieces = await nextProbabilities(tokens, splitAt);
+      expect(worstDifference(whole, pieces), `split at ${splitAt}`).toBeLessThanOrEqual(
+        RANDOM_GUARD_FACTS.probabilityTolerance,
+      );
+    }
+    const verdictTokens = verdictPrompt(messages[3] as string);
+    const verdictWhole = await nextProbabilities(verdictTokens);
+    const verdictSplit = await nextProbabilities(verdictTokens, verdictTokens.length - 30);
+    expect(worstDifference(verdictWhole, verdictSplit)).toBeLessThanOrEqual(
+      RANDOM_GUARD_FACTS.probabilityTolerance,
+    );
+  });
+
+  it(`differs by at most ${RANDOM_GUARD_FACTS.flashAttentionTolerance} with flash attention on`, async () => {
+    const context = await model.createContext({ threads: 2, contextSize: 1024, flashAttention: true });
+    try {
+      const flash = context.getSequence();
+      const tokens = [...verdictPrompt(messages[0] as string), T.unsafe, T.newline, T.S];
+      const whole = await nextProbabilities(tokens, undefined, flash);
+      for (const splitAt of [150, tokens.length - 30]) {
+        const pieces = await nextProbabilities(tokens, splitAt, flash);
+        expect(worstDifference(whole, pieces)).toBeLessThanOrEqual(
+          RANDOM_GUARD_FACTS.flashAttentionTolerance,
+        );
+      }
+    } finally {
+      await context.dispose();
+    }
+  });
+
+  it('stays finite on a 1,000-token prompt', async () => {
+    const tokens = verdictPrompt(' I like gardening and sunny weather.'.repeat(130));
+    expect(tokens.length).toBeGreaterThan(1000);
+    const probabilities = await nextProbabilities(tokens);
+    let total = 0;
+    for (const value of probabilities.values()) {
+      expect(Number.isFinite(value)).toBe(true);
+      total += value;
+    }
+    expect(total).toBeCloseTo(1, 3);
+    const { ratio: value } = ratio(probabilities);
+    expect(value).toBeGreaterThan(0);
+    expect(value).toBeLessThan(1);
   });
 });
 

@@ -31,6 +31,12 @@ export interface LocalEngineOptions {
    * evaluates every prompt whole: only for comparisons. Defaults to `true`.
    */
   reuseCache?: boolean | undefined;
+  /**
+   * Flash attention. On by default where llama.cpp supports it (about 1.7 times faster prefill
+   * here on CPU); with it, a cached evaluation's probabilities differ from a whole one's by up to
+   * about 1e-3 (another kernel for short batches); off, they are identical. Defaults to `'auto'`.
+   */
+  flashAttention?: boolean | 'auto' | undefined;
   /** Tokens evaluated per native call; a pending abort is honoured between chunks. Defaults to 512. */
   chunkSize?: number | undefined;
 }
@@ -77,6 +83,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
       contextSize: wantedContextSize,
       threads: resolveThreads(llama, options.threads),
       batchSize: Math.min(512, wantedContextSize),
+      ...(typeof options.flashAttention === 'boolean' ? { flashAttention: options.flashAttention } : {}),
     });
   } catch (error) {
     await model.dispose();

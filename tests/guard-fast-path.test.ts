@@ -98,17 +98,22 @@ describe.each(models)('fast path on the %s', (_name, modelPath, flashAttention) 
   });
 
   it('gives the same verdicts for concurrent calls batched on the sequence pool', async () => {
+    // Several rounds in different orders: sequences holding different prefixes share batches.
+    // (This caught logits swapped between sequences in llama.cpp; see oneOutputPerBatch.)
     const guard = await createGuard({ engine: fast, verdictCacheSize: 0 });
     const keys = [...reference.keys(), ...reference.keys()];
-    const verdicts = await Promise.all(
-      keys.map((key) => {
-        const [index, role] = key.split(':') as [string, 'user' | 'assistant'];
-        return guard.classify(conversations[Number(index)] as Message[], { role });
-      }),
-    );
-    verdicts.forEach((verdict, index) => {
-      expectSame(verdict, keys[index] as string);
-    });
+    for (const stride of [1, 5, 7]) {
+      const order = keys.map((_, index) => keys[(index * stride) % keys.length] as string);
+      const verdicts = await Promise.all(
+        order.map((key) => {
+          const [index, role] = key.split(':') as [string, 'user' | 'assistant'];
+          return guard.classify(conversations[Number(index)] as Message[], { role });
+        }),
+      );
+      verdicts.forEach((verdict, index) => {
+        expectSame(verdict, order[index] as string);
+      });
+    }
   });
 
   it('evaluates only the new turns of a growing conversation', async () => {

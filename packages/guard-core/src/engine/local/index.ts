@@ -1,6 +1,7 @@
 import type { GuardEngine } from '../types.js';
 import type { LocalEngineOptions } from './local-engine.js';
 
+export { oneOutputPerBatch } from './one-output-per-batch.js';
 export type { LocalEngineOptions };
 
 /**

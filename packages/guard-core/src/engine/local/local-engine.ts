@@ -11,6 +11,7 @@ import type { EngineModelInfo, GuardEngine, ScoreRequest, ScoreResult } from '..
 import { AnswerTokens } from './answer-tokens.js';
 import { getSharedLlama, resolveThreads } from './llama.js';
 import { type DownloadProgress, resolveModel } from './model-file.js';
+import { oneOutputPerBatch } from './one-output-per-batch.js';
 import { commonPrefixLength, SequencePool } from './sequence-pool.js';
 
 export interface LocalEngineOptions {
@@ -83,6 +84,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
       contextSize: wantedContextSize,
       threads: resolveThreads(llama, options.threads),
       batchSize: Math.min(512, wantedContextSize),
+      batching: { itemPrioritizationStrategy: oneOutputPerBatch },
       ...(typeof options.flashAttention === 'boolean' ? { flashAttention: options.flashAttention } : {}),
     });
   } catch (error) {

@@ -11,6 +11,7 @@ import type { EngineModelInfo, GuardEngine, ScoreRequest, ScoreResult } from '..
 import { AnswerTokens } from './answer-tokens.js';
 import { getSharedLlama, resolveThreads } from './llama.js';
 import { type DownloadProgress, resolveModel } from './model-file.js';
+import { reportNativeSampler } from './native-garbage.js';
 import { oneOutputPerBatch } from './one-output-per-batch.js';
 import { commonPrefixLength, SequencePool } from './sequence-pool.js';
 
@@ -122,6 +123,13 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
   const totals = { calls: 0, promptTokens: 0, evaluatedTokens: 0, cachedTokens: 0 };
   let disposed = false;
 
+  const vocabularySize = model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length ?? 128_256;
+  /** `controlledEvaluate`, reporting the native sampler it allocates (see native-garbage.ts). */
+  const evaluate = (sequence: LlamaContextSequence, input: ControlledEvaluateInputItem[]) => {
+    reportNativeSampler(vocabularySize);
+    return sequence.controlledEvaluate(input);
+  };
+
   const info: EngineModelInfo = {
     id: `${modelPath}:${model.size}`,
     chatTemplate: model.fileInfo.metadata.tokenizer?.chat_template,
@@ -142,7 +150,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
     let start = 0;
     for (; rest.length - start > chunkSize; start += chunkSize) {
       throwIfAborted(request.signal);
-      await sequence.controlledEvaluate(rest.slice(start, start + chunkSize));
+      await evaluate(sequence, rest.slice(start, start + chunkSize));
     }
     throwIfAborted(request.signal);
     const input: ControlledEvaluateInputItem[] = rest.slice(start, -1);
@@ -150,7 +158,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
       rest.at(-1) as Token,
       { generateNext: { token: true, confidence: true, options: { tokenBias: answer.verdictBias } } },
     ]);
-    const results = await sequence.controlledEvaluate(input);
+    const results = await evaluate(sequence, input);
     const output = results[input.length - 1] as
       | { next: { token?: Token | null; confidence?: number } }
       | undefined;
@@ -176,7 +184,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
       const last = input.length - 1;
       const options = bias ? { tokenBias: bias } : {};
       input[last] = [input[last] as Token, { generateNext: { token: true, probabilities, options } }];
-      const results = await sequence.controlledEvaluate(input);
+      const results = await evaluate(sequence, input);
       return results[last]?.next;
     };
     const first = await sample(

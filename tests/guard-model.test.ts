@@ -21,7 +21,13 @@ function spy(engine: GuardEngine) {
   const requests: ScoreRequest[] = [];
   return {
     requests,
-    engine: { ...engine, score: (request: ScoreRequest) => (requests.push(request), engine.score(request)) },
+    engine: {
+      ...engine,
+      score: (request: ScoreRequest) => {
+        requests.push(request);
+        return engine.score(request);
+      },
+    },
   };
 }
 

@@ -8,7 +8,6 @@ import {
   type GuardEngine,
   getSharedLlama,
   normalizeConversation,
-  resolvePolicy,
 } from '@vigil/guard-core';
 import type { LlamaContext, LlamaModel, Token } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -5,7 +5,13 @@
 //   --quick             fewer repetitions (a smoke run)
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { createGuard, createLocalEngine, type Guard, type GuardEngine, type Message } from '@vigil/guard-core';
+import {
+  createGuard,
+  createLocalEngine,
+  type Guard,
+  type GuardEngine,
+  type Message,
+} from '@vigil/guard-core';
 import { ensureGuardShapedModel } from '../fixtures/ensure-fixtures.js';
 import { measureRawSpeed } from './raw-speed.js';
 import { percentile, round, textOfTokens } from './workload.js';
@@ -22,7 +28,8 @@ const { path: modelPath } = await ensureGuardShapedModel({ quant, log });
 
 // Every call is judged with threshold 1: the cost measured is the verdict's (one forward step);
 // unsafe verdicts add the category decode, reported separately.
-const guardOver = (engine: GuardEngine, threshold = 1) => createGuard({ engine, threshold, verdictCacheSize: 0 });
+const guardOver = (engine: GuardEngine, threshold = 1) =>
+  createGuard({ engine, threshold, verdictCacheSize: 0 });
 const engineOptions = { model: modelPath, threads, contextSize: 1024 };
 
 interface Case {
@@ -100,7 +107,8 @@ const promptTokens = (await probeGuard.classify(textOfTokens(300, 1))).usage.pro
 await probe.dispose();
 const rawTokens = Array.from({ length: promptTokens }, (_, i) => 1000 + ((i * 7919) % 100_000));
 const raw = await measureRawSpeed(modelPath, threads ?? os.availableParallelism(), rawTokens);
-const floor = (newTokens: number) => (newTokens / raw.raw_prefill_tokens_per_s) * 1000 + raw.decode_ms_per_token;
+const floor = (newTokens: number) =>
+  (newTokens / raw.raw_prefill_tokens_per_s) * 1000 + raw.decode_ms_per_token;
 
 const cached = await createLocalEngine({ ...engineOptions, concurrency: 2 });
 const naive = await createLocalEngine({ ...engineOptions, concurrency: 2, reuseCache: false });
@@ -148,7 +156,10 @@ const result = {
   single_calls: single,
   unsafe_verdict_extra_ms: round(unsafeVerdict.durationMs - safeVerdict.durationMs, 1),
   growing_conversation_6_turns: growing,
-  throughput_per_s: { ...perSecond, ratio_4_vs_1: round(perSecond.concurrency_4 / perSecond.concurrency_1, 2) },
+  throughput_per_s: {
+    ...perSecond,
+    ratio_4_vs_1: round(perSecond.concurrency_4 / perSecond.concurrency_1, 2),
+  },
   peak_rss_mb: round(process.resourceUsage().maxRSS / 1024, 0),
   bench_seconds: round((performance.now() - startedAll) / 1000, 1),
 };

@@ -9,7 +9,11 @@ export interface RawSpeed {
   decode_ms_per_token: number;
 }
 
-export async function measureRawSpeed(modelPath: string, threads: number, promptTokens: number[]): Promise<RawSpeed> {
+export async function measureRawSpeed(
+  modelPath: string,
+  threads: number,
+  promptTokens: number[],
+): Promise<RawSpeed> {
   const llama = await getSharedLlama();
   const model = await llama.loadModel({ modelPath });
   const context = await model.createContext({ contextSize: 2048, threads, sequences: 1 });

@@ -23,7 +23,7 @@ export function oneOutputPerBatch({
   for (const item of items) {
     if (left <= 0) break;
     let processAmount = Math.min(left, item.tokens.length);
-    const firstOutput = item.logits.findIndex((logit) => logit === true);
+    const firstOutput = item.logits.indexOf(true);
     if (firstOutput >= 0 && firstOutput < processAmount) {
       if (outputTaken) processAmount = firstOutput;
       else outputTaken = true;

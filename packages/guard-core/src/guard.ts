@@ -4,6 +4,12 @@ import { normalizeConversation } from './conversation/normalize.js';
 import type { JudgedRole, Message } from './conversation/types.js';
 import { createLocalEngine } from './engine/local/index.js';
 import type { DownloadProgress } from './engine/local/model-file.js';
+import { createRemoteEngine } from './engine/remote/remote-engine.js';
+import {
+  guardEngineOptionSchema,
+  type RemoteEngineConfig,
+  type RemoteEngineOptions,
+} from './engine/remote/remote-options.js';
 import type { EngineModelInfo, GuardEngine } from './engine/types.js';
 import { VigilAbortError, VigilDisposedError } from './errors.js';
 import {
@@ -34,7 +40,7 @@ const guardOptionsSchema = policyOptionsSchema.extend({
   maxQueue: z.number().int().min(0).optional(),
   verdictCacheSize: z.number().int().min(0).optional(),
   reuseCache: z.boolean().optional(),
-  engine: z.custom<GuardEngine>(isEngine, 'expected an engine with a score() method').optional(),
+  engine: guardEngineOptionSchema(isEngine).optional(),
 });
 
 export interface GuardOptions extends PolicyOptions {
@@ -68,10 +74,12 @@ export interface GuardOptions extends PolicyOptions {
   reuseCache?: boolean | undefined;
   /**
    * An engine to use instead of loading a model: one shared by several guards, a remote one, or
-   * a scripted one in tests. The caller keeps it: `dispose()` does not dispose it. Defaults to a
-   * local engine of `model`, owned by the guard.
+   * a scripted one in tests (the caller keeps it: `dispose()` does not dispose it); or
+   * `{ type: 'remote', baseURL, model, ... }` ({@link RemoteEngineOptions}): OpenAI-compatible
+   * servers (vLLM, llama-server) the guard connects to and owns. Defaults to a local engine of
+   * `model`, owned by the guard.
    */
-  engine?: GuardEngine | undefined;
+  engine?: GuardEngine | RemoteEngineConfig | undefined;
 }
 
 export interface ClassifyOptions {
@@ -135,8 +143,11 @@ export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
     },
     'createGuard options',
   );
+  const given = parsed.engine && isEngine(parsed.engine) ? parsed.engine : undefined;
+  const remote = parsed.engine && !isEngine(parsed.engine) ? parsed.engine : undefined;
   const engine =
-    parsed.engine ??
+    given ??
+    (remote ? await createRemoteEngine(remote) : undefined) ??
     (await createLocalEngine({
       model: parsed.model ?? process.env.VIGIL_GUARD_MODEL ?? defaultGuardModel,
       modelsDir: parsed.modelsDir ?? process.env.VIGIL_MODELS_DIR,
@@ -147,7 +158,7 @@ export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
       maxQueue: parsed.maxQueue,
       reuseCache: parsed.reuseCache,
     }));
-  return guardOverEngine(engine, !parsed.engine, policy, parsed.verdictCacheSize ?? 1024);
+  return guardOverEngine(engine, !given, policy, parsed.verdictCacheSize ?? 1024);
 }
 
 function cacheKey(parts: readonly unknown[]) {

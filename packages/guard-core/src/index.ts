@@ -1,7 +1,27 @@
+export type { AuditProblem, AuditResult, AuditSummary } from './audit/audit-types.js';
+export { createReporter, type ReportFormat, reportFormats } from './audit/create-reporter.js';
+export type { Reporter, ReporterOptions, ReportSink } from './audit/reporter.js';
+export { loadResume, type ResumeState } from './audit/resume.js';
+export { type AuditOptions, type AuditOutcome, type AuditProgress, runAudit } from './audit/run-audit.js';
 export { type NormalizeOptions, normalizeConversation } from './conversation/normalize.js';
 export type { ContentPart, Conversation, JudgedRole, Message, Turn } from './conversation/types.js';
 export { createLocalEngine, getSharedLlama, type LocalEngineOptions } from './engine/local/index.js';
 export type { DownloadProgress } from './engine/local/model-file.js';
+export {
+  createRemoteEngine,
+  type ProbabilitySource,
+  type RemoteEngine,
+  type RemoteEngineConfig,
+  type RemoteEngineFileBlock,
+  type RemoteEngineOptions,
+  type RemotePromptFormat,
+  type RemoteScoreResult,
+  type RemoteTokenizer,
+  remoteConfigFromFile,
+  remoteEngineConfigSchema,
+  remoteEngineFileSchema,
+  remoteEngineOptionsSchema,
+} from './engine/remote/index.js';
 export type { EngineModelInfo, GuardEngine, ScoreRequest, ScoreResult, Usage } from './engine/types.js';
 export {
   VigilAbortError,
@@ -31,6 +51,7 @@ export {
   policyOptionsSchema,
   resolvePolicy,
 } from './policy/policy.js';
+export { loadPolicyFile, type PolicyFile, parsePolicyFile, policyFileSchema } from './policy/policy-file.js';
 export { renderBuiltinPrompt } from './prompt/builtin-template.js';
 export {
   createPromptRenderer,
@@ -48,5 +69,14 @@ export {
   type StreamStrategy,
   type StreamSummary,
 } from './stream/stream-moderator.js';
+export { expandPaths } from './transcripts/expand-paths.js';
+export { type ReadTranscriptOptions, readTranscript } from './transcripts/read-transcript.js';
+export type {
+  InputFormat,
+  TranscriptConversation,
+  TranscriptItem,
+  TranscriptProblem,
+  TranscriptSource,
+} from './transcripts/transcript-types.js';
 export { parseAnswer } from './verdict/parse-answer.js';
 export type { Verdict, VerdictCategory } from './verdict/verdict.js';

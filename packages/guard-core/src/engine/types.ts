@@ -31,6 +31,13 @@ export interface ScoreResult {
    * distribution; `null` when the engine could not read it (a remote server without logprobs).
    */
   unsafeProbability: number | null;
+  /**
+   * Where `unsafeProbability` came from: `logprobs` (the model's distribution), `bounded` (a
+   * remote server listed only one of `safe`/`unsafe` among its top logprobs: the bound nearest
+   * 0.5), `text` (the server sent no logprobs). Defaults to `logprobs`, or `text` when
+   * `unsafeProbability` is `null`.
+   */
+  probabilitySource?: 'logprobs' | 'bounded' | 'text' | undefined;
   /** The model's answer text, e.g. `safe` or `unsafe\nS1,S9`. */
   text: string;
   /** Probability of each code at the category position (when asked and unsafe). */

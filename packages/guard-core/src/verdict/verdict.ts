@@ -23,6 +23,13 @@ export interface Verdict {
    * `null` only when a remote engine returned no logprobs (the verdict then follows the text).
    */
   unsafeProbability: number | null;
+  /**
+   * How `unsafeProbability` was read: `logprobs` (the model's own distribution, as locally),
+   * `bounded` (a remote server listed only one of `safe`/`unsafe`: the bound nearest 0.5),
+   * `text` (the server sent no logprobs: `unsafeProbability` is `null` and the verdict follows the
+   * model's answer text, i.e. its own 0.5 point rather than `threshold`).
+   */
+  probabilitySource: 'logprobs' | 'bounded' | 'text';
   /** Categories the model named that the policy contains. */
   categories: VerdictCategory[];
   /** Codes the model named that the policy does not contain; they do not make a verdict unsafe. */
@@ -64,6 +71,7 @@ export function buildVerdict(
     safe,
     role,
     unsafeProbability: result.unsafeProbability,
+    probabilitySource: result.probabilitySource ?? (result.unsafeProbability === null ? 'text' : 'logprobs'),
     categories,
     ignoredCategories,
     raw: result.text,

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { type AuditResult, type AuditSummary, countResult, emptySummary } from './audit-types.js';
+import { createReporter, formatFromExtension, type ReportFormat } from './create-reporter.js';
+import { csvField } from './report-csv.js';
+
+const results: AuditResult[] = [
+  {
+    file: 'a.jsonl',
+    line: 1,
+    id: 'x',
+    turn: 0,
+    role: 'user',
+    safe: true,
+    categories: [],
+    unsafeProbability: 0.02,
+    excerpt: 'hi',
+  },
+  {
+    file: 'a.jsonl',
+    line: 2,
+    id: null,
+    turn: 2,
+    role: 'assistant',
+    safe: false,
+    categories: ['S9', 'S1'],
+    unsafeProbability: 0.97,
+    excerpt: 'a <b>bomb</b>, "quoted"',
+  },
+];
+const names: Record<string, string> = { S1: 'Violent Crimes', S9: 'Indiscriminate Weapons' };
+
+function report(format: ReportFormat, onlyFlagged = false) {
+  let text = '';
+  const summary: AuditSummary = { ...emptySummary(), files: 1, conversations: 2 };
+  const reporter = createReporter(
+    format,
+    {
+      sink: { write: (chunk: string) => (text += chunk) },
+      categoryName: (code) => names[code] ?? code,
+      version: '1.0.0',
+    },
+    { onlyFlagged },
+  );
+  for (const result of results) {
+    countResult(summary, result);
+    reporter.result(result);
+  }
+  reporter.finish(summary);
+  return text;
+}
+
+describe('reporters', () => {
+  it('table: flagged turns by file, counts per category, totals', () => {
+    expect(report('table')).toMatchInlineSnapshot(`
+      "a.jsonl
+           2  S9,S1   0.97  turn 2 assistant  "a <b>bomb</b>, \\"quoted\\""
+
+        S1 Violent Crimes              1
+        S9 Indiscriminate Weapons      1
+
+      1 file, 2 conversations, 2 turns checked, 1 flagged, 0 errors
+      "
+    `);
+  });
+
+  it('json: one document; jsonl: a line per result; only-flagged drops safe rows', () => {
+    const document = JSON.parse(report('json'));
+    expect(document.summary).toMatchObject({ turnsChecked: 2, flagged: 1, byCategory: { S9: 1, S1: 1 } });
+    expect(document.results[1]).toEqual({
+      file: 'a.jsonl',
+      line: 2,
+      id: null,
+      turn: 2,
+      role: 'assistant',
+      safe: false,
+      categories: ['S9', 'S1'],
+      unsafeProbability: 0.97,
+    });
+    expect(JSON.parse(report('json', true)).results).toHaveLength(1);
+    expect(
+      report('jsonl')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).line),
+    ).toEqual([1, 2]);
+  });
+
+  it('csv: header, quoted fields, categories joined by ;', () => {
+    expect(report('csv')).toBe(
+      'file,line,id,turn,role,safe,categories,unsafeProbability\r\na.jsonl,1,x,0,user,true,,0.02\r\na.jsonl,2,,2,assistant,false,S9;S1,0.97\r\n',
+    );
+    expect(csvField('a,"b"')).toBe('"a,""b"""');
+  });
+
+  it('sarif: a 2.1.0 log with a rule per first category and file:line locations', () => {
+    const log = JSON.parse(report('sarif'));
+    expect(log.version).toBe('2.1.0');
+    const run = log.runs[0];
+    expect(run.tool.driver).toMatchObject({
+      name: 'vigil',
+      version: '1.0.0',
+      rules: [{ id: 'S9', name: 'IndiscriminateWeapons' }],
+    });
+    expect(run.results).toEqual([
+      expect.objectContaining({
+        ruleId: 'S9',
+        ruleIndex: 0,
+        level: 'error',
+        locations: [{ physicalLocation: { artifactLocation: { uri: 'a.jsonl' }, region: { startLine: 2 } } }],
+      }),
+    ]);
+    expect(run.results[0].message.text).toContain('S9 Indiscriminate Weapons, S1 Violent Crimes');
+  });
+
+  it('html: self-contained, escaped, with the chart and the filter controls', () => {
+    const html = report('html');
+    expect(html).toContain('<svg role="img"');
+    expect(html).toContain('a &#60;b&#62;bomb&#60;/b&#62;, &#34;quoted&#34;');
+    expect(html).not.toMatch(/<(link|script) [^>]*src=/);
+    expect(html).toContain('id="search"');
+  });
+
+  it('infers a format from an output file name', () => {
+    expect(
+      ['r.json', 'r.JSONL', 'r.csv', 'r.sarif', 'r.htm', 'r.txt', 'r.out'].map(formatFromExtension),
+    ).toEqual(['json', 'jsonl', 'csv', 'sarif', 'html', 'table', undefined]);
+  });
+});

@@ -1,0 +1,63 @@
+import type { Verdict } from '../verdict/verdict.js';
+import { guardFlags, guardOptionsFromFlags, openGuard } from './guard-flags.js';
+import { classifyHelp } from './help.js';
+import type { CliContext } from './io.js';
+import { choiceFlag, parseFlags } from './parse-flags.js';
+import { UsageError } from './usage-error.js';
+
+async function readAll(input: AsyncIterable<string | Buffer>) {
+  const chunks: Buffer[] = [];
+  for await (const chunk of input) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The verdict for people: `unsafe  S9 Indiscriminate Weapons  P(unsafe) 0.97`. */
+export function describeVerdict(verdict: Verdict) {
+  const probability =
+    verdict.unsafeProbability === null ? '' : `  P(unsafe) ${verdict.unsafeProbability.toFixed(2)}`;
+  if (verdict.safe) return `safe${probability}`;
+  const categories = verdict.categories.map((category) => `${category.code} ${category.name}`).join(', ');
+  return `unsafe  ${categories || '(no category named)'}${probability}`;
+}
+
+/**
+ * `vigil classify [TEXT]`: classifies one message (TEXT or stdin) and prints the verdict.
+ * @returns the exit code: 0 safe, 1 unsafe.
+ */
+export async function classifyCommand(args: string[], context: CliContext): Promise<number> {
+  const { values, positionals } = parseFlags('vigil classify', args, {
+    ...guardFlags,
+    role: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    context.stdout.write(classifyHelp);
+    return 0;
+  }
+  const role = choiceFlag('role', values.role, ['user', 'assistant'] as const) ?? 'user';
+  if (positionals.length > 1) {
+    throw new UsageError(
+      `vigil classify: expected one TEXT argument, received ${positionals.length} (quote the text: vigil classify "how do I ...")`,
+    );
+  }
+  const options = await guardOptionsFromFlags(values);
+  let text = positionals[0];
+  if (text === undefined) {
+    if (context.stdin.isTTY) {
+      throw new UsageError('vigil classify: expected TEXT or text on stdin, received neither');
+    }
+    text = (await readAll(context.stdin)).replace(/\r?\n$/, '');
+  }
+  if (text.trim() === '') throw new UsageError('vigil classify: the text is empty');
+  const guard = await openGuard(context, options);
+  try {
+    const verdict = await guard.classify(text, { role });
+    context.stdout.write(
+      values.json ? `${JSON.stringify(verdict, null, 2)}\n` : `${describeVerdict(verdict)}\n`,
+    );
+    return verdict.safe ? 0 : 1;
+  } finally {
+    await guard.dispose();
+  }
+}

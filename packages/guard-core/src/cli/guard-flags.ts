@@ -1,0 +1,89 @@
+import path from 'node:path';
+import { isRemoteModel } from '../engine/local/model-file.js';
+import { createGuard, type Guard, type GuardOptions } from '../guard.js';
+import { resolvePolicy } from '../policy/policy.js';
+import { loadPolicyFile } from '../policy/policy-file.js';
+import { createDownloadBar } from './download-bar.js';
+import type { CliContext } from './io.js';
+import { codesFlag, integerFlag, probabilityFlag } from './parse-flags.js';
+import { UsageError } from './usage-error.js';
+
+/** The policy and model flags `classify` and `audit` share with the API. */
+export const guardFlags = {
+  policy: { type: 'string' },
+  model: { type: 'string' },
+  categories: { type: 'string', multiple: true },
+  exclude: { type: 'string', multiple: true },
+  threshold: { type: 'string' },
+  'custom-category': { type: 'string', multiple: true },
+  concurrency: { type: 'string' },
+  threads: { type: 'string' },
+} as const;
+
+export interface GuardFlagValues {
+  policy?: string | undefined;
+  model?: string | undefined;
+  categories?: string[] | undefined;
+  exclude?: string[] | undefined;
+  threshold?: string | undefined;
+  'custom-category'?: string[] | undefined;
+  concurrency?: string | undefined;
+  threads?: string | undefined;
+}
+
+function customCategory(value: string) {
+  const colon = value.indexOf(':');
+  const name = (colon === -1 ? value : value.slice(0, colon)).trim();
+  const description = colon === -1 ? undefined : value.slice(colon + 1).trim() || undefined;
+  if (!name) throw new UsageError(`--custom-category: expected "Name: description", received '${value}'`);
+  return description ? { name, description } : { name };
+}
+
+/**
+ * Builds guard options from a `--policy` file and the flags (flags win; custom categories add
+ * to the file's), and checks the policy before any model is loaded.
+ * @throws UsageError for a bad flag or policy file.
+ */
+export async function guardOptionsFromFlags(
+  values: GuardFlagValues,
+): Promise<GuardOptions & { concurrency: number }> {
+  const file = values.policy ? await loadPolicyFile(values.policy).catch(rethrowAsUsage) : {};
+  const { $schema: _schema, ...fromFile } = file;
+  // Paths in a policy file are relative to the file, so that it can be shared.
+  const base = values.policy ? path.dirname(values.policy) : '.';
+  if (fromFile.model && !isRemoteModel(fromFile.model)) fromFile.model = path.resolve(base, fromFile.model);
+  if (fromFile.modelsDir) fromFile.modelsDir = path.resolve(base, fromFile.modelsDir);
+  const custom = values['custom-category']?.map(customCategory);
+  const options = {
+    ...fromFile,
+    categories: codesFlag('categories', values.categories) ?? fromFile.categories,
+    excludeCategories: codesFlag('exclude', values.exclude) ?? fromFile.excludeCategories,
+    customCategories: custom ? [...(fromFile.customCategories ?? []), ...custom] : fromFile.customCategories,
+    threshold: probabilityFlag('threshold', values.threshold) ?? fromFile.threshold,
+    model: values.model ?? fromFile.model,
+    threads: integerFlag('threads', values.threads, 1, 1024) ?? fromFile.threads,
+    concurrency: integerFlag('concurrency', values.concurrency, 1, 64) ?? fromFile.concurrency ?? 4,
+  };
+  try {
+    const { categories, excludeCategories, customCategories, threshold } = options;
+    resolvePolicy({ categories, excludeCategories, customCategories, threshold }, values.policy ?? 'policy');
+  } catch (error) {
+    rethrowAsUsage(error);
+  }
+  return options;
+}
+
+function rethrowAsUsage(error: unknown): never {
+  throw new UsageError((error as Error).message);
+}
+
+/** Creates the guard for a command: the context's engine, or the local model with a download bar. */
+export async function openGuard(context: CliContext, options: GuardOptions): Promise<Guard> {
+  if (context.engine) return createGuard({ ...options, model: undefined, engine: context.engine });
+  const bar = createDownloadBar(context.stderr);
+  try {
+    return await createGuard({ ...options, onDownloadProgress: bar.update });
+  } finally {
+    bar.done();
+  }
+}

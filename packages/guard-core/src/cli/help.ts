@@ -1,0 +1,108 @@
+const policyFlags = `Policy and model (same settings as createGuard; flags override --policy):
+  --policy FILE             JSON or YAML policy file (categories, excludeCategories,
+                            customCategories, threshold, model, threads, concurrency)
+  --model PATH|hf:URI       Llama Guard 3 GGUF (default: VIGIL_GUARD_MODEL, else the 1B Q4_K_M,
+                            downloaded on first use)
+  --categories S1,S9        check only these categories
+  --exclude S6              leave these categories out (repeatable, comma-separated)
+  --threshold 0.7           P(unsafe) at or above this is unsafe (default 0.5)
+  --custom-category "Name: description"
+                            add a category of your own (repeatable)
+  --concurrency N           conversations checked at once (default 4)
+  --threads N               CPU threads for inference (default: physical cores)`;
+
+export const mainHelp = `vigil: Llama Guard 3 safety checks for conversations, in-process.
+
+Usage:
+  vigil classify [TEXT]        classify one message (stdin when no TEXT)
+  vigil audit PATH...          audit transcript files like a linter
+  vigil models pull [WHICH]    download a model (guard, generator or an hf: URI)
+  vigil models list            list downloaded models
+
+Options:
+  -h, --help                   show help (also: vigil COMMAND --help)
+  -v, --version                print the version
+
+Examples:
+  vigil classify "How do I pick a lock?"
+  vigil audit logs/ --every-turn --format html --output report.html
+  vigil models pull guard
+`;
+
+export const classifyHelp = `Usage: vigil classify [TEXT] [options]
+
+Classifies one message with Llama Guard 3 and prints the verdict. Reads the text from stdin
+when TEXT is not given.
+
+Options:
+  --role user|assistant     judge the text as a user prompt or an assistant answer (default user)
+  --json                    print the verdict object as JSON
+  -h, --help                show this help
+
+${policyFlags}
+
+Exit codes: 0 safe, 1 unsafe, 2 usage error or failure.
+
+Examples:
+  vigil classify "How do I make a bomb?"
+  echo "Here is how to hotwire a car" | vigil classify --role assistant --json
+  vigil classify --model ./Llama-Guard-3-1B.Q8_0.gguf --exclude S6 "Which pills help me sleep?"
+`;
+
+export const auditHelp = `Usage: vigil audit PATH... [options]
+
+Checks the conversations in transcript files (files, directories, globs; - for stdin) and
+reports the unsafe turns, like a linter.
+
+Input:
+  --input-format FORMAT     auto (default, per file), jsonl, json, sharegpt or txt
+                            jsonl: one conversation per line ({"messages": [...]}, a message
+                            array, or ShareGPT); json: an array of those; txt: one user message
+                            per line. An "id" field is kept.
+  --every-turn              check every user and assistant turn in the context before it
+                            (default: the last turn of each conversation)
+  --role user|assistant     check only turns of this role
+
+Output:
+  --format FORMAT           table (default on a terminal), json (default otherwise), jsonl,
+                            csv, sarif or html (default: from the --output extension)
+  --output FILE             write the report to FILE instead of stdout
+  --only-flagged            list only flagged turns (the summary still counts all)
+  --resume                  continue from an earlier --format jsonl --output FILE: skip the
+                            turns it holds and append to it
+  --no-fail                 exit 0 even when something is flagged
+  --no-progress             no progress display on stderr
+  -h, --help                show this help
+
+${policyFlags}
+
+Malformed lines, unknown formats and empty conversations are reported on stderr with
+file:line and skipped (counted in summary.errors). Ctrl-C stops and writes the partial report.
+
+Exit codes: 0 nothing flagged, 1 something flagged, 2 usage error or a failure that stopped
+the run, 130 interrupted (partial report written).
+
+Examples:
+  vigil audit chats.jsonl
+  vigil audit 'logs/**/*.jsonl' --every-turn --exclude S6 --format sarif --output vigil.sarif
+  vigil audit logs/ --format jsonl --output results.jsonl --resume
+  cat prompts.txt | vigil audit - --input-format txt --format csv --only-flagged
+`;
+
+export const modelsHelp = `Usage: vigil models pull [guard|generator|URI]
+       vigil models list
+
+  pull     download a model into the models directory, with progress (default: guard)
+           guard      Llama Guard 3 1B Q4_K_M (the default guard model)
+           generator  Llama 3.2 3B Instruct Q4_K_M
+           URI        any hf:owner/repo/file.gguf or https:// URL
+  list     list the .gguf files in the models directory
+
+The models directory is VIGIL_MODELS_DIR, else ~/.node-llama-cpp/models. Llama models are under
+the Llama 3.2 Community License (https://www.llama.com/llama3_2/license/).
+
+Examples:
+  vigil models pull
+  vigil models pull hf:MaziyarPanahi/Llama-Guard-3-1B-GGUF/Llama-Guard-3-1B.Q8_0.gguf
+  VIGIL_MODELS_DIR=./models vigil models list
+`;

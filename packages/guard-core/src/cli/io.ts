@@ -1,0 +1,25 @@
+import type { GuardEngine } from '../engine/types.js';
+
+/** A stream the CLI writes to. */
+export interface CliOutput {
+  write(chunk: string): unknown;
+  isTTY?: boolean | undefined;
+  columns?: number | undefined;
+}
+
+/** What a command runs against: the process's streams, or test doubles. */
+export interface CliContext {
+  stdout: CliOutput;
+  stderr: CliOutput;
+  stdin: AsyncIterable<string | Buffer> & { isTTY?: boolean | undefined };
+  env: Record<string, string | undefined>;
+  /** An engine instead of a local model (tests use a scripted one). Defaults to the local engine. */
+  engine?: GuardEngine | undefined;
+  /** Stops a running audit like Ctrl-C (tests). The CLI wires SIGINT to it. */
+  signal?: AbortSignal | undefined;
+}
+
+/** The process's own streams. */
+export function processContext(): CliContext {
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+}

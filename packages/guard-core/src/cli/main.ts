@@ -1,0 +1,51 @@
+import { VigilError } from '../errors.js';
+import { auditCommand } from './audit-command.js';
+import { classifyCommand } from './classify-command.js';
+import { mainHelp } from './help.js';
+import { type CliContext, processContext } from './io.js';
+import { modelsCommand } from './models-command.js';
+import { UsageError } from './usage-error.js';
+import { readVersion } from './version.js';
+
+const commands: Record<string, (args: string[], context: CliContext) => Promise<number>> = {
+  classify: classifyCommand,
+  audit: auditCommand,
+  models: modelsCommand,
+};
+
+/**
+ * Runs the `vigil` command line and returns its exit code (it never calls `process.exit`).
+ * @example
+ * process.exitCode = await runCli(process.argv.slice(2));
+ */
+export async function runCli(args: string[], context: CliContext = processContext()): Promise<number> {
+  const [command, ...rest] = args;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    (command === undefined ? context.stderr : context.stdout).write(mainHelp);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-v') {
+    context.stdout.write(`${readVersion()}\n`);
+    return 0;
+  }
+  const run = commands[command];
+  try {
+    if (!run) throw new UsageError(`unknown command '${command}'; expected classify, audit or models`);
+    return await run(rest, context);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      const name = run ? `vigil ${command}` : 'vigil';
+      const prefix = error.message.startsWith('vigil') ? '' : `${name}: `;
+      context.stderr.write(`${prefix}${error.message}\nRun '${name} --help' for usage.\n`);
+      return 2;
+    }
+    if (VigilError.isInstance(error)) {
+      context.stderr.write(`vigil ${command}: ${error.message}\n`);
+      return 2;
+    }
+    context.stderr.write(
+      `vigil ${command}: unexpected failure: ${(error as Error)?.stack ?? String(error)}\n`,
+    );
+    return 2;
+  }
+}

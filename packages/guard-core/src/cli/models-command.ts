@@ -1,0 +1,79 @@
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { formatBytes } from '../audit/progress.js';
+import { resolveModel } from '../engine/local/model-file.js';
+import { defaultGuardModel } from '../guard.js';
+import { createDownloadBar } from './download-bar.js';
+import { modelsHelp } from './help.js';
+import type { CliContext } from './io.js';
+import { parseFlags } from './parse-flags.js';
+import { UsageError } from './usage-error.js';
+
+/** The generator's default model (Llama 3.2 3B Instruct, Q4_K_M, 2.02 GB). */
+export const defaultGeneratorModel =
+  'hf:bartowski/Llama-3.2-3B-Instruct-GGUF/Llama-3.2-3B-Instruct-Q4_K_M.gguf';
+
+/** `VIGIL_MODELS_DIR`, else node-llama-cpp's models directory. */
+async function modelsDirectory(env: CliContext['env']) {
+  if (env.VIGIL_MODELS_DIR) return path.resolve(env.VIGIL_MODELS_DIR);
+  const { getModelsDirectory } = await import('../engine/local/nlc.js');
+  return getModelsDirectory();
+}
+
+function modelUri(which: string | undefined) {
+  if (which === undefined || which === 'guard') return defaultGuardModel;
+  if (which === 'generator') return defaultGeneratorModel;
+  if (/^(hf:|huggingface:|https?:\/\/)/.test(which)) return which;
+  throw new UsageError(
+    `vigil models pull: expected guard, generator, an hf: URI or a URL, received '${which}'`,
+  );
+}
+
+async function pull(which: string | undefined, context: CliContext) {
+  const uri = modelUri(which);
+  const directory = await modelsDirectory(context.env);
+  const bar = createDownloadBar(context.stderr);
+  try {
+    const file = await resolveModel(uri, {
+      modelsDir: directory,
+      onDownloadProgress: bar.update,
+      localHint: 'download the GGUF file yourself and pass it with --model /path/to/model.gguf',
+    });
+    bar.done();
+    context.stdout.write(`${file}\n`);
+  } finally {
+    bar.done();
+  }
+}
+
+async function list(context: CliContext) {
+  const directory = await modelsDirectory(context.env);
+  const names = await readdir(directory).catch(() => [] as string[]);
+  const models = names.filter((name) => name.toLowerCase().endsWith('.gguf')).sort();
+  if (models.length === 0) {
+    context.stderr.write(`No models in ${directory} (vigil models pull downloads the guard model)\n`);
+    return;
+  }
+  context.stderr.write(`Models in ${directory}:\n`);
+  for (const name of models) {
+    const { size } = await stat(path.join(directory, name));
+    context.stdout.write(`${formatBytes(size).padStart(8)}  ${name}\n`);
+  }
+}
+
+/** `vigil models pull [guard|generator|URI]` and `vigil models list`. */
+export async function modelsCommand(args: string[], context: CliContext): Promise<number> {
+  const { values, positionals } = parseFlags('vigil models', args, { help: { type: 'boolean', short: 'h' } });
+  const [action, which, ...extra] = positionals;
+  if (values.help || action === undefined) {
+    (values.help ? context.stdout : context.stderr).write(modelsHelp);
+    return values.help ? 0 : 2;
+  }
+  if (extra.length > 0 || (action === 'list' && which !== undefined)) {
+    throw new UsageError(`vigil models ${action}: unexpected argument '${extra[0] ?? which}'`);
+  }
+  if (action === 'pull') await pull(which, context);
+  else if (action === 'list') await list(context);
+  else throw new UsageError(`vigil models: unknown action '${action}'; expected pull or list`);
+  return 0;
+}

@@ -1,0 +1,85 @@
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseDocument, type Scalar, type YAMLMap } from 'yaml';
+import { z } from 'zod';
+import { VigilConfigError } from '../errors.js';
+import { policyOptionsSchema } from './policy.js';
+
+/**
+ * A policy file: the policy settings of `createGuard` plus how to run the model. One file shared
+ * by runtime middleware (`createGuard(await loadPolicyFile('vigil.yaml'))`) and `vigil audit --policy`.
+ */
+export const policyFileSchema = policyOptionsSchema.extend({
+  /** JSON Schema reference, ignored. */
+  $schema: z.string().optional(),
+  /** A local GGUF path or an `hf:` URI. Defaults to the guard's default model. */
+  model: z.string().min(1).optional(),
+  /** Where downloaded models are kept. Defaults to `VIGIL_MODELS_DIR` or node-llama-cpp's cache. */
+  modelsDir: z.string().min(1).optional(),
+  /** CPU threads for inference. Defaults to the physical cores. */
+  threads: z.number().int().min(1).optional(),
+  /** Sequences classifying at once. Defaults to `4`. */
+  concurrency: z.number().int().min(1).max(64).optional(),
+  /** Tokens per sequence. Defaults to `4096`. */
+  contextSize: z.number().int().min(256).optional(),
+});
+
+export type PolicyFile = z.output<typeof policyFileSchema>;
+
+/**
+ * Parses the text of a policy file, JSON or YAML (YAML is read for any extension: JSON is YAML).
+ * @throws VigilConfigError naming file:line and the setting at fault.
+ * @example
+ * parsePolicyFile('threshold: 0.7\nexcludeCategories: [S6]\n', 'vigil.yaml');
+ */
+export function parsePolicyFile(text: string, file: string): PolicyFile {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false });
+  const syntaxError = document.errors[0];
+  if (syntaxError) {
+    const line = lineCounter.linePos(syntaxError.pos[0]).line;
+    throw new VigilConfigError(
+      `${file}:${line}: cannot parse the policy file: ${syntaxError.message.split('\n')[0]}`,
+    );
+  }
+  const value: unknown = document.toJS() ?? {};
+  const parsed = policyFileSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const issuePath = (issue?.path ?? []).filter((part) => typeof part !== 'symbol');
+  if (issue?.code === 'unrecognized_keys') {
+    const key = issue.keys[0] ?? '';
+    const map = document.getIn(issuePath, true) as YAMLMap<Scalar, unknown> | undefined;
+    const pair = map?.items?.find((item) => item.key?.value === key);
+    const known = Object.keys(policyFileSchema.shape).filter((name) => name !== '$schema');
+    throw new VigilConfigError(
+      `${file}:${lineCounter.linePos(pair?.key?.range?.[0] ?? 0).line}: unknown setting '${[...issuePath, key].join('.')}'; expected one of ${known.join(', ')}`,
+    );
+  }
+  const node = document.getIn(issuePath, true) as { range?: [number, number, number] } | undefined;
+  const parent = document.getIn(issuePath.slice(0, -1), true) as
+    | { range?: [number, number, number] }
+    | undefined;
+  const offset = node?.range?.[0] ?? parent?.range?.[0] ?? 0;
+  const where = issuePath
+    .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index > 0 ? '.' : ''}${part}`))
+    .join('');
+  const message = (issue?.message ?? 'invalid').replace(/^Invalid input: /, '');
+  throw new VigilConfigError(
+    `${file}:${lineCounter.linePos(offset).line}: ${where ? `${where}: ` : ''}${message}`,
+  );
+}
+
+/**
+ * Reads and validates a policy file (JSON or YAML).
+ * @throws VigilConfigError when the file cannot be read or is invalid (with file:line).
+ * @example
+ * const guard = await createGuard(await loadPolicyFile('vigil.policy.yaml'));
+ */
+export async function loadPolicyFile(file: string): Promise<PolicyFile> {
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new VigilConfigError(`cannot read the policy file '${file}': ${error.code ?? error.message}`, {
+      cause: error,
+    });
+  });
+  return parsePolicyFile(text, file);
+}

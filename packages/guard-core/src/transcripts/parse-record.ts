@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import type { Message } from '../conversation/types.js';
+
+const idSchema = z.union([z.string(), z.number()]).transform(String).optional();
+const messageSchema = z.looseObject({
+  role: z.string(),
+  content: z.union([z.string(), z.array(z.looseObject({ type: z.string() })), z.null()]).optional(),
+});
+const shareGptTurnSchema = z.looseObject({ from: z.string(), value: z.string() });
+
+/** `{ "messages": [...] }`: OpenAI / Hugging Face chat. */
+const messagesRecordSchema = z.looseObject({ id: idSchema, messages: z.array(messageSchema) });
+/** `{ "conversations": [{ "from": "human", "value": "..." }] }`: ShareGPT. */
+const shareGptRecordSchema = z.looseObject({ id: idSchema, conversations: z.array(shareGptTurnSchema) });
+const bareRecordSchema = z.array(messageSchema);
+
+const shareGptRoles: Record<string, string> = {
+  human: 'user',
+  user: 'user',
+  gpt: 'assistant',
+  assistant: 'assistant',
+  chatgpt: 'assistant',
+  bard: 'assistant',
+  bing: 'assistant',
+  model: 'assistant',
+  system: 'system',
+};
+
+const judgedRoles = new Set(['user', 'assistant']);
+
+function hasText(message: Message) {
+  const { content } = message;
+  if (typeof content === 'string') return content.trim() !== '';
+  return (
+    Array.isArray(content) && content.some((part) => typeof part.text === 'string' && part.text.trim() !== '')
+  );
+}
+
+/** Rejects a conversation with no user or assistant turn that has text. */
+function nonEmpty(messages: Message[], id: string | undefined): ParsedRecord {
+  if (!messages.some((message) => judgedRoles.has(message.role) && hasText(message))) {
+    return {
+      problem: `empty conversation: expected at least one user or assistant turn with text, received ${messages.length} message(s)`,
+    };
+  }
+  return { messages, id };
+}
+
+/** A parsed record: its messages and id, or what is wrong with it. */
+export type ParsedRecord = { messages: Message[]; id?: string | undefined } | { problem: string };
+
+function describe(value: unknown) {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') {
+    const keys = Object.keys(value as object).slice(0, 5);
+    return keys.length > 0 ? `an object with keys ${keys.join(', ')}` : 'an empty object';
+  }
+  return typeof value;
+}
+
+function issueText(error: z.ZodError) {
+  const issue = error.issues[0];
+  const where = (issue?.path ?? [])
+    .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index > 0 ? '.' : ''}${String(part)}`))
+    .join('');
+  const message = (issue?.message ?? 'invalid').replace(/^Invalid input: /, '');
+  return where ? `${where}: ${message}` : message;
+}
+
+/**
+ * Validates one decoded record (a JSONL line, an element of a JSON array) and turns it into
+ * messages. With `shareGptOnly`, only ShareGPT records are accepted.
+ */
+export function parseRecord(value: unknown, shareGptOnly = false): ParsedRecord {
+  const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (isObject && 'conversations' in value) {
+    const parsed = shareGptRecordSchema.safeParse(value);
+    if (!parsed.success) return { problem: issueText(parsed.error) };
+    const messages = parsed.data.conversations.map((turn): Message => {
+      const role = shareGptRoles[turn.from.toLowerCase()] ?? 'tool';
+      return { role, content: turn.value };
+    });
+    return nonEmpty(messages, parsed.data.id);
+  }
+  if (shareGptOnly) {
+    return { problem: `expected a ShareGPT record { "conversations": [...] }, received ${describe(value)}` };
+  }
+  if (isObject && 'messages' in value) {
+    const parsed = messagesRecordSchema.safeParse(value);
+    if (!parsed.success) return { problem: issueText(parsed.error) };
+    return nonEmpty(parsed.data.messages as Message[], parsed.data.id);
+  }
+  if (Array.isArray(value)) {
+    const parsed = bareRecordSchema.safeParse(value);
+    if (!parsed.success) return { problem: issueText(parsed.error) };
+    return nonEmpty(parsed.data as Message[], undefined);
+  }
+  return {
+    problem: `expected { "messages": [...] }, a message array or { "conversations": [...] }, received ${describe(value)}`,
+  };
+}
+
+/** Parses a JSON text and validates it as a record. */
+export function parseRecordText(text: string, shareGptOnly = false): ParsedRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { problem: `malformed JSON: ${(error as Error).message}` };
+  }
+  return parseRecord(value, shareGptOnly);
+}

@@ -1,0 +1,131 @@
+import { createReadStream } from 'node:fs';
+import { detectFormat } from './detect-format.js';
+import { parseRecord, parseRecordText } from './parse-record.js';
+import { type NumberedLine, readLines } from './read-lines.js';
+import { splitJsonArray } from './split-json-array.js';
+import type { InputFormat, TranscriptItem } from './transcript-types.js';
+
+export interface ReadTranscriptOptions {
+  /** How to read the file. Defaults to `auto` (detected from the extension and first line). */
+  format?: InputFormat | undefined;
+  /** Read from this stream instead of opening `file` (stdin for `-`). Defaults to the file. */
+  input?: AsyncIterable<string | Buffer> | undefined;
+}
+
+/**
+ * Reads one transcript file as a stream of conversations, each with its file:line and `id`.
+ * Bad records come out as problems (with file:line) and reading goes on; memory stays constant.
+ * @example
+ * for await (const item of readTranscript('logs/chats.jsonl')) {
+ *   if (item.kind === 'conversation') console.log(item.line, item.messages.length);
+ * }
+ */
+export async function* readTranscript(
+  file: string,
+  options: ReadTranscriptOptions = {},
+): AsyncGenerator<TranscriptItem> {
+  const requested = options.format ?? 'auto';
+  const input = options.input ?? (file === '-' ? process.stdin : createReadStream(file));
+  const lines = readLines(input);
+  let first: NumberedLine | undefined;
+  const skipped: NumberedLine[] = [];
+  // Pull by hand: leaving a for-await loop early would close the generator.
+  for (let next = await lines.next(); !next.done; next = await lines.next()) {
+    if (next.value.text.trim() !== '') {
+      first = next.value;
+      break;
+    }
+    skipped.push(next.value);
+  }
+  const detected = detectFormat(file, first?.text, requested);
+  if ('problem' in detected) {
+    yield { kind: 'error', file, line: first?.line ?? 1, message: detected.problem };
+    return;
+  }
+  async function* all() {
+    yield* skipped;
+    if (first) yield first;
+    yield* lines;
+  }
+  let consumed = 0;
+  async function* counted() {
+    for await (const line of all()) {
+      consumed += line.bytes;
+      yield line;
+    }
+  }
+  const shareGptOnly = requested === 'sharegpt';
+  const items =
+    detected.container === 'txt'
+      ? readText(file, counted())
+      : detected.container === 'jsonl'
+        ? readJsonLines(file, counted(), shareGptOnly)
+        : readJsonDocument(file, counted(), shareGptOnly);
+  let reported = 0;
+  for await (const item of items) {
+    item.bytes = consumed - reported;
+    reported = consumed;
+    yield item;
+  }
+}
+
+async function* readText(file: string, lines: AsyncIterable<NumberedLine>): AsyncGenerator<TranscriptItem> {
+  for await (const { text, line } of lines) {
+    if (text.trim() === '') continue;
+    yield { kind: 'conversation', file, line, messages: [{ role: 'user', content: text }] };
+  }
+}
+
+async function* readJsonLines(
+  file: string,
+  lines: AsyncIterable<NumberedLine>,
+  shareGptOnly: boolean,
+): AsyncGenerator<TranscriptItem> {
+  for await (const { text, line } of lines) {
+    if (text.trim() === '') continue;
+    const record = parseRecordText(text, shareGptOnly);
+    if ('problem' in record) yield { kind: 'error', file, line, message: record.problem };
+    else yield { kind: 'conversation', file, line, id: record.id, messages: record.messages };
+  }
+}
+
+async function* readJsonDocument(
+  file: string,
+  lines: AsyncIterable<NumberedLine>,
+  shareGptOnly: boolean,
+): AsyncGenerator<TranscriptItem> {
+  // A document whose elements are messages is one conversation (kept whole: one chat is small).
+  let single: { line: number; messages: unknown[] } | undefined;
+  for await (const element of splitJsonArray(lines)) {
+    if ('problem' in element) {
+      yield { kind: 'error', file, line: element.line, message: element.problem };
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(element.text);
+    } catch (error) {
+      yield {
+        kind: 'error',
+        file,
+        line: element.line,
+        message: `malformed JSON: ${(error as Error).message}`,
+      };
+      continue;
+    }
+    const isMessage = typeof value === 'object' && value !== null && 'role' in value;
+    if (single || (isMessage && !shareGptOnly)) {
+      single ??= { line: element.line, messages: [] };
+      single.messages.push(value);
+      continue;
+    }
+    const record = parseRecord(value, shareGptOnly);
+    if ('problem' in record) yield { kind: 'error', file, line: element.line, message: record.problem };
+    else yield { kind: 'conversation', file, line: element.line, id: record.id, messages: record.messages };
+  }
+  if (single) {
+    const record = parseRecord(single.messages);
+    if ('problem' in record) yield { kind: 'error', file, line: single.line, message: record.problem };
+    else yield { kind: 'conversation', file, line: single.line, messages: record.messages };
+  }
+}

@@ -1,0 +1,39 @@
+import type { Message } from '../conversation/types.js';
+
+/** The shapes a transcript file can take. `auto` detects it per file. */
+export const inputFormats = ['auto', 'jsonl', 'json', 'sharegpt', 'txt'] as const;
+export type InputFormat = (typeof inputFormats)[number];
+
+/** One conversation read from a transcript, with where it came from. */
+export interface TranscriptConversation {
+  kind: 'conversation';
+  /** The path as given (or `-` for stdin). */
+  file: string;
+  /** 1-based line where the conversation starts. */
+  line: number;
+  /** The record's `id` field, when present. */
+  id?: string | undefined;
+  messages: Message[];
+  /** Input bytes consumed since the previous item (for progress). */
+  bytes?: number | undefined;
+}
+
+/** A record that could not be read: reported with file:line and skipped. */
+export interface TranscriptProblem {
+  kind: 'error';
+  file: string;
+  line: number;
+  message: string;
+  /** Input bytes consumed since the previous item (for progress). */
+  bytes?: number | undefined;
+}
+
+export type TranscriptItem = TranscriptConversation | TranscriptProblem;
+
+/** A source to read: a file path, or `-` for standard input. */
+export interface TranscriptSource {
+  /** The path as shown in reports. */
+  file: string;
+  /** Size in bytes, when known (for progress). */
+  bytes?: number | undefined;
+}

@@ -1,0 +1,256 @@
+// Issue 5: `vigil audit` end to end: the built binary, run as a user would, on the hand-wired
+// fixture guard over the sample transcripts in examples/transcripts (every input format).
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTinyFixtures } from '../scripts/fixtures/ensure-fixtures.js';
+import { FIXTURE_PATHS, REPO_ROOT } from '../scripts/fixtures/fixture-facts.js';
+
+const bin = path.join(REPO_ROOT, 'packages/guard-core/bin/vigil.js');
+const examples = 'examples/transcripts';
+let dir = '';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `vigil` from the repository root with the fixture guard; `onStdout` sees output as it comes. */
+function vigil(args: string[], options: { input?: string; onSpawn?: (child: ChildProcess) => void } = {}) {
+  return new Promise<Run>((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, VIGIL_GUARD_MODEL: FIXTURE_PATHS.tinyGuard, NO_COLOR: '1' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+    options.onSpawn?.(child);
+  });
+}
+
+/** The flagged results as `file:line codes`, sorted. */
+function flagged(results: { file: string; line: number; safe: boolean; categories: string[] }[]) {
+  return results
+    .filter((result) => !result.safe)
+    .map((result) => `${path.basename(result.file)}:${result.line} ${result.categories.join(',')}`)
+    .sort();
+}
+
+beforeAll(async () => {
+  await ensureTinyFixtures();
+  spawnSync('npx', ['tsc', '-b'], { cwd: REPO_ROOT, stdio: 'ignore' });
+  if (!existsSync(path.join(REPO_ROOT, 'packages/guard-core/dist/cli/main.js'))) {
+    throw new Error('npx tsc -b did not build packages/guard-core/dist/cli/main.js');
+  }
+  dir = await mkdtemp(path.join(tmpdir(), 'vigil-cli-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('vigil audit (built binary, fixture model)', () => {
+  it('audits every example format: exact counts, the JSON shape, malformed lines, exit 1', async () => {
+    const { code, stdout, stderr } = await vigil(['audit', examples, '--format', 'json']);
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout);
+    expect(report.summary).toEqual({
+      files: 6,
+      conversations: 21,
+      turnsChecked: 21,
+      flagged: 8,
+      byCategory: { S9: 4, S1: 2, S10: 2 },
+      errors: 4,
+      interrupted: false,
+    });
+    expect(flagged(report.results)).toEqual([
+      'bare.jsonl:2 S10',
+      'chat.jsonl:2 S9',
+      'chat.jsonl:4 S9',
+      'chats.json:12 S1',
+      'malformed.jsonl:6 S9',
+      'prompts.txt:2 S1',
+      'prompts.txt:5 S10',
+      'sharegpt.json:10 S9',
+    ]);
+    expect(report.results.find((result: { id: string }) => result.id === 'c2')).toEqual({
+      file: 'examples/transcripts/chat.jsonl',
+      line: 2,
+      id: 'c2',
+      turn: 2,
+      role: 'user',
+      safe: false,
+      categories: ['S9'],
+      unsafeProbability: expect.any(Number),
+    });
+    for (const line of [2, 3, 4, 5])
+      expect(stderr).toContain(`examples/transcripts/malformed.jsonl:${line}: `);
+    expect(stderr).toContain('malformed.jsonl:4: empty conversation');
+  });
+
+  it('checks every turn in context, one role, and reads stdin', async () => {
+    const every = JSON.parse((await vigil(['audit', examples, '--every-turn', '--format', 'json'])).stdout);
+    expect(every.summary).toMatchObject({ conversations: 21, turnsChecked: 35, flagged: 8 });
+    const assistant = await vigil([
+      'audit',
+      examples,
+      '--every-turn',
+      '--role',
+      'assistant',
+      '--format',
+      'json',
+    ]);
+    expect(JSON.parse(assistant.stdout).summary).toMatchObject({ turnsChecked: 11, flagged: 2 });
+    const stdin = await vigil(['audit', '-', '--format', 'jsonl'], {
+      input: await readFile(path.join(REPO_ROOT, examples, 'prompts.txt'), 'utf8'),
+    });
+    const lines = stdin.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.map((result) => `${result.file}:${result.line}:${result.safe}`).sort()).toEqual([
+      '-:1:true',
+      '-:2:false',
+      '-:3:true',
+      '-:5:false',
+      '-:6:true',
+    ]);
+  });
+
+  it('writes valid SARIF, HTML and CSV reports', async () => {
+    const sarifFile = path.join(dir, 'vigil.sarif');
+    const htmlFile = path.join(dir, 'report.html');
+    const csvFile = path.join(dir, 'report.csv');
+    const [sarif, html, csv] = await Promise.all([
+      vigil(['audit', examples, '--output', sarifFile]),
+      vigil(['audit', examples, '--output', htmlFile]),
+      vigil(['audit', examples, '--output', csvFile, '--only-flagged']),
+    ]);
+    expect([sarif.code, html.code, csv.code]).toEqual([1, 1, 1]);
+    checkSarif(JSON.parse(await readFile(sarifFile, 'utf8')));
+    checkHtml(await readFile(htmlFile, 'utf8'));
+    const rows = (await readFile(csvFile, 'utf8')).trim().split('\r\n');
+    expect(rows).toHaveLength(9);
+    expect(rows[0]).toBe('file,line,id,turn,role,safe,categories,unsafeProbability');
+    expect(
+      rows.filter((row) => /^examples\/transcripts\/chat\.jsonl,2,c2,2,user,false,S9,[\d.e-]+$/.test(row)),
+    ).toHaveLength(1);
+  });
+
+  it('resumes from a jsonl report cut off mid-write, checking only what it lacks', async () => {
+    const output = path.join(dir, 'results.jsonl');
+    expect((await vigil(['audit', examples, '--format', 'jsonl', '--output', output])).code).toBe(1);
+    const lines = (await readFile(output, 'utf8')).split('\n');
+    await writeFile(output, `${lines.slice(0, 12).join('\n')}\n${lines[12]?.slice(0, 30)}`);
+    const resumed = await vigil(['audit', examples, '--format', 'jsonl', '--output', output, '--resume']);
+    expect(resumed.code).toBe(1);
+    const results = (await readFile(output, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(results).toHaveLength(21);
+    expect(new Set(results.map((r) => `${r.file}:${r.line}:${r.turn}`)).size).toBe(21);
+    expect(flagged(results)).toHaveLength(8);
+    expect(resumed.stderr).toContain('21 turns checked, 8 flagged');
+  });
+
+  it('finishes with the partial report on Ctrl-C (exit 130)', async () => {
+    const big = path.join(dir, 'big.txt');
+    await writeFile(
+      big,
+      Array.from({ length: 3000 }, (_, index) => `Question ${index} about the weather\n`).join(''),
+    );
+    const run = await vigil(['audit', big, '--format', 'json'], {
+      onSpawn: (child) => {
+        let sent = false;
+        child.stdout?.on('data', () => {
+          if (!sent) setTimeout(() => child.kill('SIGINT'), 300);
+          sent = true;
+        });
+      },
+    });
+    expect(run.code).toBe(130);
+    const report = JSON.parse(run.stdout);
+    expect(report.summary.interrupted).toBe(true);
+    expect(report.summary.turnsChecked).toBeGreaterThan(0);
+    expect(report.summary.turnsChecked).toBeLessThan(3000);
+    expect(report.results).toHaveLength(report.summary.turnsChecked);
+    expect(run.stderr).toContain('interrupted; writing the partial report');
+  });
+
+  it('exits 0 with nothing flagged or --no-fail, 2 on usage errors', async () => {
+    const safe = await vigil(['audit', `${examples}/chat.jsonl`, '--role', 'assistant', '--exclude', 'S9']);
+    expect(safe.code).toBe(0);
+    expect((await vigil(['audit', examples, '--no-fail', '--format', 'jsonl'])).code).toBe(0);
+    const missing = await vigil(['audit', 'no/such/file.jsonl']);
+    expect(missing).toMatchObject({ code: 2, stdout: '' });
+    expect(missing.stderr).toContain("cannot read 'no/such/file.jsonl': no such file or directory");
+    const badFlag = await vigil(['audit', examples, '--treshold', '0.5']);
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toContain("unknown option '--treshold'");
+    const badModel = await vigil(['audit', examples, '--model', `${examples}/chat.jsonl`]);
+    expect(badModel.code).toBe(2);
+    expect(badModel.stderr).toContain('is not a GGUF file');
+  });
+});
+
+interface SarifLog {
+  version: string;
+  $schema: string;
+  runs: {
+    tool: { driver: { name: string; rules: { id: string }[] } };
+    results: {
+      ruleId: string;
+      ruleIndex: number;
+      level: string;
+      message: { text: string };
+      locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[];
+    }[];
+  }[];
+}
+
+/** The parts of SARIF 2.1.0 code-scanning UIs rely on. */
+function checkSarif(log: SarifLog) {
+  expect(log.version).toBe('2.1.0');
+  expect(log.$schema).toMatch(/sarif-2\.1\.0/);
+  const run = log.runs[0] as SarifLog['runs'][number];
+  expect(run.tool.driver.name).toBe('vigil');
+  const ruleIds = run.tool.driver.rules.map((rule: { id: string }) => rule.id);
+  expect(ruleIds).toEqual(['S1', 'S9', 'S10']);
+  expect(run.results).toHaveLength(8);
+  for (const result of run.results) {
+    expect(ruleIds[result.ruleIndex]).toBe(result.ruleId);
+    expect(['error', 'warning', 'note', 'none']).toContain(result.level);
+    expect(result.message.text).toEqual(expect.any(String));
+    const location = result.locations[0]?.physicalLocation;
+    if (!location) throw new Error('a SARIF result without a location');
+    expect(location.artifactLocation.uri).toMatch(/^examples\/transcripts\/[a-z]+\.(jsonl|json|txt)$/);
+    expect(Number.isInteger(location.region.startLine) && location.region.startLine >= 1).toBe(true);
+  }
+}
+
+const voidElements = new Set(['meta', 'input', 'br', 'img', 'link', 'hr']);
+
+/** Parses the HTML's tags: every element closes in order; no external resources. */
+function checkHtml(html: string) {
+  expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+  const body = html.replace(/<(script|style)>[\s\S]*?<\/\1>/g, '<$1></$1>');
+  const stack: string[] = [];
+  for (const match of body.matchAll(/<(\/?)([a-zA-Z][a-zA-Z0-9]*)([^>]*)>/g)) {
+    const [, closing, name = '', attributes = ''] = match;
+    const tag = name.toLowerCase();
+    if (closing) expect(stack.pop(), `closing </${tag}>`).toBe(tag);
+    else if (!voidElements.has(tag) && !attributes.endsWith('/')) stack.push(tag);
+    expect(attributes).not.toMatch(/\b(src|href)=/);
+  }
+  expect(stack).toEqual([]);
+  expect(body).not.toMatch(/<[^>]*<|&(?![#a-z0-9]+;)/i);
+  expect(html).toContain('<svg role="img"');
+  expect((html.match(/<tr data-flagged="true"/g) ?? []).length).toBe(8);
+}

@@ -3,6 +3,7 @@ export { createReporter, type ReportFormat, reportFormats } from './audit/create
 export type { Reporter, ReporterOptions, ReportSink } from './audit/reporter.js';
 export { loadResume, type ResumeState } from './audit/resume.js';
 export { type AuditOptions, type AuditOutcome, type AuditProgress, runAudit } from './audit/run-audit.js';
+export { type ClassifyWithinOptions, classifyWithin } from './classify-within.js';
 export { type NormalizeOptions, normalizeConversation } from './conversation/normalize.js';
 export type { ContentPart, Conversation, JudgedRole, Message, Turn } from './conversation/types.js';
 export { createLocalEngine, getSharedLlama, type LocalEngineOptions } from './engine/local/index.js';

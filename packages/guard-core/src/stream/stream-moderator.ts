@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { classifyWithin } from '../classify-within.js';
 import type { Message } from '../conversation/types.js';
-import { VigilAbortError, VigilEngineError, VigilInputError } from '../errors.js';
+import { VigilAbortError, VigilInputError } from '../errors.js';
 import type { ClassifyOptions, Guard } from '../guard.js';
 import { parseOrThrow } from '../validation.js';
 import type { Verdict } from '../verdict/verdict.js';
@@ -90,14 +91,6 @@ const optionsSchema = z.object({
   signal: z.instanceof(AbortSignal).optional(),
 });
 
-function rejectOnAbort(signal: AbortSignal) {
-  return new Promise<never>((_, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
  * Moderates an answer that arrives in pieces (an upstream's SSE, a generator's tokens). Each check
  * classifies `[...conversation, { role: 'assistant', content: textSoFar }]`, cut at a word
@@ -174,28 +167,21 @@ export function createStreamModerator(options: StreamModeratorOptions): StreamMo
       return;
     }
     checks++;
-    const timeout = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
-    const signals = [signal, timeout].filter((item): item is AbortSignal => item !== undefined);
     try {
-      const checkSignal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
-      const call = guard.classify([...conversation, { role: 'assistant', content }], {
+      const result = await classifyWithin(guard, [...conversation, { role: 'assistant', content }], {
         ...(parsed.classifyOptions as ClassifyOptions | undefined),
         role: 'assistant',
-        signal: checkSignal,
+        signal,
+        timeoutMs,
+        label: 'stream check',
       });
-      // Race the signal too: a guard that ignores it must not hang the stream.
-      const result = checkSignal ? await Promise.race([call, rejectOnAbort(checkSignal)]) : await call;
       evaluatedTokens += result.usage.evaluatedTokens;
       verdict = result;
       if (result.safe) checkedUpTo = Math.max(checkedUpTo, upTo);
       else block();
     } catch (error) {
       throwIfAborted();
-      lastError = timeout?.aborted
-        ? new VigilEngineError(`stream check: expected a verdict within ${timeoutMs} ms, received none`, {
-            cause: error,
-          })
-        : error;
+      lastError = error;
       if (failMode === 'closed') block();
       else checkedUpTo = Math.max(checkedUpTo, upTo);
     }

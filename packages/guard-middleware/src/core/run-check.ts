@@ -1,5 +1,5 @@
 import type { Guard, JudgedRole, Message, Verdict } from '@vigil/guard-core';
-import { VigilEngineError } from '@vigil/guard-core';
+import { classifyWithin } from '@vigil/guard-core';
 
 export interface CheckOptions {
   role: JudgedRole;
@@ -15,36 +15,12 @@ export interface CheckOptions {
  * @example
  * const verdict = await runCheck(guard, messages, { role: 'user', timeoutMs: 15_000, signal });
  */
-export async function runCheck(
+export function runCheck(
   guard: Pick<Guard, 'classify'>,
   messages: readonly Message[],
   options: CheckOptions,
 ): Promise<Verdict> {
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  try {
-    // Race the signal too: a guard that ignores it must not hang the request.
-    return await Promise.race([
-      guard.classify(messages, { role: options.role, signal, categories: options.categories }),
-      rejectOnAbort(signal),
-    ]);
-  } catch (error) {
-    if (timeout.aborted && !options.signal?.aborted) {
-      throw new VigilEngineError(
-        `guard check: expected a verdict within ${options.timeoutMs} ms, received none`,
-        { cause: error },
-      );
-    }
-    throw error;
-  }
-}
-
-function rejectOnAbort(signal: AbortSignal) {
-  return new Promise<never>((_, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
+  return classifyWithin(guard, messages, { ...options, label: 'guard check' });
 }
 
 /** A short reason for a failed check, fit for an error body. */

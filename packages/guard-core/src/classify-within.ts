@@ -1,0 +1,48 @@
+import type { Message } from './conversation/types.js';
+import { VigilEngineError } from './errors.js';
+import type { ClassifyOptions, Guard } from './guard.js';
+import type { Verdict } from './verdict/verdict.js';
+
+export interface ClassifyWithinOptions extends ClassifyOptions {
+  /** Milliseconds the check may take before it fails with `VigilEngineError`. Defaults to no limit. */
+  timeoutMs?: number | undefined;
+  /** Names the check in the timeout error, e.g. `stream check`. Defaults to `classify`. */
+  label?: string | undefined;
+}
+
+function rejectOnAbort(signal: AbortSignal) {
+  return new Promise<never>((_, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * One classification with a deadline and a caller's signal. The signal is raced too, so a guard
+ * that ignores it (a custom one, a hung server) cannot hang the caller. A timeout rejects with
+ * `VigilEngineError`; the caller's abort with its reason (the guard's `VigilAbortError`).
+ * @example
+ * const verdict = await classifyWithin(guard, messages, { role: 'user', timeoutMs: 15_000, signal });
+ */
+export async function classifyWithin(
+  guard: Pick<Guard, 'classify'>,
+  input: string | readonly Message[],
+  options: ClassifyWithinOptions = {},
+): Promise<Verdict> {
+  const { timeoutMs, label = 'classify', signal: callerSignal, ...classifyOptions } = options;
+  const timeout = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+  const signals = [callerSignal, timeout].filter((item): item is AbortSignal => item !== undefined);
+  const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  try {
+    const call = guard.classify(input, { ...classifyOptions, signal });
+    return signal ? await Promise.race([call, rejectOnAbort(signal)]) : await call;
+  } catch (error) {
+    if (timeout?.aborted && !callerSignal?.aborted) {
+      throw new VigilEngineError(`${label}: expected a verdict within ${timeoutMs} ms, received none`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}

@@ -62,11 +62,12 @@ interface Slot {
  */
 export async function createLocalEngine(options: LocalEngineOptions): Promise<GuardEngine> {
   const { contextSize: wantedContextSize = 4096, concurrency = 4, maxQueue = 1024 } = options;
-  const llama = await getSharedLlama();
+  // The file first: a missing model or an impossible download fails before the runtime loads.
   const modelPath = await resolveModel(options.model, {
     modelsDir: options.modelsDir,
     onDownloadProgress: options.onDownloadProgress,
   });
+  const llama = await getSharedLlama();
   let model: LlamaModel;
   try {
     model = await llama.loadModel({ modelPath });

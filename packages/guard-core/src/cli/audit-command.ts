@@ -59,7 +59,7 @@ export async function auditCommand(args: string[], context: CliContext): Promise
   if (values.resume && (format !== 'jsonl' || !values.output)) {
     throw new UsageError('--resume: expected --format jsonl and --output FILE (the report to continue)');
   }
-  const options = await guardOptionsFromFlags(values);
+  const options = await guardOptionsFromFlags(values, context.env);
   const sources = await expandPaths(positionals).catch((error: Error) => {
     throw new UsageError(error.message);
   });

@@ -41,7 +41,7 @@ export async function classifyCommand(args: string[], context: CliContext): Prom
       `vigil classify: expected one TEXT argument, received ${positionals.length} (quote the text: vigil classify "how do I ...")`,
     );
   }
-  const options = await guardOptionsFromFlags(values);
+  const options = await guardOptionsFromFlags(values, context.env);
   let text = positionals[0];
   if (text === undefined) {
     if (context.stdin.isTTY) {

@@ -4,12 +4,14 @@ import { createGuard, type Guard, type GuardOptions } from '../guard.js';
 import { resolvePolicy } from '../policy/policy.js';
 import { loadPolicyFile } from '../policy/policy-file.js';
 import { createDownloadBar } from './download-bar.js';
+import { type EngineFlagValues, engineFlags, remoteEngineFromFlags } from './engine-flags.js';
 import type { CliContext } from './io.js';
 import { codesFlag, integerFlag, probabilityFlag } from './parse-flags.js';
 import { UsageError } from './usage-error.js';
 
-/** The policy and model flags `classify` and `audit` share with the API. */
+/** The policy, model and engine flags `classify` and `audit` share with the API. */
 export const guardFlags = {
+  ...engineFlags,
   policy: { type: 'string' },
   model: { type: 'string' },
   categories: { type: 'string', multiple: true },
@@ -20,7 +22,7 @@ export const guardFlags = {
   threads: { type: 'string' },
 } as const;
 
-export interface GuardFlagValues {
+export interface GuardFlagValues extends EngineFlagValues {
   policy?: string | undefined;
   model?: string | undefined;
   categories?: string[] | undefined;
@@ -41,14 +43,17 @@ function customCategory(value: string) {
 
 /**
  * Builds guard options from a `--policy` file and the flags (flags win; custom categories add
- * to the file's), and checks the policy before any model is loaded.
+ * to the file's), and checks the policy and the engine before any model is loaded. `env` holds
+ * the remote engine's API key (`VIGIL_REMOTE_API_KEY`).
  * @throws UsageError for a bad flag or policy file.
  */
 export async function guardOptionsFromFlags(
   values: GuardFlagValues,
+  env: Record<string, string | undefined>,
 ): Promise<GuardOptions & { concurrency: number }> {
-  const file = values.policy ? await loadPolicyFile(values.policy).catch(rethrowAsUsage) : {};
-  const { $schema: _schema, ...fromFile } = file;
+  const file = values.policy ? await loadPolicyFile(values.policy, env).catch(rethrowAsUsage) : {};
+  const { $schema: _schema, engine: engineFromFile, ...fromFile } = file;
+  const engine = remoteEngineFromFlags(values, engineFromFile, env);
   // Paths in a policy file are relative to the file, so that it can be shared.
   const base = values.policy ? path.dirname(values.policy) : '.';
   if (fromFile.model && !isRemoteModel(fromFile.model)) fromFile.model = path.resolve(base, fromFile.model);
@@ -60,8 +65,10 @@ export async function guardOptionsFromFlags(
     excludeCategories: codesFlag('exclude', values.exclude) ?? fromFile.excludeCategories,
     customCategories: custom ? [...(fromFile.customCategories ?? []), ...custom] : fromFile.customCategories,
     threshold: probabilityFlag('threshold', values.threshold) ?? fromFile.threshold,
-    model: values.model ?? fromFile.model,
+    // With a remote engine, --model names the served model (in `engine`).
+    model: engine ? undefined : (values.model ?? fromFile.model),
     threads: integerFlag('threads', values.threads, 1, 1024) ?? fromFile.threads,
+    engine,
     concurrency: integerFlag('concurrency', values.concurrency, 1, 64) ?? fromFile.concurrency ?? 4,
   };
   try {
@@ -77,9 +84,10 @@ function rethrowAsUsage(error: unknown): never {
   throw new UsageError((error as Error).message);
 }
 
-/** Creates the guard for a command: the context's engine, or the local model with a download bar. */
+/** Creates the guard for a command: the context's engine, the remote engine, or the local model with a download bar. */
 export async function openGuard(context: CliContext, options: GuardOptions): Promise<Guard> {
   if (context.engine) return createGuard({ ...options, model: undefined, engine: context.engine });
+  if (options.engine) return createGuard(options);
   const bar = createDownloadBar(context.stderr);
   try {
     return await createGuard({ ...options, onDownloadProgress: bar.update });

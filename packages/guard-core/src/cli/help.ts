@@ -1,15 +1,30 @@
 const policyFlags = `Policy and model (same settings as createGuard; flags override --policy):
   --policy FILE             JSON or YAML policy file (categories, excludeCategories,
-                            customCategories, threshold, model, threads, concurrency)
+                            customCategories, threshold, model, threads, concurrency, engine)
   --model PATH|hf:URI       Llama Guard 3 GGUF (default: VIGIL_GUARD_MODEL, else the 1B Q4_K_M,
-                            downloaded on first use)
+                            downloaded on first use); remote: the served model name (below)
   --categories S1,S9        check only these categories
   --exclude S6              leave these categories out (repeatable, comma-separated)
   --threshold 0.7           P(unsafe) at or above this is unsafe (default 0.5)
   --custom-category "Name: description"
                             add a category of your own (repeatable)
-  --concurrency N           conversations checked at once (default 4)
-  --threads N               CPU threads for inference (default: physical cores)`;
+  --concurrency N           conversations checked at once, local or remote (default 4)
+  --threads N               CPU threads for inference (default: physical cores; local only)
+
+Engine (where Llama Guard runs):
+  --engine local|remote     local: the model in this process (default); remote: an
+                            OpenAI-compatible server (vLLM, llama-server, SGLang). Remote when
+                            --base-url is given or the --policy file has an engine block
+  --base-url URL            the server, e.g. http://gpu-1:8000/v1 (repeatable or comma-separated:
+                            replicas of one model); implies --engine remote
+  --model NAME              remote: the model name the server serves, sent as "model" (vLLM:
+                            --served-model-name; llama-server ignores it); required
+  --timeout-ms N            remote: milliseconds one HTTP attempt may take (default 30000)
+  --max-retries N           remote: extra attempts after a connection error, timeout, 429 or 5xx
+                            (default 2)
+  The API key is read from VIGIL_REMOTE_API_KEY (or the variable the policy file's
+  engine.apiKeyEnv names), never from a flag or the file.
+  --threads is for the local engine only; --base-url, --timeout-ms, --max-retries for remote.`;
 
 export const mainHelp = `vigil: Llama Guard 3 safety checks for conversations, in-process.
 
@@ -26,6 +41,7 @@ Options:
 Examples:
   vigil classify "How do I pick a lock?"
   vigil audit logs/ --every-turn --format html --output report.html
+  vigil audit logs/ --base-url http://gpu-1:8000/v1 --model llama-guard
   vigil models pull guard
 `;
 
@@ -47,6 +63,7 @@ Examples:
   vigil classify "How do I make a bomb?"
   echo "Here is how to hotwire a car" | vigil classify --role assistant --json
   vigil classify --model ./Llama-Guard-3-1B.Q8_0.gguf --exclude S6 "Which pills help me sleep?"
+  vigil classify --base-url http://gpu-1:8000/v1 --model llama-guard "How do I pick a lock?"
 `;
 
 export const auditHelp = `Usage: vigil audit PATH... [options]
@@ -86,6 +103,8 @@ Examples:
   vigil audit chats.jsonl
   vigil audit 'logs/**/*.jsonl' --every-turn --exclude S6 --format sarif --output vigil.sarif
   vigil audit logs/ --format jsonl --output results.jsonl --resume
+  VIGIL_REMOTE_API_KEY=... vigil audit logs/ --engine remote --model llama-guard \\
+    --base-url http://gpu-1:8000/v1,http://gpu-2:8000/v1 --concurrency 32
   cat prompts.txt | vigil audit - --input-format txt --format csv --only-flagged
 `;
 

@@ -40,11 +40,58 @@ describe('parsePolicyFile', () => {
     expect(() =>
       parsePolicyFile('threshold: 0.5\nthreshhold: 0.7\n', 'p.yaml'),
     ).toThrowErrorMatchingInlineSnapshot(
-      `[VigilConfigError: p.yaml:2: unknown setting 'threshhold'; expected one of categories, excludeCategories, customCategories, threshold, model, modelsDir, threads, concurrency, contextSize]`,
+      `[VigilConfigError: p.yaml:2: unknown setting 'threshhold'; expected one of categories, excludeCategories, customCategories, threshold, model, modelsDir, threads, concurrency, contextSize, engine]`,
     );
     expect(() => parsePolicyFile('a: [1\n', 'p.yaml')).toThrowErrorMatchingInlineSnapshot(
       `[VigilConfigError: p.yaml:2: cannot parse the policy file: Flow sequence in block collection must be sufficiently indented and end with a ]]`,
     );
+  });
+
+  it("reads an engine block into createGuard's engine option, the API key from the environment", () => {
+    const text =
+      'threshold: 0.7\nengine:\n  type: remote\n  baseURL: [http://gpu-1:8000/v1, http://gpu-2:8000/v1]\n  model: llama-guard\n  timeoutMs: 5000\n';
+    expect(parsePolicyFile(text, 'vigil.yaml', { VIGIL_REMOTE_API_KEY: 'sk-1' })).toEqual({
+      threshold: 0.7,
+      engine: {
+        type: 'remote',
+        baseURL: ['http://gpu-1:8000/v1', 'http://gpu-2:8000/v1'],
+        model: 'llama-guard',
+        timeoutMs: 5000,
+        apiKey: 'sk-1',
+      },
+    });
+    const named = parsePolicyFile(
+      '{"engine": {"type": "remote", "baseURL": "http://gpu:8000", "model": "m", "apiKeyEnv": "GUARD_KEY"}}',
+      'p.json',
+      { VIGIL_REMOTE_API_KEY: 'sk-1', GUARD_KEY: 'sk-2' },
+    );
+    expect(named.engine).toEqual({ type: 'remote', baseURL: 'http://gpu:8000', model: 'm', apiKey: 'sk-2' });
+    expect(parsePolicyFile(text, 'vigil.yaml', {}).engine?.apiKey).toBeUndefined();
+  });
+
+  it('names file:line and the engine setting at fault; refuses an API key in the file', () => {
+    const engine = (lines: string) => `threshold: 0.5\nengine:\n  type: remote\n${lines}`;
+    expect(() =>
+      parsePolicyFile(engine('  baseURL: [http://gpu:8000, gpu-2]\n  model: m\n'), 'p.yaml'),
+    ).toThrowErrorMatchingInlineSnapshot(
+      `[VigilConfigError: p.yaml:4: engine.baseURL[1]: expected an http(s) URL, received "gpu-2"]`,
+    );
+    expect(() => parsePolicyFile(engine('  model: m\n'), 'p.yaml')).toThrowErrorMatchingInlineSnapshot(
+      `[VigilConfigError: p.yaml:3: engine.baseURL: expected an http(s) URL or a list of them, received undefined]`,
+    );
+    expect(() =>
+      parsePolicyFile(engine('  baseURL: http://gpu:8000\n  model: m\n  apiKey: sk-1\n'), 'p.yaml'),
+    ).toThrowErrorMatchingInlineSnapshot(
+      `[VigilConfigError: p.yaml:6: engine.apiKey: the API key is never read from a file; set VIGIL_REMOTE_API_KEY (or name another variable with engine.apiKeyEnv)]`,
+    );
+    expect(() =>
+      parsePolicyFile(engine('  baseURL: http://gpu:8000\n  model: m\n  timeout: 5\n'), 'p.yaml'),
+    ).toThrowErrorMatchingInlineSnapshot(
+      `[VigilConfigError: p.yaml:6: unknown setting 'engine.timeout'; expected one of baseURL, model, timeoutMs, maxRetries, maxInFlight, maxQueue, failureThreshold, cooldownMs, topLogprobs, promptFormat, chatTemplate, type, apiKeyEnv]`,
+    );
+    expect(() =>
+      parsePolicyFile('engine:\n  baseURL: http://gpu:8000\n  model: m\n', 'p.yaml'),
+    ).toThrowErrorMatchingInlineSnapshot(`[VigilConfigError: p.yaml:2: engine.type: expected "remote"]`);
   });
 
   it('says when the file cannot be read', async () => {

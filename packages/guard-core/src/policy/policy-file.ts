@@ -1,6 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument, type Scalar, type YAMLMap } from 'yaml';
 import { z } from 'zod';
+import {
+  type RemoteEngineConfig,
+  remoteConfigFromFile,
+  remoteEngineFileSchema,
+} from '../engine/remote/remote-options.js';
 import { VigilConfigError } from '../errors.js';
 import { policyOptionsSchema } from './policy.js';
 
@@ -21,17 +26,38 @@ export const policyFileSchema = policyOptionsSchema.extend({
   concurrency: z.number().int().min(1).max(64).optional(),
   /** Tokens per sequence. Defaults to `4096`. */
   contextSize: z.number().int().min(256).optional(),
+  /**
+   * A remote engine instead of the local model: `{ type: remote, baseURL, model, ... }`. The API
+   * key is read from the environment variable `apiKeyEnv` names, never from the file. Defaults
+   * to the local engine.
+   */
+  engine: remoteEngineFileSchema.optional(),
 });
 
-export type PolicyFile = z.output<typeof policyFileSchema>;
+/** A parsed policy file: `createGuard` options (the `engine` block carries the API key from the environment). */
+export type PolicyFile = Omit<z.output<typeof policyFileSchema>, 'engine'> & {
+  engine?: RemoteEngineConfig | undefined;
+};
+
+/** The settings a map at `path` may hold, for "unknown setting" errors. */
+function knownSettings(path: readonly PropertyKey[]) {
+  const shape = path[0] === 'engine' ? remoteEngineFileSchema.shape : policyFileSchema.shape;
+  return Object.keys(shape).filter((name) => name !== '$schema');
+}
 
 /**
  * Parses the text of a policy file, JSON or YAML (YAML is read for any extension: JSON is YAML).
+ * An `engine` block's API key is read from `env` (`VIGIL_REMOTE_API_KEY`, or the variable its
+ * `apiKeyEnv` names).
  * @throws VigilConfigError naming file:line and the setting at fault.
  * @example
  * parsePolicyFile('threshold: 0.7\nexcludeCategories: [S6]\n', 'vigil.yaml');
  */
-export function parsePolicyFile(text: string, file: string): PolicyFile {
+export function parsePolicyFile(
+  text: string,
+  file: string,
+  env: Record<string, string | undefined> = process.env,
+): PolicyFile {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false });
   const syntaxError = document.errors[0];
@@ -43,16 +69,25 @@ export function parsePolicyFile(text: string, file: string): PolicyFile {
   }
   const value: unknown = document.toJS() ?? {};
   const parsed = policyFileSchema.safeParse(value);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const { engine, ...rest } = parsed.data;
+    return engine ? { ...rest, engine: remoteConfigFromFile(engine, env) } : rest;
+  }
   const issue = parsed.error.issues[0];
   const issuePath = (issue?.path ?? []).filter((part) => typeof part !== 'symbol');
   if (issue?.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';
     const map = document.getIn(issuePath, true) as YAMLMap<Scalar, unknown> | undefined;
     const pair = map?.items?.find((item) => item.key?.value === key);
-    const known = Object.keys(policyFileSchema.shape).filter((name) => name !== '$schema');
+    const line = lineCounter.linePos(pair?.key?.range?.[0] ?? 0).line;
+    const setting = [...issuePath, key].join('.');
+    if (setting === 'engine.apiKey') {
+      throw new VigilConfigError(
+        `${file}:${line}: engine.apiKey: the API key is never read from a file; set VIGIL_REMOTE_API_KEY (or name another variable with engine.apiKeyEnv)`,
+      );
+    }
     throw new VigilConfigError(
-      `${file}:${lineCounter.linePos(pair?.key?.range?.[0] ?? 0).line}: unknown setting '${[...issuePath, key].join('.')}'; expected one of ${known.join(', ')}`,
+      `${file}:${line}: unknown setting '${setting}'; expected one of ${knownSettings(issuePath).join(', ')}`,
     );
   }
   const node = document.getIn(issuePath, true) as { range?: [number, number, number] } | undefined;
@@ -70,16 +105,19 @@ export function parsePolicyFile(text: string, file: string): PolicyFile {
 }
 
 /**
- * Reads and validates a policy file (JSON or YAML).
+ * Reads and validates a policy file (JSON or YAML); `env` supplies an `engine` block's API key.
  * @throws VigilConfigError when the file cannot be read or is invalid (with file:line).
  * @example
  * const guard = await createGuard(await loadPolicyFile('vigil.policy.yaml'));
  */
-export async function loadPolicyFile(file: string): Promise<PolicyFile> {
+export async function loadPolicyFile(
+  file: string,
+  env: Record<string, string | undefined> = process.env,
+): Promise<PolicyFile> {
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new VigilConfigError(`cannot read the policy file '${file}': ${error.code ?? error.message}`, {
       cause: error,
     });
   });
-  return parsePolicyFile(text, file);
+  return parsePolicyFile(text, file, env);
 }

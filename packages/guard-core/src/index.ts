@@ -7,7 +7,8 @@ export { type ClassifyWithinOptions, classifyWithin } from './classify-within.js
 export { type NormalizeOptions, normalizeConversation } from './conversation/normalize.js';
 export type { ContentPart, Conversation, JudgedRole, Message, Turn } from './conversation/types.js';
 export { createLocalEngine, getSharedLlama, type LocalEngineOptions } from './engine/local/index.js';
-export type { DownloadProgress } from './engine/local/model-file.js';
+export { type DownloadProgress, type ResolveModelOptions, resolveModel } from './engine/local/model-file.js';
+export { commonPrefixLength, SequencePool } from './engine/local/sequence-pool.js';
 export {
   createRemoteEngine,
   type ProbabilitySource,
@@ -79,5 +80,6 @@ export type {
   TranscriptProblem,
   TranscriptSource,
 } from './transcripts/transcript-types.js';
+export { formatPath, parseOrThrow } from './validation.js';
 export { parseAnswer } from './verdict/parse-answer.js';
 export type { Verdict, VerdictCategory } from './verdict/verdict.js';

@@ -1,1 +1,18 @@
-export {};
+export { type ChatAppOptions, createChatApp } from './chat-app.js';
+export { createGenerator, defaultGeneratorModel } from './create-generator.js';
+export type {
+  ChatMessage,
+  ChatOptions,
+  ChatPiece,
+  ChatResult,
+  ChatUsage,
+  FinishReason,
+  Generator,
+  GeneratorGuard,
+  GeneratorMemory,
+  GeneratorMode,
+  GeneratorModelInfo,
+  GeneratorOptions,
+  RefusalContext,
+  VerdictEvent,
+} from './types.js';

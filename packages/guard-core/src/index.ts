@@ -6,9 +6,14 @@ export { type AuditOptions, type AuditOutcome, type AuditProgress, runAudit } fr
 export { type ClassifyWithinOptions, classifyWithin } from './classify-within.js';
 export { type NormalizeOptions, normalizeConversation } from './conversation/normalize.js';
 export type { ContentPart, Conversation, JudgedRole, Message, Turn } from './conversation/types.js';
-export { createLocalEngine, getSharedLlama, type LocalEngineOptions } from './engine/local/index.js';
+export {
+  createLocalEngine,
+  getSharedLlama,
+  type LocalEngineOptions,
+  oneOutputPerBatch,
+} from './engine/local/index.js';
 export { type DownloadProgress, type ResolveModelOptions, resolveModel } from './engine/local/model-file.js';
-export { commonPrefixLength, SequencePool } from './engine/local/sequence-pool.js';
+export { commonPrefixLength, type PoolNames, SequencePool } from './engine/local/sequence-pool.js';
 export {
   createRemoteEngine,
   type ProbabilitySource,

@@ -11,13 +11,18 @@ export function formatPath(path: readonly PropertyKey[]) {
 
 /**
  * Parses a value with a zod schema at an API boundary.
- * @throws VigilConfigError "where: what was wrong", naming the first failing path.
+ * @throws VigilConfigError (or `ErrorClass`) "where: what was wrong", naming the first failing path.
+ * @example
+ * const options = parseOrThrow(optionsSchema, input, 'createGenerator options');
  */
-export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+export function parseOrThrow<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  where: string,
+  ErrorClass: new (message: string) => Error = VigilConfigError,
+): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  throw new VigilConfigError(
-    `${formatPath([where, ...(issue?.path ?? [])])}: ${issue?.message ?? 'invalid'}`,
-  );
+  throw new ErrorClass(`${formatPath([where, ...(issue?.path ?? [])])}: ${issue?.message ?? 'invalid'}`);
 }

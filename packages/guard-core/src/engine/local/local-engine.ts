@@ -254,6 +254,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
     score,
     stats: () => ({
       ...totals,
+      modelBytes: model.size,
       sequences: slots.length,
       freeSequences: pool.free,
       waiting: pool.waiting,

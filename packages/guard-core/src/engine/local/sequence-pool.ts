@@ -8,6 +8,12 @@ interface Waiter<S> {
   onAbort?: () => void;
 }
 
+/** How errors name a call and what it waits for, e.g. `classify` / `guard`, `chat` / `generator`. */
+export interface PoolNames {
+  call: string;
+  owner: string;
+}
+
 /** Length of the common prefix of two token lists. */
 export function commonPrefixLength(a: readonly number[], b: readonly number[]) {
   const length = Math.min(a.length, b.length);
@@ -28,13 +34,19 @@ export class SequencePool<S extends { readonly tokens: readonly number[] }> {
   readonly #free: S[];
   readonly #waiters: Waiter<S>[] = [];
   readonly #maxQueue: number;
+  readonly #names: PoolNames;
   readonly #lastUsed = new Map<S, number>();
   #clock = 0;
   #closed = false;
 
-  constructor(slots: readonly S[], maxQueue: number) {
+  constructor(
+    slots: readonly S[],
+    maxQueue: number,
+    names: PoolNames = { call: 'classify', owner: 'guard' },
+  ) {
     this.#free = [...slots];
     this.#maxQueue = maxQueue;
+    this.#names = names;
   }
 
   get waiting() {
@@ -47,14 +59,15 @@ export class SequencePool<S extends { readonly tokens: readonly number[] }> {
 
   /** Waits for a slot; `reusable` is how many leading tokens make a cached prefix worth keeping. */
   acquire(tokens: readonly number[], reusable: number, signal?: AbortSignal): Promise<S> {
-    if (this.#closed) return Promise.reject(new VigilDisposedError('classify: the guard was disposed'));
+    const { call, owner } = this.#names;
+    if (this.#closed) return Promise.reject(new VigilDisposedError(`${call}: the ${owner} was disposed`));
     if (signal?.aborted)
-      return Promise.reject(new VigilAbortError('classify: aborted', { cause: signal.reason }));
+      return Promise.reject(new VigilAbortError(`${call}: aborted`, { cause: signal.reason }));
     if (this.#free.length > 0) return Promise.resolve(this.#takeBest(tokens, reusable));
     if (this.#waiters.length >= this.#maxQueue) {
       return Promise.reject(
         new VigilQueueFullError(
-          `classify: ${this.#waiters.length} calls are already waiting for the model (maxQueue ${this.#maxQueue}); retry later or raise maxQueue`,
+          `${call}: ${this.#waiters.length} calls are already waiting for the ${owner} (maxQueue ${this.#maxQueue}); retry later or raise maxQueue`,
         ),
       );
     }
@@ -65,7 +78,7 @@ export class SequencePool<S extends { readonly tokens: readonly number[] }> {
           const index = this.#waiters.indexOf(waiter);
           if (index >= 0) this.#waiters.splice(index, 1);
           reject(
-            new VigilAbortError('classify: aborted while waiting for the model', { cause: signal.reason }),
+            new VigilAbortError(`${call}: aborted while waiting for the ${owner}`, { cause: signal.reason }),
           );
         };
         signal.addEventListener('abort', waiter.onAbort, { once: true });
@@ -90,7 +103,8 @@ export class SequencePool<S extends { readonly tokens: readonly number[] }> {
     this.#closed = true;
     for (const waiter of this.#waiters.splice(0)) {
       if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
-      waiter.reject(new VigilDisposedError('classify: the guard was disposed while the call waited'));
+      const { call, owner } = this.#names;
+      waiter.reject(new VigilDisposedError(`${call}: the ${owner} was disposed while the call waited`));
     }
   }
 

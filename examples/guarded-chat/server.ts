@@ -1,0 +1,57 @@
+// A guarded Llama 3.2 3B Instruct chat behind an OpenAI-compatible API, in one process.
+// Run: npx tsx --conditions=@vigil/source examples/guarded-chat/server.ts
+// Models: --guard / VIGIL_GUARD_MODEL and --model / VIGIL_GENERATOR_MODEL (paths or hf: URIs;
+// the defaults are downloaded once: Llama Guard 3 1B Q4_K_M 955 MB, Llama 3.2 3B Q4_K_M 2.0 GB).
+import { parseArgs } from 'node:util';
+import { serve } from '@hono/node-server';
+import { createChatApp, createGenerator, type GeneratorMode } from '@vigil/generator';
+import { createGuard, type DownloadProgress } from '@vigil/guard-core';
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    guard: { type: 'string' },
+    mode: { type: 'string' },
+    port: { type: 'string' },
+  },
+});
+const mode = (values.mode ?? process.env.VIGIL_MODE ?? 'block') as GeneratorMode;
+const onDownloadProgress = (progress: DownloadProgress) =>
+  process.stderr.write(`\rdownloading ${progress.model}: ${progress.percent.toFixed(1)}%   `);
+
+const guard = await createGuard({ model: values.guard, onDownloadProgress });
+const generator = await createGenerator({
+  guard,
+  model: values.model,
+  mode,
+  onDownloadProgress,
+  onVerdict: ({ role, action, verdict }) =>
+    console.log(
+      JSON.stringify({
+        role,
+        action,
+        categories: verdict.categories.map((category) => category.code),
+        score: verdict.unsafeProbability,
+        ms: Math.round(verdict.durationMs),
+      }),
+    ),
+});
+const app = createChatApp({ generator });
+const port = Number(values.port ?? process.env.PORT ?? 8787);
+const server = serve({ fetch: app.fetch, port, hostname: process.env.HOST ?? '127.0.0.1' }, (info) => {
+  const memory = generator.memory();
+  const mb = (bytes: number | undefined) => (bytes === undefined ? '?' : `${Math.round(bytes / 1e6)} MB`);
+  console.log(
+    `guarded-chat: http://${info.address}:${info.port}/v1 (model ${generator.model.name}, mode ${mode}; ` +
+      `generator ${mb(memory.generator.modelBytes)} + context ${mb(memory.generator.contextBytes)}, ` +
+      `guard ${mb(memory.guard.modelBytes)}, process RSS ${mb(memory.processRssBytes)})`,
+  );
+});
+const stop = async () => {
+  server.close();
+  await generator.dispose();
+  await guard.dispose();
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

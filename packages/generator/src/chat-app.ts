@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { parseOrThrow, VigilInputError } from '@vigil/guard-core';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
+import { errorResponse, usageJson, vigilJson } from './openai-response.js';
+import { chatCompletionRequestSchema, toChatCall } from './openai-schema.js';
+import type { ChatPiece, ChatResult, Generator } from './types.js';
+
+export interface ChatAppOptions {
+  /** The generator that answers (from `createGenerator`). The caller keeps it. */
+  generator: Pick<Generator, 'stream' | 'model' | 'mode' | 'stats' | 'memory'>;
+  /** The model id in responses and `GET /v1/models`; requests may name any model. Defaults to `generator.model.name`. */
+  modelId?: string | undefined;
+  /** Add the verdicts as a `vigil` field to responses (the last chunk, when streaming). Defaults to `true` unless the generator's mode is `'shadow'`. */
+  exposeVerdicts?: boolean | undefined;
+  /** Larger request bodies get 413. Defaults to `1048576` (1 MiB). */
+  maxBodyBytes?: number | undefined;
+}
+
+const optionsSchema = z.strictObject({
+  generator: z.custom<ChatAppOptions['generator']>(
+    (value) => typeof (value as Generator | undefined)?.stream === 'function',
+    'expected a generator (from createGenerator)',
+  ),
+  modelId: z.string().min(1).optional(),
+  exposeVerdicts: z.boolean().optional(),
+  maxBodyBytes: z.number().int().min(1).optional(),
+});
+
+/**
+ * A Hono app serving the generator behind an OpenAI-compatible API: `POST /v1/chat/completions`
+ * (streamed and not; `finish_reason: 'content_filter'` for refused input and cut answers),
+ * `GET /v1/models`, `GET /healthz`. Serve it with `@hono/node-server` or mount it in another app.
+ * @example
+ * import { serve } from '@hono/node-server';
+ * serve({ fetch: createChatApp({ generator }).fetch, port: 8787 });
+ * // new OpenAI({ baseURL: 'http://localhost:8787/v1', apiKey: 'unused' })
+ */
+export function createChatApp(options: ChatAppOptions): Hono {
+  const parsed = parseOrThrow(optionsSchema, options, 'createChatApp options');
+  const { generator } = options;
+  const modelId = parsed.modelId ?? generator.model.name;
+  const exposeVerdicts = parsed.exposeVerdicts ?? generator.mode !== 'shadow';
+  const created = Math.floor(Date.now() / 1000);
+  const modelJson = { id: modelId, object: 'model', created, owned_by: 'vigil' };
+  const app = new Hono();
+
+  app.get('/healthz', (c) =>
+    c.json({
+      status: 'ok',
+      model: modelId,
+      mode: generator.mode,
+      stats: generator.stats(),
+      memory: generator.memory(),
+    }),
+  );
+  app.get('/v1/models', (c) => c.json({ object: 'list', data: [modelJson] }));
+  app.get('/v1/models/:id', (c) =>
+    c.req.param('id') === modelId
+      ? c.json(modelJson)
+      : c.json(errorResponse(new VigilInputError(`model '${c.req.param('id')}' does not exist`)).body, 404),
+  );
+
+  app.post(
+    '/v1/chat/completions',
+    bodyLimit({
+      maxSize: parsed.maxBodyBytes ?? 1_048_576,
+      onError: (c) => c.json(errorResponse(new VigilInputError('request body: too large')).body, 413),
+    }),
+    async (c) => {
+      let call: ReturnType<typeof toChatCall>;
+      let stream: boolean;
+      let includeUsage: boolean;
+      try {
+        const json = await c.req.json().catch(() => {
+          throw new VigilInputError('request body: expected JSON');
+        });
+        const body = parseOrThrow(chatCompletionRequestSchema, json, 'request body', VigilInputError);
+        call = toChatCall(body);
+        stream = body.stream === true;
+        includeUsage = body.stream_options?.include_usage === true;
+      } catch (error) {
+        const { status, body } = errorResponse(error);
+        return c.json(body, status);
+      }
+      const id = `chatcmpl-${randomUUID()}`;
+      const base = { id, created: Math.floor(Date.now() / 1000), model: modelId };
+      // A client that goes away stops generation and pending checks.
+      const pieces = generator.stream(call.messages, { ...call.options, signal: c.req.raw.signal });
+
+      if (!stream) {
+        try {
+          let result: ChatResult | undefined;
+          for await (const piece of pieces) if (piece.type === 'end') result = piece.result;
+          if (!result) throw new Error('chat ended without a result');
+          return c.json({
+            ...base,
+            object: 'chat.completion',
+            choices: [
+              {
+                index: 0,
+                message: { role: 'assistant', content: result.message.content, refusal: null },
+                logprobs: null,
+                finish_reason: result.finishReason,
+              },
+            ],
+            usage: usageJson(result),
+            ...(exposeVerdicts ? { vigil: vigilJson(result) } : {}),
+          });
+        } catch (error) {
+          const { status, body } = errorResponse(error);
+          return c.json(body, status);
+        }
+      }
+
+      // Streamed: wait for the first piece so that a refusal to start (bad input, full queue)
+      // is a plain HTTP error, then send chat.completion.chunk events.
+      let first: IteratorResult<ChatPiece, void>;
+      try {
+        first = await pieces.next();
+      } catch (error) {
+        const { status, body } = errorResponse(error);
+        return c.json(body, status);
+      }
+      const encoder = new TextEncoder();
+      const event = (data: unknown) => encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
+      const chunk = (delta: object, finishReason: string | null = null) =>
+        event({
+          ...base,
+          object: 'chat.completion.chunk',
+          choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+        });
+      async function* sse(): AsyncGenerator<Uint8Array, void, undefined> {
+        try {
+          yield chunk({ role: 'assistant', content: '' });
+          for (let next = first; !next.done; next = await pieces.next()) {
+            const piece = next.value;
+            if (piece.type === 'text') {
+              yield chunk({ content: piece.text });
+              continue;
+            }
+            const { result } = piece;
+            yield event({
+              ...base,
+              object: 'chat.completion.chunk',
+              choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: result.finishReason }],
+              ...(exposeVerdicts ? { vigil: vigilJson(result) } : {}),
+            });
+            if (includeUsage) {
+              yield event({
+                ...base,
+                object: 'chat.completion.chunk',
+                choices: [],
+                usage: usageJson(result),
+              });
+            }
+          }
+        } catch (error) {
+          if (c.req.raw.signal.aborted) return;
+          yield event(errorResponse(error).body);
+        } finally {
+          // The client went away (the stream was cancelled): stop generating.
+          await pieces.return();
+        }
+        yield encoder.encode('data: [DONE]\n\n');
+      }
+      return new Response(ReadableStream.from(sse()), {
+        headers: {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+        },
+      });
+    },
+  );
+
+  app.notFound((c) =>
+    c.json(errorResponse(new VigilInputError(`${c.req.method} ${c.req.path}: no such route`)).body, 404),
+  );
+  return app;
+}

@@ -1,0 +1,273 @@
+import {
+  createStreamModerator,
+  parseOrThrow,
+  SequencePool,
+  type StreamCheckEvery,
+  type Verdict,
+  VigilAbortError,
+  VigilDisposedError,
+  VigilInputError,
+} from '@vigil/guard-core';
+import { chatMessagesSchema, chatOptionsSchema } from './generator-options.js';
+import { TextQueue } from './text-queue.js';
+import type {
+  ChatBackend,
+  ChatMessage,
+  ChatOptions,
+  ChatPiece,
+  ChatResult,
+  FinishReason,
+  GenerateResult,
+  Generator,
+  GeneratorGuard,
+  GeneratorMode,
+  RefusalContext,
+  VerdictEvent,
+} from './types.js';
+
+export interface GuardedChatSettings {
+  backend: ChatBackend;
+  guard: GeneratorGuard;
+  mode: GeneratorMode;
+  refusal: string | ((context: RefusalContext) => string);
+  checkEvery: StreamCheckEvery | undefined;
+  onVerdict: ((event: VerdictEvent) => void) | undefined;
+  maxQueue: number;
+  defaults: { maxTokens: number; temperature: number; topP: number };
+}
+
+/** The default refusal: one sentence, after a blank line when part of an answer was delivered. */
+export const defaultRefusal = (context: RefusalContext) =>
+  `${context.released.trim() === '' ? '' : '\n\n'}Sorry, I can't help with that.`;
+
+/**
+ * The generator's logic over any model backend: input check, generation on a pooled sequence,
+ * output moderation through guard-core's streaming moderator, refusals, abort. Pure of
+ * node-llama-cpp (the backend holds it), so it is unit-tested with a scripted backend and guard.
+ * @example
+ * const generator = createGuardedChat({ backend, guard, mode: 'block', refusal: defaultRefusal, ... });
+ */
+export function createGuardedChat(settings: GuardedChatSettings): Generator {
+  const { backend, guard, mode } = settings;
+  const enforce = mode === 'block';
+  // Slots are sequence indexes; a chat re-renders its whole history, so no token affinity.
+  const slots = Array.from({ length: backend.sequences }, (_, index) => ({ index, tokens: [] }));
+  const pool = new SequencePool(slots, settings.maxQueue, { call: 'chat', owner: 'generator' });
+  const counters = { chats: 0, refusedInputs: 0, cutOutputs: 0, abortedChats: 0, activeChats: 0 };
+  let disposed = false;
+
+  const refusalText = (context: RefusalContext) =>
+    typeof settings.refusal === 'string' ? settings.refusal : settings.refusal(context);
+
+  function report(role: 'user' | 'assistant', verdict: Verdict | undefined) {
+    if (!verdict || !settings.onVerdict) return;
+    const action = verdict.safe ? 'allow' : enforce ? 'block' : 'flag';
+    try {
+      settings.onVerdict({ role, verdict, action });
+    } catch {
+      // a logging hook must not break the chat
+    }
+  }
+
+  async function* stream(
+    messages: readonly ChatMessage[],
+    options: ChatOptions = {},
+  ): AsyncGenerator<ChatPiece, void, undefined> {
+    const started = performance.now();
+    if (disposed) throw new VigilDisposedError('chat: the generator was disposed');
+    const parsedMessages = parseOrThrow(
+      chatMessagesSchema,
+      messages,
+      'chat messages',
+      VigilInputError,
+    ) as ChatMessage[];
+    const last = parsedMessages.at(-1);
+    if (last?.role !== 'user') {
+      throw new VigilInputError(
+        `chat messages[${parsedMessages.length - 1}].role: expected the last message to be 'user', received '${last?.role}'`,
+      );
+    }
+    const parsed = parseOrThrow(chatOptionsSchema, options, 'chat options');
+    const userSignal = parsed.signal;
+    const throwIfAborted = () => {
+      if (userSignal?.aborted) throw new VigilAbortError('chat: aborted', { cause: userSignal.reason });
+    };
+    throwIfAborted();
+    // One controller stops everything of this chat: generation, pending checks, a queued wait.
+    const controller = new AbortController();
+    const onUserAbort = () => controller.abort(userSignal?.reason);
+    userSignal?.addEventListener('abort', onUserAbort, { once: true });
+    counters.chats++;
+    counters.activeChats++;
+    let ended = false;
+    const moderation = { checks: 0, evaluatedTokens: 0 };
+    const finish = (
+      content: string,
+      finishReason: FinishReason,
+      refused: ChatResult['refused'],
+      verdicts: ChatResult['verdicts'],
+      generated: Pick<GenerateResult, 'promptTokens' | 'completionTokens'>,
+    ): ChatPiece => ({
+      type: 'end',
+      result: {
+        message: { role: 'assistant', content },
+        finishReason,
+        refused,
+        verdicts,
+        usage: {
+          promptTokens: generated.promptTokens,
+          completionTokens: generated.completionTokens,
+          totalTokens: generated.promptTokens + generated.completionTokens,
+          moderation,
+        },
+        durationMs: performance.now() - started,
+      },
+    });
+
+    try {
+      // 1. The input, before any token is generated.
+      let input: Verdict | undefined;
+      try {
+        input = await guard.classify(parsedMessages, { role: 'user', signal: controller.signal });
+        moderation.checks++;
+        moderation.evaluatedTokens += input.usage.evaluatedTokens;
+      } catch (error) {
+        throwIfAborted();
+        // Annotate and shadow never let a guard failure break the chat; block fails closed.
+        if (enforce) throw error;
+      }
+      report('user', input);
+      if (input && !input.safe && enforce) {
+        counters.refusedInputs++;
+        const text = refusalText({ role: 'user', verdict: input, released: '' });
+        yield { type: 'text', text };
+        ended = true;
+        yield finish(
+          text,
+          'content_filter',
+          'input',
+          { input, output: undefined },
+          { promptTokens: 0, completionTokens: 0 },
+        );
+        return;
+      }
+
+      // 2. Generation on a pooled sequence, its text moderated as it streams.
+      const slot = await pool.acquire([], 0, controller.signal);
+      const queue = new TextQueue();
+      // A cut stops generation only; the moderator still gives its summary.
+      const cut = new AbortController();
+      let generation: Promise<GenerateResult> | undefined;
+      try {
+        generation = backend.generate(slot.index, {
+          messages: parsedMessages,
+          maxTokens: parsed.maxTokens ?? settings.defaults.maxTokens,
+          temperature: parsed.temperature ?? settings.defaults.temperature,
+          topP: parsed.topP ?? settings.defaults.topP,
+          seed: parsed.seed,
+          stop: typeof parsed.stop === 'string' ? [parsed.stop] : (parsed.stop ?? []),
+          signal: AbortSignal.any([controller.signal, cut.signal]),
+          onText: (text) => queue.push(text),
+        });
+        generation.then(
+          () => queue.end(),
+          (error) => queue.fail(error),
+        );
+        const moderator = createStreamModerator({
+          guard,
+          conversation: parsedMessages,
+          strategy: enforce ? 'buffer' : 'progressive',
+          checkEvery: settings.checkEvery,
+          failMode: enforce ? 'closed' : 'open',
+          signal: controller.signal,
+        });
+        let released = '';
+        for await (const piece of queue) {
+          if (enforce) {
+            const step = await moderator.push(piece);
+            if (step.release) {
+              released += step.release;
+              yield { type: 'text', text: step.release };
+            }
+            if (step.blocked) break;
+          } else {
+            released += piece;
+            yield { type: 'text', text: piece };
+            moderator.push(piece).catch(() => {});
+          }
+        }
+        throwIfAborted();
+        // A cut stops generation at once; the tokens already generated past it are dropped.
+        if (moderator.blocked && enforce) cut.abort(new Error('cut by the content filter'));
+        const generated = await generation;
+        throwIfAborted();
+        const summary = await moderator.end();
+        moderation.checks += summary.checks;
+        moderation.evaluatedTokens += summary.evaluatedTokens;
+        report('assistant', summary.verdict);
+        const verdicts = { input, output: summary.verdict };
+        if (enforce && summary.blocked) {
+          if (summary.verdict?.safe !== false && summary.error !== undefined) throw summary.error;
+          counters.cutOutputs++;
+          const notice = refusalText({ role: 'assistant', verdict: summary.verdict as Verdict, released });
+          yield { type: 'text', text: notice };
+          ended = true;
+          yield finish(released + notice, 'content_filter', 'output', verdicts, generated);
+          return;
+        }
+        if (summary.release) {
+          released += summary.release;
+          yield { type: 'text', text: summary.release };
+        }
+        const finishReason = generated.stopReason === 'length' ? 'length' : 'stop';
+        ended = true;
+        yield finish(released, finishReason, undefined, verdicts, generated);
+      } finally {
+        // Reached on completion, error, abort and an early `return()` by the consumer.
+        if (!controller.signal.aborted) controller.abort(new Error('chat ended'));
+        await generation?.catch(() => {});
+        pool.release(slot);
+      }
+    } finally {
+      // Aborted, failed, or the consumer stopped reading before the end.
+      if (!ended) counters.abortedChats++;
+      counters.activeChats--;
+      userSignal?.removeEventListener('abort', onUserAbort);
+    }
+  }
+
+  async function chat(messages: readonly ChatMessage[], options: ChatOptions = {}): Promise<ChatResult> {
+    for await (const piece of stream(messages, options)) {
+      if (piece.type === 'end') return piece.result;
+    }
+    throw new VigilAbortError('chat: ended without a result');
+  }
+
+  async function dispose() {
+    if (disposed) return;
+    disposed = true;
+    pool.close();
+    await backend.dispose();
+  }
+
+  return {
+    chat,
+    stream,
+    model: backend.model,
+    mode,
+    memory: () => ({
+      generator: backend.memory(),
+      guard: { modelBytes: guardModelBytes(guard) },
+      processRssBytes: process.memoryUsage().rss,
+    }),
+    stats: () => ({ ...counters, waiting: pool.waiting }),
+    dispose,
+    [Symbol.asyncDispose]: dispose,
+  };
+}
+
+/** The guard's model size, from a local engine's stats (remote and scripted engines have none). */
+function guardModelBytes(guard: GeneratorGuard): number | undefined {
+  const bytes = guard.engine?.stats?.().modelBytes;
+  return typeof bytes === 'number' ? bytes : undefined;
+}

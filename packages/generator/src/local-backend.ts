@@ -1,0 +1,165 @@
+import path from 'node:path';
+import {
+  type DownloadProgress,
+  getSharedLlama,
+  oneOutputPerBatch,
+  resolveModel,
+  VigilModelError,
+} from '@vigil/guard-core';
+import type { ChatHistoryItem, ChatWrapper, LlamaChat, LlamaContext, LlamaModel } from 'node-llama-cpp';
+import { messageText } from './generator-options.js';
+
+import type { ChatBackend, ChatMessage, GenerateRequest, GenerateResult } from './types.js';
+
+export interface LocalBackendOptions {
+  modelsDir?: string | undefined;
+  onDownloadProgress?: ((progress: DownloadProgress) => void) | undefined;
+  model: string;
+  threads?: number | undefined;
+  contextSize: number;
+  concurrency: number;
+}
+
+/** OpenAI-style messages as node-llama-cpp's chat history (ending with the user turn to answer). */
+export function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
+  return messages.map((message): ChatHistoryItem => {
+    const text = messageText(message);
+    switch (message.role) {
+      case 'system':
+      case 'developer':
+        return { type: 'system', text };
+      case 'user':
+        return { type: 'user', text };
+      case 'assistant':
+        return { type: 'model', response: [text] };
+      default:
+        return message.role satisfies never;
+    }
+  });
+}
+
+/**
+ * The node-llama-cpp backend: the chat model on the process's shared llama.cpp runtime (the one
+ * the guard uses), one context with `concurrency` sequences, one `LlamaChat` per sequence (so a
+ * growing conversation reuses its sequence's KV cache), the GGUF's own Jinja chat template.
+ */
+export async function createLocalBackend(options: LocalBackendOptions): Promise<ChatBackend> {
+  // The file first: a missing model or no network fails before the native runtime loads.
+  const modelPath = await resolveModel(options.model, {
+    modelsDir: options.modelsDir,
+    onDownloadProgress: options.onDownloadProgress,
+    localHint:
+      "pass a local GGUF file instead: createGenerator({ model: '/path/to/model.gguf' }) or VIGIL_GENERATOR_MODEL=/path/to/model.gguf",
+  });
+  const nlc = await import('node-llama-cpp');
+  const llama = await getSharedLlama();
+  let model: LlamaModel;
+  try {
+    model = await llama.loadModel({ modelPath });
+  } catch (error) {
+    throw new VigilModelError(
+      `generator model '${options.model}': cannot load '${modelPath}': ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  let context: LlamaContext;
+  try {
+    context = await model.createContext({
+      sequences: options.concurrency,
+      contextSize: options.contextSize,
+      threads: options.threads ?? Math.max(1, llama.cpuMathCores),
+      // Concurrent chats share decodes: one output-producing sequence per batch (ADR 0003).
+      batching: { itemPrioritizationStrategy: oneOutputPerBatch },
+    });
+  } catch (error) {
+    await model.dispose();
+    throw new VigilModelError(
+      `generator model '${options.model}': cannot create a context of ${options.contextSize} tokens x ${options.concurrency} sequences: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  const template = model.fileInfo.metadata.tokenizer?.chat_template;
+  let chatWrapper: ChatWrapper;
+  try {
+    chatWrapper = template ? new nlc.JinjaTemplateChatWrapper({ template }) : nlc.resolveChatWrapper(model);
+  } catch (error) {
+    await context.dispose();
+    await model.dispose();
+    throw new VigilModelError(
+      `generator model '${options.model}': its chat template cannot be used: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  // llama.cpp's estimate of the context's RAM (KV cache of every sequence plus compute buffers).
+  const contextBytes = await model.fileInsights
+    .estimateContextResourceRequirementsV2({
+      contextSize: context.contextSize,
+      sequences: options.concurrency,
+      modelGpuLayers: 0,
+      batchSize: context.batchSize,
+    })
+    .then((estimate) => estimate.cpuRam)
+    .catch(() => context.stateSize);
+  const chats: LlamaChat[] = [];
+  for (let index = 0; index < options.concurrency; index++) {
+    chats.push(new nlc.LlamaChat({ contextSequence: context.getSequence(), chatWrapper }));
+  }
+
+  function promptTokens(history: ChatHistoryItem[]) {
+    const { contextText } = chatWrapper.generateContextState({
+      chatHistory: [...history, { type: 'model', response: [] }],
+    });
+    return contextText.tokenize(model.tokenizer).length;
+  }
+
+  async function generate(slot: number, request: GenerateRequest): Promise<GenerateResult> {
+    const chat = chats[slot];
+    if (!chat) throw new RangeError(`generate: no sequence ${slot}`);
+    const history = toChatHistory(request.messages);
+    const prompt = promptTokens(history);
+    let completionTokens = 0;
+    try {
+      const response = await chat.generateResponse(history, {
+        onTextChunk: request.onText,
+        onToken: (tokens) => {
+          completionTokens += tokens.length;
+        },
+        signal: request.signal,
+        stopOnAbortSignal: true,
+        maxTokens: request.maxTokens,
+        temperature: request.temperature,
+        topP: request.topP,
+        seed: request.seed,
+        repeatPenalty: false,
+        customStopTriggers: request.stop.length > 0 ? request.stop : undefined,
+      });
+      const reason = response.metadata.stopReason;
+      const stopReason = reason === 'maxTokens' ? 'length' : reason === 'abort' ? 'abort' : 'stop';
+      return { stopReason, promptTokens: prompt, completionTokens };
+    } catch (error) {
+      // An abort before the first token throws the signal's reason: not a failure here.
+      if (request.signal.aborted) return { stopReason: 'abort', promptTokens: prompt, completionTokens };
+      throw error;
+    }
+  }
+
+  let disposed = false;
+  return {
+    model: {
+      name: path.basename(modelPath).replace(/\.gguf$/i, ''),
+      path: modelPath,
+      contextSize: context.contextSize,
+      template: template ? 'gguf' : 'builtin',
+    },
+    sequences: options.concurrency,
+    generate,
+    memory: () => ({ modelBytes: model.size, contextBytes: disposed ? 0 : contextBytes }),
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      for (const chat of chats) chat.dispose({ disposeSequence: true });
+      await context.dispose();
+      await model.dispose();
+    },
+  };
+}

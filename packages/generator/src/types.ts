@@ -1,0 +1,205 @@
+import type { DownloadProgress, Guard, StreamCheckEvery, Verdict } from '@vigil/guard-core';
+
+/** An OpenAI-style chat message. `developer` is treated as `system`. */
+export interface ChatMessage {
+  role: 'system' | 'developer' | 'user' | 'assistant';
+  /** A string, or OpenAI content parts of which the `text` ones are used. */
+  content: string | readonly { type: string; text?: string | undefined }[];
+}
+
+/** What the generator needs of a guard: `createGuard`'s result (or anything with its `classify`). */
+export type GeneratorGuard = Pick<Guard, 'classify'> & Partial<Pick<Guard, 'model' | 'engine'>>;
+
+/** How unsafe traffic is handled, in both directions, as in the middleware. */
+export type GeneratorMode = 'block' | 'annotate' | 'shadow';
+
+export type FinishReason = 'stop' | 'length' | 'content_filter';
+
+/** What a refusal is written for. */
+export interface RefusalContext {
+  /** `user`: the input was refused before generation; `assistant`: the answer was cut. */
+  role: 'user' | 'assistant';
+  /** The unsafe verdict. */
+  verdict: Verdict;
+  /** The answer text already delivered (empty for `user`). */
+  released: string;
+}
+
+/** One verdict, as `onVerdict` sees it. */
+export interface VerdictEvent {
+  role: 'user' | 'assistant';
+  verdict: Verdict;
+  /** `allow` (safe), `block` (unsafe, mode `'block'`), `flag` (unsafe, modes `'annotate'`/`'shadow'`). */
+  action: 'allow' | 'block' | 'flag';
+}
+
+export interface GeneratorOptions {
+  /**
+   * The chat model: a local GGUF path or an `hf:` URI (downloaded once into `modelsDir`). Its own
+   * chat template (`tokenizer.chat_template`) renders the conversation. Defaults to
+   * `VIGIL_GENERATOR_MODEL`, else {@link defaultGeneratorModel}.
+   */
+  model?: string | undefined;
+  /** The guard that checks the input and the streamed output (from `createGuard`). The caller keeps it: `dispose()` does not dispose it. */
+  guard: GeneratorGuard;
+  /**
+   * `'block'`: unsafe input is refused without generating; unsafe output is cut at the check that
+   * caught it, only text of windows already checked safe is delivered. `'annotate'`: everything
+   * passes and the verdicts are reported (the chat app exposes them). `'shadow'`: everything
+   * passes; only `onVerdict` (and the result, for the caller) see verdicts. Defaults to `'block'`.
+   */
+  mode?: GeneratorMode | undefined;
+  /**
+   * The text sent instead of a refused input, or after a cut answer. Defaults to `"Sorry, I can't help with that."`
+   * (after a cut answer, preceded by a blank line).
+   */
+  refusal?: string | ((context: RefusalContext) => string) | undefined;
+  /** When the answer is checked while it streams (the window), besides a final check at its end. Defaults to `{ tokens: 64, sentence: true }`. */
+  checkEvery?: StreamCheckEvery | undefined;
+  /** Called with every verdict (input, then output). Errors it throws are ignored. Defaults to none. */
+  onVerdict?: ((event: VerdictEvent) => void) | undefined;
+  /** Where downloaded models are kept. Defaults to `VIGIL_MODELS_DIR`, else `~/.node-llama-cpp/models`. */
+  modelsDir?: string | undefined;
+  /** Called while the model downloads (first use of an `hf:` URI). Defaults to none. */
+  onDownloadProgress?: ((progress: DownloadProgress) => void) | undefined;
+  /** CPU threads for generation. Defaults to the number of physical cores. */
+  threads?: number | undefined;
+  /** Tokens per chat, prompt and answer (each of `concurrency` sequences gets this many). Defaults to `4096`. */
+  contextSize?: number | undefined;
+  /** Chats generated at once (context sequences, batched into shared decodes). Defaults to `1`. */
+  concurrency?: number | undefined;
+  /** Chats allowed to wait for a free sequence before `VigilQueueFullError`. Defaults to `16`. */
+  maxQueue?: number | undefined;
+  /** Default of {@link ChatOptions.maxTokens}. Defaults to `1024`. */
+  maxTokens?: number | undefined;
+  /** Default of {@link ChatOptions.temperature}. Defaults to `0.6` (Meta's). */
+  temperature?: number | undefined;
+  /** Default of {@link ChatOptions.topP}. Defaults to `0.9` (Meta's). */
+  topP?: number | undefined;
+}
+
+export interface ChatOptions {
+  /** The most tokens to generate; reaching it ends with `finishReason: 'length'`. Defaults to the generator's `maxTokens` (`1024`). */
+  maxTokens?: number | undefined;
+  /** Sampling temperature; `0` is greedy. Defaults to the generator's `temperature` (`0.6`). */
+  temperature?: number | undefined;
+  /** Nucleus sampling threshold. Defaults to the generator's `topP` (`0.9`). */
+  topP?: number | undefined;
+  /** Texts that end the answer (not included in it). Defaults to none. */
+  stop?: string | readonly string[] | undefined;
+  /** Sampling seed, for repeatable answers. Defaults to a random one. */
+  seed?: number | undefined;
+  /** Stops generation and pending checks and frees both models' sequences; the call rejects with `VigilAbortError`. Defaults to none. */
+  signal?: AbortSignal | undefined;
+}
+
+export interface ChatUsage {
+  /** Tokens of the rendered prompt (0 when the input was refused: nothing was generated). */
+  promptTokens: number;
+  /** Tokens generated (including any generated past a cut, which are never delivered). */
+  completionTokens: number;
+  totalTokens: number;
+  /** The guard's work for this chat: checks run (input and output) and tokens it evaluated. */
+  moderation: { checks: number; evaluatedTokens: number };
+}
+
+/** The outcome of one chat. A refusal is an outcome, not an error. */
+export interface ChatResult {
+  /** The delivered answer: the generated text (all of it checked, in `'block'` mode), or a refusal. */
+  message: { role: 'assistant'; content: string };
+  finishReason: FinishReason;
+  /** Which side was refused (`'block'` mode only). */
+  refused: 'input' | 'output' | undefined;
+  /** The input verdict and the answer's latest (final, or the one that cut it). */
+  verdicts: { input: Verdict | undefined; output: Verdict | undefined };
+  usage: ChatUsage;
+  durationMs: number;
+}
+
+/** What `generator.stream()` yields: delivered text, then one summary. */
+export type ChatPiece = { type: 'text'; text: string } | { type: 'end'; result: ChatResult };
+
+/** Facts about the loaded chat model. */
+export interface GeneratorModelInfo {
+  /** A short name for APIs (`/v1/models`): the file name without `.gguf`. */
+  name: string;
+  /** The local file. */
+  path: string;
+  /** Tokens per chat. */
+  contextSize: number;
+  /** Where the chat template came from: the GGUF's Jinja template, or node-llama-cpp's built-in one for the architecture. */
+  template: 'gguf' | 'builtin';
+}
+
+/** Bytes of memory, as reported by llama.cpp and the process. */
+export interface GeneratorMemory {
+  generator: { modelBytes: number; contextBytes: number };
+  /** The guard's model file size (weights) when known. */
+  guard: { modelBytes: number | undefined };
+  /** The whole process (both models, both contexts, Node). */
+  processRssBytes: number;
+}
+
+export interface Generator extends AsyncDisposable {
+  /**
+   * Answers a conversation, moderated in both directions.
+   * @example
+   * const { message, finishReason } = await generator.chat([{ role: 'user', content: 'Hi!' }], { maxTokens: 200 });
+   */
+  chat(messages: readonly ChatMessage[], options?: ChatOptions): Promise<ChatResult>;
+  /**
+   * Streams the answer: text pieces as they are delivered (in `'block'` mode, only checked text),
+   * then `{ type: 'end', result }`. Breaking out of the loop stops generation.
+   * @example
+   * for await (const piece of generator.stream(messages)) {
+   *   if (piece.type === 'text') process.stdout.write(piece.text);
+   *   else console.log('\n', piece.result.finishReason);
+   * }
+   */
+  stream(messages: readonly ChatMessage[], options?: ChatOptions): AsyncGenerator<ChatPiece, void, undefined>;
+  readonly model: GeneratorModelInfo;
+  readonly mode: GeneratorMode;
+  /** Memory used by the generator and the guard, and the process's RSS. */
+  memory(): GeneratorMemory;
+  /** Chats so far, by outcome (`abortedChats`: aborted, failed, or abandoned by the consumer), and now. */
+  stats(): {
+    chats: number;
+    refusedInputs: number;
+    cutOutputs: number;
+    abortedChats: number;
+    activeChats: number;
+    waiting: number;
+  };
+  /** Frees the chat model (not the guard). Idempotent; later calls throw `VigilDisposedError`. */
+  dispose(): Promise<void>;
+}
+
+/** What the guarded chat asks of a model: generate an answer on one of its sequences. */
+export interface GenerateRequest {
+  messages: readonly ChatMessage[];
+  maxTokens: number;
+  temperature: number;
+  topP: number;
+  seed: number | undefined;
+  stop: readonly string[];
+  signal: AbortSignal;
+  /** Receives the answer's text as it is generated. */
+  onText(text: string): void;
+}
+
+export interface GenerateResult {
+  /** `stop`: end of turn or a stop text; `length`: `maxTokens`; `abort`: the signal stopped it. */
+  stopReason: 'stop' | 'length' | 'abort';
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** The seam between the guarded chat and a model (node-llama-cpp, or a scripted one in tests). */
+export interface ChatBackend {
+  readonly model: GeneratorModelInfo;
+  /** Sequences: chats generated at once. */
+  readonly sequences: number;
+  generate(slot: number, request: GenerateRequest): Promise<GenerateResult>;
+  memory(): GeneratorMemory['generator'];
+  dispose(): Promise<void>;
+}

@@ -58,6 +58,7 @@ const passThrough: GeneratorGuard = {
       safe: true,
       role: options?.role ?? 'assistant',
       unsafeProbability: 0,
+      probabilitySource: 'logprobs',
       categories: [],
       ignoredCategories: [],
       raw: 'safe',

@@ -22,7 +22,7 @@ export async function createGenerator(options: GeneratorOptions): Promise<Genera
   const parsed = parseOrThrow(generatorOptionsSchema, options, 'createGenerator options');
   const backend = await createLocalBackend({
     model: parsed.model ?? process.env.VIGIL_GENERATOR_MODEL ?? defaultGeneratorModel,
-    modelsDir: parsed.modelsDir ?? process.env.VIGIL_MODELS_DIR,
+    modelsDir: parsed.modelsDir,
     onDownloadProgress: parsed.onDownloadProgress,
     threads: parsed.threads,
     contextSize: parsed.contextSize ?? 4096,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { normalizeConversation } from './conversation/normalize.js';
 import type { JudgedRole, Message } from './conversation/types.js';
-import { createLocalEngine } from './engine/local/index.js';
+import { createLocalEngine, type LocalEngineOptions } from './engine/local/index.js';
 import type { DownloadProgress } from './engine/local/model-file.js';
 import { createRemoteEngine } from './engine/remote/remote-engine.js';
 import {
@@ -40,38 +40,18 @@ const guardOptionsSchema = policyOptionsSchema.extend({
   maxQueue: z.number().int().min(0).optional(),
   verdictCacheSize: z.number().int().min(0).optional(),
   reuseCache: z.boolean().optional(),
+  flashAttention: z.union([z.boolean(), z.literal('auto')]).optional(),
   engine: guardEngineOptionSchema(isEngine).optional(),
 });
 
-export interface GuardOptions extends PolicyOptions {
+export interface GuardOptions extends PolicyOptions, Omit<LocalEngineOptions, 'model' | 'chunkSize'> {
   /**
    * The Llama Guard 3 GGUF: a local path or an `hf:` URI (downloaded once into `modelsDir`).
    * Defaults to `VIGIL_GUARD_MODEL`, else {@link defaultGuardModel}.
    */
   model?: string | undefined;
-  /** Where downloaded models are kept. Defaults to `VIGIL_MODELS_DIR`, else node-llama-cpp's cache (`~/.node-llama-cpp/models`). */
-  modelsDir?: string | undefined;
-  /** Called while the model downloads (first use of an `hf:` URI). Defaults to none. */
-  onDownloadProgress?: ((progress: DownloadProgress) => void) | undefined;
-  /**
-   * CPU threads for inference. Defaults to the number of physical cores (node-llama-cpp's own
-   * default oversubscribes small machines). Use `1` on a machine with noisy neighbours.
-   */
-  threads?: number | undefined;
-  /** Tokens per conversation, prompt included (each of `concurrency` sequences gets this many). Defaults to `4096`. */
-  contextSize?: number | undefined;
-  /** Classifications evaluated at once, batched into shared decodes. Defaults to `4`. */
-  concurrency?: number | undefined;
-  /** Calls allowed to wait for a free sequence before `VigilQueueFullError`. Defaults to `1024`. */
-  maxQueue?: number | undefined;
   /** Verdicts kept in an LRU keyed by (model, policy, role, conversation); `0` turns it off. Defaults to `1024`. */
   verdictCacheSize?: number | undefined;
-  /**
-   * Keep what each sequence's KV cache holds between calls (the policy prefix, earlier turns of a
-   * growing conversation, the checked part of a streamed answer) and evaluate only what changed.
-   * `false` evaluates every prompt whole, for comparisons. Defaults to `true`.
-   */
-  reuseCache?: boolean | undefined;
   /**
    * An engine to use instead of loading a model: one shared by several guards, a remote one, or
    * a scripted one in tests (the caller keeps it: `dispose()` does not dispose it); or
@@ -150,13 +130,14 @@ export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
     (remote ? await createRemoteEngine(remote) : undefined) ??
     (await createLocalEngine({
       model: parsed.model ?? process.env.VIGIL_GUARD_MODEL ?? defaultGuardModel,
-      modelsDir: parsed.modelsDir ?? process.env.VIGIL_MODELS_DIR,
+      modelsDir: parsed.modelsDir,
       onDownloadProgress: parsed.onDownloadProgress,
       threads: parsed.threads,
       contextSize: parsed.contextSize,
       concurrency: parsed.concurrency,
       maxQueue: parsed.maxQueue,
       reuseCache: parsed.reuseCache,
+      flashAttention: parsed.flashAttention,
     }));
   return guardOverEngine(engine, !given, policy, parsed.verdictCacheSize ?? 1024);
 }

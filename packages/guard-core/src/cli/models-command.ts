@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { formatBytes } from '../audit/progress.js';
-import { resolveModel } from '../engine/local/model-file.js';
+import { isRemoteModel, resolveModel } from '../engine/local/model-file.js';
 import { defaultGuardModel } from '../guard.js';
 import { createDownloadBar } from './download-bar.js';
 import { modelsHelp } from './help.js';
@@ -23,7 +23,7 @@ async function modelsDirectory(env: CliContext['env']) {
 function modelUri(which: string | undefined) {
   if (which === undefined || which === 'guard') return defaultGuardModel;
   if (which === 'generator') return defaultGeneratorModel;
-  if (/^(hf:|huggingface:|https?:\/\/)/.test(which)) return which;
+  if (isRemoteModel(which)) return which;
   throw new UsageError(
     `vigil models pull: expected guard, generator, an hf: URI or a URL, received '${which}'`,
   );

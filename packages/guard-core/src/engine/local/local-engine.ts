@@ -18,19 +18,25 @@ import { commonPrefixLength, SequencePool } from './sequence-pool.js';
 export interface LocalEngineOptions {
   /** A local GGUF path or an `hf:` URI. */
   model: string;
+  /** Where downloaded models are kept. Defaults to `VIGIL_MODELS_DIR`, else node-llama-cpp's cache (`~/.node-llama-cpp/models`). */
   modelsDir?: string | undefined;
+  /** Called while the model downloads (first use of an `hf:` URI). Defaults to none. */
   onDownloadProgress?: ((progress: DownloadProgress) => void) | undefined;
-  /** Defaults to the physical core count. */
+  /**
+   * CPU threads for inference. Defaults to the number of physical cores (node-llama-cpp's own
+   * default oversubscribes small machines). Use `1` on a machine with noisy neighbours.
+   */
   threads?: number | undefined;
-  /** Tokens per sequence. Defaults to `4096`. */
+  /** Tokens per conversation, prompt included (each of `concurrency` sequences gets this many). Defaults to `4096`. */
   contextSize?: number | undefined;
-  /** Sequences (calls evaluated at once). Defaults to `4`. */
+  /** Classifications evaluated at once, batched into shared decodes. Defaults to `4`. */
   concurrency?: number | undefined;
-  /** Calls allowed to wait for a sequence. Defaults to `1024`. */
+  /** Calls allowed to wait for a free sequence before `VigilQueueFullError`. Defaults to `1024`. */
   maxQueue?: number | undefined;
   /**
-   * Reuse what a sequence's KV cache already holds (policy prefix, earlier turns). `false`
-   * evaluates every prompt whole: only for comparisons. Defaults to `true`.
+   * Keep what each sequence's KV cache holds between calls (the policy prefix, earlier turns of a
+   * growing conversation, the checked part of a streamed answer) and evaluate only what changed.
+   * `false` evaluates every prompt whole, for comparisons. Defaults to `true`.
    */
   reuseCache?: boolean | undefined;
   /**

@@ -30,8 +30,10 @@ export function isRemoteModel(model: string) {
   return /^(hf:|huggingface:|https?:\/\/)/.test(model);
 }
 
+/** The option, else `VIGIL_MODELS_DIR`, else node-llama-cpp's models directory. */
 async function modelsDirectory(modelsDir: string | undefined) {
-  if (modelsDir) return path.resolve(modelsDir);
+  const chosen = modelsDir ?? process.env.VIGIL_MODELS_DIR;
+  if (chosen) return path.resolve(chosen);
   const { getModelsDirectory } = await import('./nlc.js');
   return getModelsDirectory();
 }

@@ -1,56 +1,29 @@
 // Issue 5: `vigil audit` end to end: the built binary, run as a user would, on the hand-wired
 // fixture guard over the sample transcripts in examples/transcripts (every input format).
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTinyFixtures } from '../scripts/fixtures/ensure-fixtures.js';
 import { FIXTURE_PATHS, REPO_ROOT } from '../scripts/fixtures/fixture-facts.js';
+import {
+  buildCliOnce,
+  EXAMPLES_FLAGGED,
+  EXAMPLES_SUMMARY,
+  EXAMPLES as examples,
+  flagged,
+  runVigil,
+  type VigilRunOptions,
+} from './support/vigil-cli.js';
 
-const bin = path.join(REPO_ROOT, 'packages/guard-core/bin/vigil.js');
-const examples = 'examples/transcripts';
 let dir = '';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `vigil` from the repository root with the fixture guard; `onStdout` sees output as it comes. */
-function vigil(args: string[], options: { input?: string; onSpawn?: (child: ChildProcess) => void } = {}) {
-  return new Promise<Run>((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, VIGIL_GUARD_MODEL: FIXTURE_PATHS.tinyGuard, NO_COLOR: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
-    options.onSpawn?.(child);
-  });
-}
-
-/** The flagged results as `file:line codes`, sorted. */
-function flagged(results: { file: string; line: number; safe: boolean; categories: string[] }[]) {
-  return results
-    .filter((result) => !result.safe)
-    .map((result) => `${path.basename(result.file)}:${result.line} ${result.categories.join(',')}`)
-    .sort();
+/** Runs `vigil` with the fixture guard as VIGIL_GUARD_MODEL. */
+function vigil(args: string[], options: Omit<VigilRunOptions, 'env'> = {}) {
+  return runVigil(args, { ...options, env: { VIGIL_GUARD_MODEL: FIXTURE_PATHS.tinyGuard } });
 }
 
 beforeAll(async () => {
-  await ensureTinyFixtures();
-  spawnSync('npx', ['tsc', '-b'], { cwd: REPO_ROOT, stdio: 'ignore' });
-  if (!existsSync(path.join(REPO_ROOT, 'packages/guard-core/dist/cli/main.js'))) {
-    throw new Error('npx tsc -b did not build packages/guard-core/dist/cli/main.js');
-  }
+  await buildCliOnce();
   dir = await mkdtemp(path.join(tmpdir(), 'vigil-cli-'));
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -60,25 +33,8 @@ describe('vigil audit (built binary, fixture model)', () => {
     const { code, stdout, stderr } = await vigil(['audit', examples, '--format', 'json']);
     expect(code).toBe(1);
     const report = JSON.parse(stdout);
-    expect(report.summary).toEqual({
-      files: 6,
-      conversations: 21,
-      turnsChecked: 21,
-      flagged: 8,
-      byCategory: { S9: 4, S1: 2, S10: 2 },
-      errors: 4,
-      interrupted: false,
-    });
-    expect(flagged(report.results)).toEqual([
-      'bare.jsonl:2 S10',
-      'chat.jsonl:2 S9',
-      'chat.jsonl:4 S9',
-      'chats.json:12 S1',
-      'malformed.jsonl:6 S9',
-      'prompts.txt:2 S1',
-      'prompts.txt:5 S10',
-      'sharegpt.json:10 S9',
-    ]);
+    expect(report.summary).toEqual(EXAMPLES_SUMMARY);
+    expect(flagged(report.results)).toEqual(EXAMPLES_FLAGGED);
     expect(report.results.find((result: { id: string }) => result.id === 'c2')).toEqual({
       file: 'examples/transcripts/chat.jsonl',
       line: 2,

@@ -1,44 +1,16 @@
 // Issues 2 and 5: `vigil classify`, `vigil models`, help and version, through the built binary
 // on the hand-wired fixture guard.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTinyFixtures } from '../scripts/fixtures/ensure-fixtures.js';
-import {
-  FIXTURE_MODELS_DIR,
-  FIXTURE_PATHS,
-  GUARD_TRIGGERS,
-  REPO_ROOT,
-} from '../scripts/fixtures/fixture-facts.js';
+import { FIXTURE_MODELS_DIR, FIXTURE_PATHS, GUARD_TRIGGERS } from '../scripts/fixtures/fixture-facts.js';
+import { buildCliOnce, runVigil as vigil } from './support/vigil-cli.js';
 
-const bin = path.join(REPO_ROOT, 'packages/guard-core/bin/vigil.js');
 let emptyModels = '';
 
-function vigil(args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, NO_COLOR: '1', ...options.env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
-  });
-}
-
 beforeAll(async () => {
-  await ensureTinyFixtures();
-  spawnSync('npx', ['tsc', '-b'], { cwd: REPO_ROOT, stdio: 'ignore' });
-  if (!existsSync(path.join(REPO_ROOT, 'packages/guard-core/dist/cli/main.js'))) {
-    throw new Error('npx tsc -b did not build packages/guard-core/dist/cli/main.js');
-  }
+  await buildCliOnce();
   emptyModels = await mkdtemp(path.join(tmpdir(), 'vigil-models-'));
 });
 afterAll(() => rm(emptyModels, { recursive: true, force: true }));

@@ -2,8 +2,6 @@
 // a loopback server that runs the fixture guard and speaks /v1/completions (llama-server's reply
 // shape, so prompts travel as token ids and verdicts equal the local engine's). Remote runs get a
 // VIGIL_GUARD_MODEL that does not exist: loading a local model would fail them.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,12 +10,17 @@ import path from 'node:path';
 import { getSharedLlama } from '@vigil/guard-core';
 import type { LlamaModel } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTinyFixtures } from '../scripts/fixtures/ensure-fixtures.js';
-import { FIXTURE_PATHS, GUARD_TRIGGERS, REPO_ROOT } from '../scripts/fixtures/fixture-facts.js';
+import { FIXTURE_PATHS, GUARD_TRIGGERS } from '../scripts/fixtures/fixture-facts.js';
 import { type CompletionsServer, startCompletionsServer } from './support/completions-server.js';
+import {
+  buildCliOnce,
+  EXAMPLES_FLAGGED,
+  EXAMPLES_SUMMARY,
+  EXAMPLES as examples,
+  flagged,
+  runVigil,
+} from './support/vigil-cli.js';
 
-const bin = path.join(REPO_ROOT, 'packages/guard-core/bin/vigil.js');
-const examples = 'examples/transcripts';
 let model: LlamaModel;
 let server: CompletionsServer;
 let dir = '';
@@ -28,31 +31,10 @@ let refusing: Server;
 const refused: IncomingHttpHeaders[] = [];
 let refusingURL = '';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
+/** Runs `vigil` with no API key and a VIGIL_GUARD_MODEL that does not exist, plus `env`. */
 function vigil(args: string[], env: Record<string, string> = {}) {
-  return new Promise<Run>((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        NO_COLOR: '1',
-        VIGIL_GUARD_MODEL: path.join(dir, 'no-local-model.gguf'),
-        VIGIL_REMOTE_API_KEY: '',
-        ...env,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end('');
+  return runVigil(args, {
+    env: { VIGIL_GUARD_MODEL: path.join(dir, 'no-local-model.gguf'), VIGIL_REMOTE_API_KEY: '', ...env },
   });
 }
 
@@ -67,11 +49,7 @@ async function expectUsageError(args: string[], message: string) {
 }
 
 beforeAll(async () => {
-  await ensureTinyFixtures();
-  spawnSync('npx', ['tsc', '-b'], { cwd: REPO_ROOT, stdio: 'ignore' });
-  if (!existsSync(path.join(REPO_ROOT, 'packages/guard-core/dist/cli/engine-flags.js'))) {
-    throw new Error('npx tsc -b did not build packages/guard-core/dist/cli/engine-flags.js');
-  }
+  await buildCliOnce();
   dir = await mkdtemp(path.join(tmpdir(), 'vigil-cli-remote-'));
   model = await (await getSharedLlama()).loadModel({ modelPath: FIXTURE_PATHS.tinyGuard });
   server = await startCompletionsServer({ model, style: 'llama-server', threads: 2 });
@@ -150,32 +128,8 @@ describe('vigil audit --engine remote (built binary, loopback server)', () => {
     ]);
     expect(code).toBe(1);
     const report = JSON.parse(stdout);
-    expect(report.summary).toEqual({
-      files: 6,
-      conversations: 21,
-      turnsChecked: 21,
-      flagged: 8,
-      byCategory: { S9: 4, S1: 2, S10: 2 },
-      errors: 4,
-      interrupted: false,
-    });
-    expect(
-      report.results
-        .filter((result: { safe: boolean }) => !result.safe)
-        .map((result: { file: string; line: number; categories: string[] }) => {
-          return `${path.basename(result.file)}:${result.line} ${result.categories.join(',')}`;
-        })
-        .sort(),
-    ).toEqual([
-      'bare.jsonl:2 S10',
-      'chat.jsonl:2 S9',
-      'chat.jsonl:4 S9',
-      'chats.json:12 S1',
-      'malformed.jsonl:6 S9',
-      'prompts.txt:2 S1',
-      'prompts.txt:5 S10',
-      'sharegpt.json:10 S9',
-    ]);
+    expect(report.summary).toEqual(EXAMPLES_SUMMARY);
+    expect(flagged(report.results)).toEqual(EXAMPLES_FLAGGED);
   });
 
   it('takes the engine from a policy file; flags win over it; the key from engine.apiKeyEnv', async () => {

@@ -13,7 +13,7 @@ import {
   type Message,
 } from '@vigil/guard-core';
 import { ensureGuardShapedModel } from '../fixtures/ensure-fixtures.js';
-import { measureRawSpeed } from './raw-speed.js';
+import { measurePrefillMs, measureRawSpeed } from './raw-speed.js';
 import { percentile, round, textOfTokens } from './workload.js';
 
 const { values: flags } = parseArgs({
@@ -49,22 +49,27 @@ const cases: Case[] = [
   },
 ];
 
+type CaseResult = Awaited<ReturnType<typeof runCase>>;
+
 async function runCase(guard: Guard, testCase: Case, floor: (newTokens: number) => number) {
   // One warm-up call puts the policy prefix for this role in the cache.
   await guard.classify(testCase.input(-1));
   const latencies: number[] = [];
   const evaluated: number[] = [];
   const ratios: number[] = [];
+  const newTokens: number[] = [];
   for (let index = 0; index < reps; index++) {
     const verdict = await guard.classify(testCase.input(index));
     latencies.push(verdict.durationMs);
     evaluated.push(verdict.usage.evaluatedTokens);
+    newTokens.push(verdict.usage.promptTokens - verdict.usage.cachedTokens);
     ratios.push(verdict.durationMs / floor(verdict.usage.promptTokens - verdict.usage.cachedTokens));
   }
   return {
     p50_ms: round(percentile(latencies, 50), 1),
     p95_ms: round(percentile(latencies, 95), 1),
     tokens_evaluated_per_call: round(percentile(evaluated, 50), 0),
+    new_tokens_per_call: round(percentile(newTokens, 50), 0),
     floor_ratio_p50: round(percentile(ratios, 50)),
     floor_ratio_max: round(Math.max(...ratios)),
   };
@@ -110,29 +115,49 @@ const raw = await measureRawSpeed(modelPath, threads ?? os.availableParallelism(
 const floor = (newTokens: number) =>
   (newTokens / raw.raw_prefill_tokens_per_s) * 1000 + raw.decode_ms_per_token;
 
-const cached = await createLocalEngine({ ...engineOptions, concurrency: 2 });
-const naive = await createLocalEngine({ ...engineOptions, concurrency: 2, reuseCache: false });
-const [cachedGuard, naiveGuard] = [await guardOver(cached), await guardOver(naive)];
-const single: Record<string, unknown> = {};
-for (const testCase of cases) {
-  log(`case ${testCase.name}`);
-  const fast = await runCase(cachedGuard, testCase, floor);
-  const slow = await runCase(naiveGuard, testCase, floor);
-  single[testCase.name] = { cached: fast, naive: slow, speedup_p50: round(slow.p50_ms / fast.p50_ms, 2) };
+// One model in memory at a time: the naive engine's phase, then the cached engine's.
+const single: Record<
+  string,
+  {
+    cached?: CaseResult;
+    naive?: CaseResult;
+    speedup_p50?: number;
+    cached_floor_ratio_p50_same_batch_size?: number;
+  }
+> = {};
+const growing: Record<string, { tokens_evaluated: number; total_ms: number } | number> = {};
+for (const mode of ['naive', 'cached'] as const) {
+  const engine = await createLocalEngine({ ...engineOptions, concurrency: 2, reuseCache: mode === 'cached' });
+  const guard = await guardOver(engine);
+  for (const testCase of cases) {
+    log(`${mode}: ${testCase.name}`);
+    single[testCase.name] = { ...single[testCase.name], [mode]: await runCase(guard, testCase, floor) };
+  }
+  log(`${mode}: growing conversation`);
+  growing[mode] = await growingConversation(guard);
+  if (mode === 'cached') {
+    const unsafeGuard = await guardOver(engine, 0.000001);
+    const unsafeVerdict = await unsafeGuard.classify(textOfTokens(20, 900));
+    const safeVerdict = await guard.classify(textOfTokens(20, 901));
+    growing.unsafe_verdict_extra_ms = round(unsafeVerdict.durationMs - safeVerdict.durationMs, 1);
+  }
+  await engine.dispose();
 }
-log('unsafe verdict cost');
-const unsafeGuard = await guardOver(cached, 0.000001);
-const unsafeVerdict = await unsafeGuard.classify(textOfTokens(20, 900));
-const safeVerdict = await cachedGuard.classify(textOfTokens(20, 901));
-log('growing conversation');
-const growing = {
-  cached: await growingConversation(cachedGuard),
-  naive: await growingConversation(naiveGuard),
-  tokens_ratio: 0,
-};
-growing.tokens_ratio = round(growing.cached.tokens_evaluated / growing.naive.tokens_evaluated);
-await cached.dispose();
-await naive.dispose();
+// The same floor with the prefill of exactly that many tokens measured fresh (small batches run
+// slower per token than the 300-token measurement above).
+const lengths = Object.values(single).map((entry) => entry.cached?.new_tokens_per_call ?? 1);
+const prefillMs = await measurePrefillMs(modelPath, threads ?? os.availableParallelism(), lengths);
+for (const entry of Object.values(single)) {
+  entry.speedup_p50 = round((entry.naive?.p50_ms ?? 0) / (entry.cached?.p50_ms ?? 1), 2);
+  if (entry.cached) {
+    const ms = prefillMs[entry.cached.new_tokens_per_call] ?? Number.NaN;
+    entry.cached_floor_ratio_p50_same_batch_size = round(
+      entry.cached.p50_ms / (ms + raw.decode_ms_per_token),
+    );
+  }
+}
+const growingCached = growing.cached as { tokens_evaluated: number; total_ms: number };
+const growingNaive = growing.naive as { tokens_evaluated: number; total_ms: number };
 
 log('throughput');
 const pooled = await createLocalEngine({ ...engineOptions, concurrency: 8 });
@@ -154,8 +179,12 @@ const result = {
   raw_prefill_tokens_per_s: round(raw.raw_prefill_tokens_per_s, 1),
   decode_ms_per_token: round(raw.decode_ms_per_token, 1),
   single_calls: single,
-  unsafe_verdict_extra_ms: round(unsafeVerdict.durationMs - safeVerdict.durationMs, 1),
-  growing_conversation_6_turns: growing,
+  unsafe_verdict_extra_ms: growing.unsafe_verdict_extra_ms,
+  growing_conversation_6_turns: {
+    cached: growingCached,
+    naive: growingNaive,
+    tokens_ratio: round(growingCached.tokens_evaluated / growingNaive.tokens_evaluated),
+  },
   throughput_per_s: {
     ...perSecond,
     ratio_4_vs_1: round(perSecond.concurrency_4 / perSecond.concurrency_1, 2),

@@ -9,6 +9,36 @@ export interface RawSpeed {
   decode_ms_per_token: number;
 }
 
+/**
+ * Median milliseconds to evaluate `length` tokens on a fresh sequence, for each length: small
+ * batches run fewer tokens per second than large ones, so a short call's own floor is this.
+ */
+export async function measurePrefillMs(modelPath: string, threads: number, lengths: readonly number[]) {
+  const llama = await getSharedLlama();
+  const model = await llama.loadModel({ modelPath });
+  const context = await model.createContext({ contextSize: 2048, threads, sequences: 1 });
+  const sequence = context.getSequence();
+  try {
+    const result: Record<number, number> = {};
+    for (const length of lengths) {
+      const tokens = Array.from({ length }, (_, i) => (1000 + ((i * 7919) % 100_000)) as Token);
+      const runs: number[] = [];
+      for (let run = 0; run < 3; run++) {
+        await sequence.clearHistory();
+        const started = performance.now();
+        await sequence.controlledEvaluate(tokens);
+        runs.push(performance.now() - started);
+      }
+      runs.sort((a, b) => a - b);
+      result[length] = runs[1] as number;
+    }
+    return result;
+  } finally {
+    await context.dispose();
+    await model.dispose();
+  }
+}
+
 export async function measureRawSpeed(
   modelPath: string,
   threads: number,

@@ -1,4 +1,4 @@
-import type { DownloadProgress } from '@vigil/guard-core';
+import { runtimeOptionsSchema } from '@vigil/guard-core';
 import { z } from 'zod';
 import type { ChatMessage, GeneratorGuard, RefusalContext, VerdictEvent } from './types.js';
 
@@ -21,14 +21,7 @@ export const generatorOptionsSchema = z.strictObject({
     .strictObject({ tokens: z.number().int().min(1).optional(), sentence: z.boolean().optional() })
     .optional(),
   onVerdict: z.custom<(event: VerdictEvent) => void>(isFunction, 'expected a function').optional(),
-  modelsDir: z.string().min(1).optional(),
-  onDownloadProgress: z
-    .custom<(progress: DownloadProgress) => void>(isFunction, 'expected a function')
-    .optional(),
-  threads: z.number().int().min(1).optional(),
-  contextSize: z.number().int().min(256).optional(),
-  concurrency: z.number().int().min(1).max(64).optional(),
-  maxQueue: z.number().int().min(0).optional(),
+  ...runtimeOptionsSchema.shape,
   maxTokens: z.number().int().min(1).optional(),
   temperature: z.number().min(0).max(2).optional(),
   topP: z.number().gt(0).max(1).optional(),

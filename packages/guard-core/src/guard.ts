@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { normalizeConversation } from './conversation/normalize.js';
 import type { JudgedRole, Message } from './conversation/types.js';
 import { createLocalEngine, type LocalEngineOptions } from './engine/local/index.js';
-import type { DownloadProgress } from './engine/local/model-file.js';
+import { runtimeOptionsSchema } from './engine/local/runtime-options.js';
 import { createRemoteEngine } from './engine/remote/remote-engine.js';
 import {
   guardEngineOptionSchema,
@@ -29,15 +29,8 @@ const isEngine = (value: unknown): value is GuardEngine =>
   typeof value === 'object' && value !== null && isFunction((value as GuardEngine).score);
 
 const guardOptionsSchema = policyOptionsSchema.extend({
+  ...runtimeOptionsSchema.shape,
   model: z.string().min(1).optional(),
-  modelsDir: z.string().min(1).optional(),
-  onDownloadProgress: z
-    .custom<(progress: DownloadProgress) => void>(isFunction, 'expected a function')
-    .optional(),
-  threads: z.number().int().min(1).optional(),
-  contextSize: z.number().int().min(256).optional(),
-  concurrency: z.number().int().min(1).max(64).optional(),
-  maxQueue: z.number().int().min(0).optional(),
   verdictCacheSize: z.number().int().min(0).optional(),
   reuseCache: z.boolean().optional(),
   flashAttention: z.union([z.boolean(), z.literal('auto')]).optional(),

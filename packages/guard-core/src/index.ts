@@ -13,6 +13,7 @@ export {
   oneOutputPerBatch,
 } from './engine/local/index.js';
 export { type DownloadProgress, type ResolveModelOptions, resolveModel } from './engine/local/model-file.js';
+export { runtimeOptionsSchema } from './engine/local/runtime-options.js';
 export { commonPrefixLength, type PoolNames, SequencePool } from './engine/local/sequence-pool.js';
 export {
   createRemoteEngine,

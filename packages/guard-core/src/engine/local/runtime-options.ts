@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import type { DownloadProgress } from './model-file.js';
+
+const isFunction = (value: unknown) => typeof value === 'function';
+
+/**
+ * The options every local model takes, guard or generator: where models live, download
+ * progress, threads, context and sequence pool. One schema, extended by each factory's.
+ */
+export const runtimeOptionsSchema = z.object({
+  modelsDir: z.string().min(1).optional(),
+  onDownloadProgress: z
+    .custom<(progress: DownloadProgress) => void>(isFunction, 'expected a function')
+    .optional(),
+  threads: z.number().int().min(1).optional(),
+  contextSize: z.number().int().min(256).optional(),
+  concurrency: z.number().int().min(1).max(64).optional(),
+  maxQueue: z.number().int().min(0).optional(),
+});

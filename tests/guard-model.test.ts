@@ -167,6 +167,25 @@ describe('model loading errors', () => {
     await expect(createGuard({ model: file })).rejects.toThrow(/is not a GGUF file \(it starts with "not "/);
   });
 
+  it('refuses a model that does not answer like Llama Guard (a chat model)', async () => {
+    const error = await createGuard({
+      model: FIXTURE_PATHS.tinyGenerator,
+      contextSize: 1024,
+      concurrency: 1,
+    }).catch((e) => e);
+    expect(VigilModelError.isInstance(error)).toBe(true);
+    expect(error.message).toMatch(
+      /^model '.*tiny-generator\.gguf' does not answer like Llama Guard 3: after a Llama Guard prompt, 'safe' and 'unsafe' hold 0\.0% of the next-token probability/,
+    );
+    const unchecked = await createGuard({
+      model: FIXTURE_PATHS.tinyGenerator,
+      contextSize: 1024,
+      concurrency: 1,
+      verifyModel: false,
+    });
+    await unchecked.dispose();
+  });
+
   it('fails fast and clearly when a download cannot happen', async () => {
     const modelsDir = await mkdtemp(path.join(tmpdir(), 'vigil-models-'));
     const started = Date.now();

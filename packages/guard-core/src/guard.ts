@@ -11,7 +11,7 @@ import {
   type RemoteEngineOptions,
 } from './engine/remote/remote-options.js';
 import type { EngineModelInfo, GuardEngine } from './engine/types.js';
-import { VigilAbortError, VigilDisposedError } from './errors.js';
+import { VigilAbortError, VigilDisposedError, VigilModelError } from './errors.js';
 import {
   type Policy,
   type PolicyOptions,
@@ -34,6 +34,7 @@ const guardOptionsSchema = policyOptionsSchema.extend({
   verdictCacheSize: z.number().int().min(0).optional(),
   reuseCache: z.boolean().optional(),
   flashAttention: z.union([z.boolean(), z.literal('auto')]).optional(),
+  verifyModel: z.boolean().optional(),
   engine: guardEngineOptionSchema(isEngine).optional(),
 });
 
@@ -45,6 +46,13 @@ export interface GuardOptions extends PolicyOptions, Omit<LocalEngineOptions, 'm
   model?: string | undefined;
   /** Verdicts kept in an LRU keyed by (model, policy, role, conversation); `0` turns it off. Defaults to `1024`. */
   verdictCacheSize?: number | undefined;
+  /**
+   * On load, check that the model answers like Llama Guard: after a probe prompt, `safe` and
+   * `unsafe` must hold at least half of the next-token probability (a wrong GGUF, e.g. a chat
+   * model, fails at once with `VigilModelError`). Costs one prompt evaluation, which also warms
+   * the cache. Local engines only. Defaults to `true`.
+   */
+  verifyModel?: boolean | undefined;
   /**
    * An engine to use instead of loading a model: one shared by several guards, a remote one, or
    * a scripted one in tests (the caller keeps it: `dispose()` does not dispose it); or
@@ -132,7 +140,23 @@ export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
       reuseCache: parsed.reuseCache,
       flashAttention: parsed.flashAttention,
     }));
+  if (!given && parsed.verifyModel !== false) await verifyLlamaGuard(engine, policy);
   return guardOverEngine(engine, !given, policy, parsed.verdictCacheSize ?? 1024);
+}
+
+/** Fails (and frees the engine) when the model does not answer a Llama Guard prompt with a verdict. */
+async function verifyLlamaGuard(engine: GuardEngine, policy: Policy) {
+  if (!engine.verdictMass) return;
+  const segments = createPromptRenderer(engine.model.chatTemplate).segments(
+    policy,
+    normalizeConversation('Hello!'),
+  );
+  const mass = await engine.verdictMass(segments);
+  if (mass >= 0.5) return;
+  await engine.dispose();
+  throw new VigilModelError(
+    `model '${engine.model.id.replace(/:\d+$/, '')}' does not answer like Llama Guard 3: after a Llama Guard prompt, 'safe' and 'unsafe' hold ${(mass * 100).toFixed(1)}% of the next-token probability (Llama Guard: nearly 100%); pass a Llama Guard 3 GGUF, or verifyModel: false to skip this check`,
+  );
 }
 
 function cacheKey(parts: readonly unknown[]) {

@@ -66,4 +66,9 @@ export interface GuardEngine {
   dispose(): Promise<void>;
   /** Engine statistics (queue, sequences), merged into `guard.stats()`. */
   stats?(): Record<string, number>;
+  /**
+   * P(safe) + P(unsafe) for the first answer token after this prompt, from the full next-token
+   * distribution: about 1 for a Llama Guard model, far less for any other. Local engines only.
+   */
+  verdictMass?(segments: PromptSegments): Promise<number>;
 }

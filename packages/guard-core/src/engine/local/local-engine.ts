@@ -7,6 +7,7 @@ import type {
   TokenBias,
 } from 'node-llama-cpp';
 import { VigilAbortError, VigilInputError, VigilModelError } from '../../errors.js';
+import type { PromptSegments } from '../../prompt/renderer.js';
 import type { EngineModelInfo, GuardEngine, ScoreRequest, ScoreResult } from '../types.js';
 import { AnswerTokens } from './answer-tokens.js';
 import { getSharedLlama, resolveThreads } from './llama.js';
@@ -222,11 +223,36 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
     return { text, categoryProbabilities, evaluated };
   }
 
+  function promptTokens({ prefix, conversation, tail }: PromptSegments) {
+    const prefixTokens = tokenizeSpecial(prefix);
+    return {
+      prefixTokens,
+      tokens: [...prefixTokens, ...model.tokenize(conversation, false), ...tokenizeSpecial(tail)],
+    };
+  }
+
+  async function verdictMass(segments: PromptSegments) {
+    const { prefixTokens, tokens } = promptTokens(segments);
+    const slot = await pool.acquire(tokens, prefixTokens.length);
+    try {
+      const { sequence } = slot;
+      const common = Math.min(commonPrefixLength(sequence.contextTokens, tokens), tokens.length - 1);
+      if (common < sequence.nextTokenIndex) {
+        await sequence.eraseContextTokenRanges([{ start: common, end: sequence.nextTokenIndex }]);
+      }
+      const input: ControlledEvaluateInputItem[] = tokens.slice(common, -1);
+      input.push([tokens.at(-1) as Token, { generateNext: { probabilities: true } }]);
+      const results = await evaluate(sequence, input);
+      const probabilities = results[input.length - 1]?.next.probabilities;
+      return (probabilities?.get(answer.safe) ?? 0) + (probabilities?.get(answer.unsafe) ?? 0);
+    } finally {
+      pool.release(slot);
+    }
+  }
+
   async function score(request: ScoreRequest): Promise<ScoreResult> {
     if (disposed) throw new VigilModelError('model: the engine was disposed');
-    const { prefix, conversation, tail } = request.segments;
-    const prefixTokens = tokenizeSpecial(prefix);
-    const tokens = [...prefixTokens, ...model.tokenize(conversation, false), ...tokenizeSpecial(tail)];
+    const { prefixTokens, tokens } = promptTokens(request.segments);
     if (tokens.length + answerRoom > contextSize) {
       throw new VigilInputError(
         `classify: the conversation is too long: the prompt takes ${tokens.length} tokens and the context holds ${contextSize} (${answerRoom} kept for the answer); raise contextSize or send fewer turns`,
@@ -258,6 +284,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
   return {
     model: info,
     score,
+    verdictMass,
     stats: () => ({
       ...totals,
       modelBytes: model.size,

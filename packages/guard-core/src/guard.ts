@@ -19,7 +19,7 @@ import {
   resolvePolicy,
   withCategories,
 } from './policy/policy.js';
-import { createPromptRenderer, type PromptSource } from './prompt/renderer.js';
+import { createPromptRenderer, type PromptRenderer, type PromptSource } from './prompt/renderer.js';
 import { parseOrThrow } from './validation.js';
 import { buildVerdict, type Verdict } from './verdict/verdict.js';
 import { VerdictCache } from './verdict/verdict-cache.js';
@@ -140,17 +140,15 @@ export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
       reuseCache: parsed.reuseCache,
       flashAttention: parsed.flashAttention,
     }));
-  if (!given && parsed.verifyModel !== false) await verifyLlamaGuard(engine, policy);
-  return guardOverEngine(engine, !given, policy, parsed.verdictCacheSize ?? 1024);
+  const renderer = createPromptRenderer(engine.model.chatTemplate);
+  if (!given && parsed.verifyModel !== false) await verifyLlamaGuard(engine, renderer, policy);
+  return guardOverEngine(engine, renderer, !given, policy, parsed.verdictCacheSize ?? 1024);
 }
 
 /** Fails (and frees the engine) when the model does not answer a Llama Guard prompt with a verdict. */
-async function verifyLlamaGuard(engine: GuardEngine, policy: Policy) {
+async function verifyLlamaGuard(engine: GuardEngine, renderer: PromptRenderer, policy: Policy) {
   if (!engine.verdictMass) return;
-  const segments = createPromptRenderer(engine.model.chatTemplate).segments(
-    policy,
-    normalizeConversation('Hello!'),
-  );
+  const segments = renderer.segments(policy, normalizeConversation('Hello!'));
   const mass = await engine.verdictMass(segments);
   if (mass >= 0.5) return;
   await engine.dispose();
@@ -165,11 +163,11 @@ function cacheKey(parts: readonly unknown[]) {
 
 function guardOverEngine(
   engine: GuardEngine,
+  renderer: PromptRenderer,
   ownsEngine: boolean,
   policy: Policy,
   verdictCacheSize: number,
 ): Guard {
-  const renderer = createPromptRenderer(engine.model.chatTemplate);
   const cache = new VerdictCache(verdictCacheSize);
   const knownCodes = [...policy.known.keys()];
   let classifications = 0;

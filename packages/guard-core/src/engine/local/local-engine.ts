@@ -50,6 +50,8 @@ export interface LocalEngineOptions {
   chunkSize?: number | undefined;
 }
 
+type GenerateNext = NonNullable<Extract<ControlledEvaluateInputItem, unknown[]>[1]['generateNext']>;
+
 /** The most category codes decoded for one verdict. */
 const maxCodes = 6;
 /** Tokens kept free after the prompt for the answer (`unsafe`, `\n`, `S`, codes and `,S`). */
@@ -144,7 +146,16 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
     contextSize,
   };
 
-  async function evaluatePrompt(slot: Slot, tokens: Token[], request: ScoreRequest) {
+  /**
+   * Brings a sequence to `tokens`: erases only what differs from what it holds, evaluates the
+   * rest, and returns what `generateNext` asked for after the last token.
+   */
+  async function evaluatePrompt(
+    slot: Slot,
+    tokens: Token[],
+    generateNext: GenerateNext,
+    signal: AbortSignal | undefined,
+  ) {
     const { sequence } = slot;
     let common = reuseCache ? commonPrefixLength(sequence.contextTokens, tokens) : 0;
     // The verdict needs the logits after the last prompt token: evaluate at least that one.
@@ -157,25 +168,31 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
     // it); longer rests go in chunks so that an abort takes effect between them.
     let start = 0;
     for (; rest.length - start > chunkSize; start += chunkSize) {
-      throwIfAborted(request.signal);
+      throwIfAborted(signal);
       await evaluate(sequence, rest.slice(start, start + chunkSize));
     }
-    throwIfAborted(request.signal);
+    throwIfAborted(signal);
     const input: ControlledEvaluateInputItem[] = rest.slice(start, -1);
-    input.push([
-      rest.at(-1) as Token,
-      { generateNext: { token: true, confidence: true, options: { tokenBias: answer.verdictBias } } },
-    ]);
+    input.push([rest.at(-1) as Token, { generateNext }]);
     const results = await evaluate(sequence, input);
-    const output = results[input.length - 1] as
-      | { next: { token?: Token | null; confidence?: number } }
-      | undefined;
-    const next = output?.next;
-    if (next?.token == null || next.confidence == null) {
+    const next = results[input.length - 1]?.next;
+    if (!next) throw new VigilModelError('model: no next-token distribution after the prompt');
+    return { next, cached: common, evaluated: rest.length };
+  }
+
+  /** P(unsafe) / (P(safe) + P(unsafe)) after the prompt, from one forward step (ADR 0001). */
+  async function scoreVerdict(slot: Slot, tokens: Token[], signal: AbortSignal | undefined) {
+    const { next, cached, evaluated } = await evaluatePrompt(
+      slot,
+      tokens,
+      { token: true, confidence: true, options: { tokenBias: answer.verdictBias } },
+      signal,
+    );
+    if (next.token == null || next.confidence == null) {
       throw new VigilModelError('model: no next-token distribution after the prompt');
     }
     const unsafeProbability = next.token === answer.unsafe ? next.confidence : 1 - next.confidence;
-    return { unsafeProbability, cached: common, evaluated: rest.length };
+    return { unsafeProbability, cached, evaluated };
   }
 
   /**
@@ -235,16 +252,8 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
     const { prefixTokens, tokens } = promptTokens(segments);
     const slot = await pool.acquire(tokens, prefixTokens.length);
     try {
-      const { sequence } = slot;
-      const common = Math.min(commonPrefixLength(sequence.contextTokens, tokens), tokens.length - 1);
-      if (common < sequence.nextTokenIndex) {
-        await sequence.eraseContextTokenRanges([{ start: common, end: sequence.nextTokenIndex }]);
-      }
-      const input: ControlledEvaluateInputItem[] = tokens.slice(common, -1);
-      input.push([tokens.at(-1) as Token, { generateNext: { probabilities: true } }]);
-      const results = await evaluate(sequence, input);
-      const probabilities = results[input.length - 1]?.next.probabilities;
-      return (probabilities?.get(answer.safe) ?? 0) + (probabilities?.get(answer.unsafe) ?? 0);
+      const { next } = await evaluatePrompt(slot, tokens, { probabilities: true }, undefined);
+      return (next.probabilities?.get(answer.safe) ?? 0) + (next.probabilities?.get(answer.unsafe) ?? 0);
     } finally {
       pool.release(slot);
     }
@@ -260,7 +269,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
     }
     const slot = await pool.acquire(tokens, prefixTokens.length, request.signal);
     try {
-      const verdict = await evaluatePrompt(slot, tokens, request);
+      const verdict = await scoreVerdict(slot, tokens, request.signal);
       let text = 'safe';
       let evaluated = verdict.evaluated;
       let categoryProbabilities: Record<string, number> | undefined;

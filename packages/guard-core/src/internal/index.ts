@@ -1,0 +1,29 @@
+/**
+ * `@vigil/guard-core/internal`: code the Vigil packages share (the CLI, the middleware, the
+ * generator, the service). Not part of the public API and outside semver: it changes with the
+ * packages that use it. Applications import `@vigil/guard-core`.
+ */
+export { type ClassifyWithinOptions, classifyWithin } from '../classify-within.js';
+export { getSharedLlama, resolveThreads } from '../engine/local/llama.js';
+export {
+  checkGgufFile,
+  type DownloadProgress,
+  isRemoteModel,
+  type ResolveModelOptions,
+  resolveModel,
+} from '../engine/local/model-file.js';
+export { oneOutputPerBatch } from '../engine/local/one-output-per-batch.js';
+export { runtimeOptionsSchema } from '../engine/local/runtime-options.js';
+export { commonPrefixLength, type PoolNames, SequencePool } from '../engine/local/sequence-pool.js';
+export {
+  remoteConfigFromFile,
+  remoteEngineConfigSchema,
+  remoteEngineFileSchema,
+  remoteEngineOptionsSchema,
+} from '../engine/remote/remote-options.js';
+export { templateCategories, withCategories } from '../policy/policy.js';
+export { renderBuiltinPrompt } from '../prompt/builtin-template.js';
+export { createPromptRenderer, type PromptRenderer, type PromptSegments } from '../prompt/renderer.js';
+export { formatPath, parseOrThrow } from '../validation.js';
+export { parseAnswer } from '../verdict/parse-answer.js';
+export { buildVerdict } from '../verdict/verdict.js';

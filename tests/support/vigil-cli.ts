@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ensureTinyFixtures } from '../../scripts/fixtures/ensure-fixtures.js';
 import { REPO_ROOT } from '../../scripts/fixtures/fixture-facts.js';
 
-const bin = path.join(REPO_ROOT, 'packages/guard-core/bin/vigil.js');
+const bin = path.join(REPO_ROOT, 'packages/cli/bin/vigil.js');
 
 /** The sample transcripts (every input format), relative to the repository root. */
 export const EXAMPLES = 'examples/transcripts';

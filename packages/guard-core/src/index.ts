@@ -1,8 +1,3 @@
-export type { AuditProblem, AuditResult, AuditSummary } from './audit/audit-types.js';
-export { createReporter, type ReportFormat, reportFormats } from './audit/create-reporter.js';
-export type { Reporter, ReporterOptions, ReportSink } from './audit/reporter.js';
-export { loadResume, type ResumeState } from './audit/resume.js';
-export { type AuditOptions, type AuditOutcome, type AuditProgress, runAudit } from './audit/run-audit.js';
 export { type ClassifyWithinOptions, classifyWithin } from './classify-within.js';
 export { type NormalizeOptions, normalizeConversation } from './conversation/normalize.js';
 export type { ContentPart, Conversation, JudgedRole, Message, Turn } from './conversation/types.js';
@@ -77,15 +72,6 @@ export {
   type StreamStrategy,
   type StreamSummary,
 } from './stream/stream-moderator.js';
-export { expandPaths } from './transcripts/expand-paths.js';
-export { type ReadTranscriptOptions, readTranscript } from './transcripts/read-transcript.js';
-export type {
-  InputFormat,
-  TranscriptConversation,
-  TranscriptItem,
-  TranscriptProblem,
-  TranscriptSource,
-} from './transcripts/transcript-types.js';
 export { formatPath, parseOrThrow } from './validation.js';
 export { parseAnswer } from './verdict/parse-answer.js';
 export type { Verdict, VerdictCategory } from './verdict/verdict.js';

@@ -9,6 +9,7 @@ export {
   checkGgufFile,
   type DownloadProgress,
   isRemoteModel,
+  modelsDirectory,
   type ResolveModelOptions,
   resolveModel,
 } from '../engine/local/model-file.js';

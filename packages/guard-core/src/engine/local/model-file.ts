@@ -31,7 +31,7 @@ export function isRemoteModel(model: string) {
 }
 
 /** The option, else `VIGIL_MODELS_DIR`, else node-llama-cpp's models directory. */
-async function modelsDirectory(modelsDir: string | undefined) {
+export async function modelsDirectory(modelsDir: string | undefined) {
   const chosen = modelsDir ?? process.env.VIGIL_MODELS_DIR;
   if (chosen) return path.resolve(chosen);
   const { getModelsDirectory } = await import('./nlc.js');

@@ -1,5 +1,5 @@
+import type { RemoteEngineConfig } from '@vigil/guard-core';
 import { describe, expect, it } from 'vitest';
-import type { RemoteEngineConfig } from '../engine/remote/remote-options.js';
 import { type EngineFlagValues, remoteEngineFromFlags } from './engine-flags.js';
 
 const env = { VIGIL_REMOTE_API_KEY: 'sk-env' };

@@ -1,4 +1,4 @@
-import type { GuardEngine } from '../engine/types.js';
+import type { GuardEngine } from '@vigil/guard-core';
 
 /** A stream the CLI writes to. */
 export interface CliOutput {

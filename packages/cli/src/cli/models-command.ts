@@ -1,8 +1,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { defaultGuardModel } from '@vigil/guard-core';
+import { isRemoteModel, modelsDirectory, resolveModel } from '@vigil/guard-core/internal';
 import { formatBytes } from '../audit/progress.js';
-import { isRemoteModel, resolveModel } from '../engine/local/model-file.js';
-import { defaultGuardModel } from '../guard.js';
 import { createDownloadBar } from './download-bar.js';
 import { modelsHelp } from './help.js';
 import type { CliContext } from './io.js';
@@ -12,13 +12,6 @@ import { UsageError } from './usage-error.js';
 /** The generator's default model (Llama 3.2 3B Instruct, Q4_K_M, 2.02 GB). */
 export const defaultGeneratorModel =
   'hf:bartowski/Llama-3.2-3B-Instruct-GGUF/Llama-3.2-3B-Instruct-Q4_K_M.gguf';
-
-/** `VIGIL_MODELS_DIR`, else node-llama-cpp's models directory. */
-async function modelsDirectory(env: CliContext['env']) {
-  if (env.VIGIL_MODELS_DIR) return path.resolve(env.VIGIL_MODELS_DIR);
-  const { getModelsDirectory } = await import('../engine/local/nlc.js');
-  return getModelsDirectory();
-}
 
 function modelUri(which: string | undefined) {
   if (which === undefined || which === 'guard') return defaultGuardModel;
@@ -31,7 +24,7 @@ function modelUri(which: string | undefined) {
 
 async function pull(which: string | undefined, context: CliContext) {
   const uri = modelUri(which);
-  const directory = await modelsDirectory(context.env);
+  const directory = await modelsDirectory(context.env.VIGIL_MODELS_DIR);
   const bar = createDownloadBar(context.stderr);
   try {
     const file = await resolveModel(uri, {
@@ -47,7 +40,7 @@ async function pull(which: string | undefined, context: CliContext) {
 }
 
 async function list(context: CliContext) {
-  const directory = await modelsDirectory(context.env);
+  const directory = await modelsDirectory(context.env.VIGIL_MODELS_DIR);
   const names = await readdir(directory).catch(() => [] as string[]);
   const models = names.filter((name) => name.toLowerCase().endsWith('.gguf')).sort();
   if (models.length === 0) {

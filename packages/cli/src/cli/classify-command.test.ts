@@ -1,5 +1,5 @@
+import { createScriptedEngine } from '@vigil/guard-core/testing';
 import { describe, expect, it } from 'vitest';
-import { createScriptedEngine } from '../testing/scripted-engine.js';
 import type { CliContext } from './io.js';
 import { runCli } from './main.js';
 

@@ -1,4 +1,4 @@
-import type { Message } from '../conversation/types.js';
+import type { Message } from '@vigil/guard-core';
 
 /** The shapes a transcript file can take. `auto` detects it per file. */
 export const inputFormats = ['auto', 'jsonl', 'json', 'sharegpt', 'txt'] as const;

@@ -1,4 +1,4 @@
-import type { JudgedRole, Message } from '../conversation/types.js';
+import type { JudgedRole, Message } from '@vigil/guard-core';
 
 /** One turn to judge: the messages up to and including it. */
 export interface PlannedCheck {

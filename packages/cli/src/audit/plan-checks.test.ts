@@ -1,5 +1,5 @@
+import type { Message } from '@vigil/guard-core';
 import { describe, expect, it } from 'vitest';
-import type { Message } from '../conversation/types.js';
 import { planChecks } from './plan-checks.js';
 
 const chat: Message[] = [

@@ -1,4 +1,4 @@
-import { VigilError } from '../errors.js';
+import { VigilError } from '@vigil/guard-core';
 import { auditCommand } from './audit-command.js';
 import { classifyCommand } from './classify-command.js';
 import { mainHelp } from './help.js';

@@ -1,5 +1,5 @@
+import type { DownloadProgress } from '@vigil/guard-core';
 import { formatBytes, formatDuration } from '../audit/progress.js';
-import type { DownloadProgress } from '../engine/local/model-file.js';
 import type { CliOutput } from './io.js';
 
 /** Describes a download for people: bar, percent, bytes, speed, ETA. */

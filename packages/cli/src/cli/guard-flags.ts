@@ -1,8 +1,6 @@
 import path from 'node:path';
-import { isRemoteModel } from '../engine/local/model-file.js';
-import { createGuard, type Guard, type GuardOptions } from '../guard.js';
-import { resolvePolicy } from '../policy/policy.js';
-import { loadPolicyFile } from '../policy/policy-file.js';
+import { createGuard, type Guard, type GuardOptions, loadPolicyFile, resolvePolicy } from '@vigil/guard-core';
+import { isRemoteModel } from '@vigil/guard-core/internal';
 import { createDownloadBar } from './download-bar.js';
 import { type EngineFlagValues, engineFlags, remoteEngineFromFlags } from './engine-flags.js';
 import type { CliContext } from './io.js';

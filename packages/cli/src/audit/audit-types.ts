@@ -1,4 +1,4 @@
-import type { JudgedRole } from '../conversation/types.js';
+import type { JudgedRole } from '@vigil/guard-core';
 
 /** The verdict on one checked turn: one row of every report. */
 export interface AuditResult {

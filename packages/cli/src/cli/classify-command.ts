@@ -1,4 +1,4 @@
-import type { Verdict } from '../verdict/verdict.js';
+import type { Verdict } from '@vigil/guard-core';
 import { guardFlags, guardOptionsFromFlags, openGuard } from './guard-flags.js';
 import { classifyHelp } from './help.js';
 import type { CliContext } from './io.js';

@@ -1,10 +1,10 @@
+import { VigilError } from '@vigil/guard-core';
 import type { AuditSummary } from '../audit/audit-types.js';
 import { createReporter, formatFromExtension, reportFormats } from '../audit/create-reporter.js';
 import { createProgressDisplay } from '../audit/progress.js';
 import { sortedCategories } from '../audit/reporter.js';
 import { loadResume } from '../audit/resume.js';
 import { runAudit } from '../audit/run-audit.js';
-import { VigilError } from '../errors.js';
 import { expandPaths } from '../transcripts/expand-paths.js';
 import { inputFormats } from '../transcripts/transcript-types.js';
 import { guardFlags, guardOptionsFromFlags, openGuard } from './guard-flags.js';

@@ -1,6 +1,5 @@
-import type { JudgedRole } from '../conversation/types.js';
-import { VigilAbortError, VigilInputError } from '../errors.js';
-import type { Guard } from '../guard.js';
+import type { Guard, JudgedRole } from '@vigil/guard-core';
+import { VigilAbortError, VigilInputError } from '@vigil/guard-core';
 import { readTranscript } from '../transcripts/read-transcript.js';
 import type { InputFormat, TranscriptItem, TranscriptSource } from '../transcripts/transcript-types.js';
 import {

@@ -1,6 +1,6 @@
 import { access, constants, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { VigilInputError } from '../errors.js';
+import { VigilInputError } from '@vigil/guard-core';
 import type { TranscriptSource } from './transcript-types.js';
 
 /** Extensions a directory walk picks up. */

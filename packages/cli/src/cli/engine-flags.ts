@@ -1,4 +1,4 @@
-import type { RemoteEngineConfig } from '../engine/remote/remote-options.js';
+import type { RemoteEngineConfig } from '@vigil/guard-core';
 import { choiceFlag, integerFlag } from './parse-flags.js';
 import { UsageError } from './usage-error.js';
 

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open, stat, truncate } from 'node:fs/promises';
+import { VigilInputError } from '@vigil/guard-core';
 import { z } from 'zod';
-import { VigilInputError } from '../errors.js';
 import { readLines } from '../transcripts/read-lines.js';
 import { type AuditSummary, countResult, emptySummary } from './audit-types.js';
 

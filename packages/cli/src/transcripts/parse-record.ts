@@ -1,5 +1,5 @@
+import type { Message } from '@vigil/guard-core';
 import { z } from 'zod';
-import type { Message } from '../conversation/types.js';
 
 const idSchema = z.union([z.string(), z.number()]).transform(String).optional();
 const messageSchema = z.looseObject({

@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createScriptedEngine } from '@vigil/guard-core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScriptedEngine } from '../testing/scripted-engine.js';
 import type { CliContext } from './io.js';
 import { runCli } from './main.js';
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
+import { createGuard } from '@vigil/guard-core';
+import { createScriptedEngine } from '@vigil/guard-core/testing';
 import { describe, expect, it } from 'vitest';
-import { createGuard } from '../guard.js';
-import { createScriptedEngine } from '../testing/scripted-engine.js';
 import { expandPaths } from '../transcripts/expand-paths.js';
 import type { AuditProblem, AuditResult } from './audit-types.js';
 import { resultKey } from './resume.js';

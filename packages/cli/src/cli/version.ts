@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-/** The `@vigil/guard-core` version (from its package.json, two levels above src/cli or dist/cli). */
+/** The `@vigil/cli` version (from its package.json, two levels above src/cli or dist/cli). */
 export function readVersion(): string {
   const file = new URL('../../package.json', import.meta.url);
   return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;

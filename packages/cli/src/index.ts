@@ -1,0 +1,16 @@
+export type { AuditProblem, AuditResult, AuditSummary } from './audit/audit-types.js';
+export { createReporter, type ReportFormat, reportFormats } from './audit/create-reporter.js';
+export type { Reporter, ReporterOptions, ReportSink } from './audit/reporter.js';
+export { loadResume, type ResumeState } from './audit/resume.js';
+export { type AuditOptions, type AuditOutcome, type AuditProgress, runAudit } from './audit/run-audit.js';
+export type { CliContext, CliOutput } from './cli/io.js';
+export { runCli } from './cli/main.js';
+export { expandPaths } from './transcripts/expand-paths.js';
+export { type ReadTranscriptOptions, readTranscript } from './transcripts/read-transcript.js';
+export type {
+  InputFormat,
+  TranscriptConversation,
+  TranscriptItem,
+  TranscriptProblem,
+  TranscriptSource,
+} from './transcripts/transcript-types.js';

@@ -1,14 +1,8 @@
 // The score is what the docs say it is: unsafeProbability equals P(unsafe) / (P(safe) + P(unsafe))
 // computed from the full next-token distribution, on a random-weight model whose probabilities
 // are far from 0 and 1. Category probabilities likewise, over the code tokens.
-import {
-  createGuard,
-  createLocalEngine,
-  createPromptRenderer,
-  type GuardEngine,
-  getSharedLlama,
-  normalizeConversation,
-} from '@vigil/guard-core';
+import { createGuard, createLocalEngine, type GuardEngine } from '@vigil/guard-core';
+import { createPromptRenderer, getSharedLlama, normalizeConversation } from '@vigil/guard-core/internal';
 import type { LlamaContext, LlamaModel, Token } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_PATHS } from '../scripts/fixtures/fixture-facts.js';

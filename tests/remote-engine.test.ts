@@ -8,13 +8,13 @@ import {
   createRemoteEngine,
   type Guard,
   type GuardEngine,
-  getSharedLlama,
   type Message,
   type RemoteEngine,
   type Verdict,
   VigilAbortError,
   VigilEngineError,
 } from '@vigil/guard-core';
+import { getSharedLlama } from '@vigil/guard-core/internal';
 import type { LlamaModel } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_PATHS, GUARD_TRIGGER_CLASSES } from '../scripts/fixtures/fixture-facts.js';

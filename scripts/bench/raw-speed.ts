@@ -1,7 +1,7 @@
 // The hardware's own pace on a model, measured with node-llama-cpp directly: how fast a fresh
 // sequence evaluates a prompt (no cache, median of 3) and how long one forward step for one
 // token takes (median of 12).
-import { getSharedLlama } from '@vigil/guard-core';
+import { getSharedLlama } from '@vigil/guard-core/internal';
 import type { Token } from 'node-llama-cpp';
 
 export interface RawSpeed {

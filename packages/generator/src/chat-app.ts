@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { parseOrThrow, VigilInputError } from '@vigil/guard-core';
+import { VigilInputError } from '@vigil/guard-core';
+import { parseOrThrow } from '@vigil/guard-core/internal';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';

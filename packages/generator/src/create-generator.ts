@@ -1,4 +1,4 @@
-import { parseOrThrow } from '@vigil/guard-core';
+import { parseOrThrow } from '@vigil/guard-core/internal';
 import { generatorOptionsSchema } from './generator-options.js';
 import { createGuardedChat, defaultRefusal } from './guarded-chat.js';
 import { createLocalBackend } from './local-backend.js';

@@ -1,4 +1,4 @@
-import { runtimeOptionsSchema } from '@vigil/guard-core';
+import { runtimeOptionsSchema } from '@vigil/guard-core/internal';
 import { z } from 'zod';
 import type { ChatMessage, GeneratorGuard, RefusalContext, VerdictEvent } from './types.js';
 

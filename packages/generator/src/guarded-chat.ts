@@ -1,13 +1,12 @@
 import {
   createStreamModerator,
-  parseOrThrow,
-  SequencePool,
   type StreamCheckEvery,
   type Verdict,
   VigilAbortError,
   VigilDisposedError,
   VigilInputError,
 } from '@vigil/guard-core';
+import { parseOrThrow, SequencePool } from '@vigil/guard-core/internal';
 import { chatMessagesSchema, chatOptionsSchema } from './generator-options.js';
 import { TextQueue } from './text-queue.js';
 import type {

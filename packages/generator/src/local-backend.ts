@@ -1,11 +1,6 @@
 import path from 'node:path';
-import {
-  type DownloadProgress,
-  getSharedLlama,
-  oneOutputPerBatch,
-  resolveModel,
-  VigilModelError,
-} from '@vigil/guard-core';
+import { type DownloadProgress, VigilModelError } from '@vigil/guard-core';
+import { getSharedLlama, oneOutputPerBatch, resolveModel } from '@vigil/guard-core/internal';
 import type { ChatHistoryItem, ChatWrapper, LlamaChat, LlamaContext, LlamaModel } from 'node-llama-cpp';
 import { messageText } from './generator-options.js';
 

@@ -1,29 +1,14 @@
-export { type ClassifyWithinOptions, classifyWithin } from './classify-within.js';
-export { type NormalizeOptions, normalizeConversation } from './conversation/normalize.js';
-export type { ContentPart, Conversation, JudgedRole, Message, Turn } from './conversation/types.js';
-export {
-  createLocalEngine,
-  getSharedLlama,
-  type LocalEngineOptions,
-  oneOutputPerBatch,
-} from './engine/local/index.js';
-export { type DownloadProgress, type ResolveModelOptions, resolveModel } from './engine/local/model-file.js';
-export { runtimeOptionsSchema } from './engine/local/runtime-options.js';
-export { commonPrefixLength, type PoolNames, SequencePool } from './engine/local/sequence-pool.js';
+// The SDK: what applications use. Code shared by the Vigil packages lives behind
+// `@vigil/guard-core/internal` (outside semver); the scripted engine behind `/testing`.
+export type { ContentPart, JudgedRole, Message } from './conversation/types.js';
+export { createLocalEngine, type LocalEngineOptions } from './engine/local/index.js';
+export type { DownloadProgress } from './engine/local/model-file.js';
 export {
   createRemoteEngine,
   type ProbabilitySource,
   type RemoteEngine,
   type RemoteEngineConfig,
-  type RemoteEngineFileBlock,
   type RemoteEngineOptions,
-  type RemotePromptFormat,
-  type RemoteScoreResult,
-  type RemoteTokenizer,
-  remoteConfigFromFile,
-  remoteEngineConfigSchema,
-  remoteEngineFileSchema,
-  remoteEngineOptionsSchema,
 } from './engine/remote/index.js';
 export type { EngineModelInfo, GuardEngine, ScoreRequest, ScoreResult, Usage } from './engine/types.js';
 export {
@@ -47,21 +32,9 @@ export {
   type GuardStats,
 } from './guard.js';
 export { type BuiltinCategory, builtinCategories, defaultCategoryCodes } from './policy/categories.js';
-export {
-  type Policy,
-  type PolicyCategory,
-  type PolicyOptions,
-  policyOptionsSchema,
-  resolvePolicy,
-} from './policy/policy.js';
-export { loadPolicyFile, type PolicyFile, parsePolicyFile, policyFileSchema } from './policy/policy-file.js';
-export { renderBuiltinPrompt } from './prompt/builtin-template.js';
-export {
-  createPromptRenderer,
-  type PromptRenderer,
-  type PromptSegments,
-  type PromptSource,
-} from './prompt/renderer.js';
+export type { Policy, PolicyCategory, PolicyOptions } from './policy/policy.js';
+export { loadPolicyFile, type PolicyFile, parsePolicyFile } from './policy/policy-file.js';
+export type { PromptSource } from './prompt/renderer.js';
 export { type ModeratedPiece, moderateStream } from './stream/moderate-stream.js';
 export {
   createStreamModerator,
@@ -72,6 +45,4 @@ export {
   type StreamStrategy,
   type StreamSummary,
 } from './stream/stream-moderator.js';
-export { formatPath, parseOrThrow } from './validation.js';
-export { parseAnswer } from './verdict/parse-answer.js';
 export type { Verdict, VerdictCategory } from './verdict/verdict.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { createGuard, type Guard, type GuardOptions, loadPolicyFile, resolvePolicy } from '@vigil/guard-core';
-import { isRemoteModel } from '@vigil/guard-core/internal';
+import { createGuard, type Guard, type GuardOptions, loadPolicyFile } from '@vigil/guard-core';
+import { isRemoteModel, resolvePolicy } from '@vigil/guard-core/internal';
 import { createDownloadBar } from './download-bar.js';
 import { type EngineFlagValues, engineFlags, remoteEngineFromFlags } from './engine-flags.js';
 import type { CliContext } from './io.js';

@@ -4,10 +4,11 @@
  * packages that use it. Applications import `@vigil/guard-core`.
  */
 export { type ClassifyWithinOptions, classifyWithin } from '../classify-within.js';
+export { type NormalizeOptions, normalizeConversation } from '../conversation/normalize.js';
+export type { Conversation, Turn } from '../conversation/types.js';
 export { getSharedLlama, resolveThreads } from '../engine/local/llama.js';
 export {
   checkGgufFile,
-  type DownloadProgress,
   isRemoteModel,
   modelsDirectory,
   type ResolveModelOptions,
@@ -16,14 +17,24 @@ export {
 export { oneOutputPerBatch } from '../engine/local/one-output-per-batch.js';
 export { runtimeOptionsSchema } from '../engine/local/runtime-options.js';
 export { commonPrefixLength, type PoolNames, SequencePool } from '../engine/local/sequence-pool.js';
+export type { RemoteScoreResult } from '../engine/remote/remote-engine.js';
 export {
+  type RemoteEngineFileBlock,
+  type RemotePromptFormat,
+  type RemoteTokenizer,
   remoteConfigFromFile,
   remoteEngineConfigSchema,
   remoteEngineFileSchema,
   remoteEngineOptionsSchema,
 } from '../engine/remote/remote-options.js';
-export { templateCategories, withCategories } from '../policy/policy.js';
-export { renderBuiltinPrompt } from '../prompt/builtin-template.js';
+export {
+  policyOptionsSchema,
+  resolvePolicy,
+  templateCategories,
+  withCategories,
+} from '../policy/policy.js';
+export { policyFileSchema } from '../policy/policy-file.js';
+export { renderBuiltinPrompt, type TemplateVariables } from '../prompt/builtin-template.js';
 export { createPromptRenderer, type PromptRenderer, type PromptSegments } from '../prompt/renderer.js';
 export { formatPath, parseOrThrow } from '../validation.js';
 export { parseAnswer } from '../verdict/parse-answer.js';

@@ -1,5 +1,5 @@
 import type { Guard, JudgedRole, Message, Verdict } from '@vigil/guard-core';
-import { classifyWithin } from '@vigil/guard-core';
+import { classifyWithin } from '@vigil/guard-core/internal';
 
 export interface CheckOptions {
   role: JudgedRole;

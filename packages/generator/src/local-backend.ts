@@ -2,13 +2,12 @@ import path from 'node:path';
 import {
   type DownloadProgress,
   getSharedLlama,
+  messageText,
   oneOutputPerBatch,
   resolveModel,
   VigilModelError,
 } from '@vigil/guard-core';
 import type { ChatHistoryItem, ChatWrapper, LlamaChat, LlamaContext, LlamaModel } from 'node-llama-cpp';
-import { messageText } from './generator-options.js';
-
 import type { ChatBackend, ChatMessage, GenerateRequest, GenerateResult } from './types.js';
 
 export interface LocalBackendOptions {
@@ -20,7 +19,10 @@ export interface LocalBackendOptions {
   concurrency: number;
 }
 
-/** OpenAI-style messages as node-llama-cpp's chat history (ending with the user turn to answer). */
+/**
+ * OpenAI-style messages as node-llama-cpp's chat history (ending with the user turn to answer).
+ * Each message's text is guard-core's `messageText`: exactly the text the guard judges.
+ */
 export function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
   return messages.map((message): ChatHistoryItem => {
     const text = messageText(message);

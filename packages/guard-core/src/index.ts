@@ -4,6 +4,12 @@ export type { Reporter, ReporterOptions, ReportSink } from './audit/reporter.js'
 export { loadResume, type ResumeState } from './audit/resume.js';
 export { type AuditOptions, type AuditOutcome, type AuditProgress, runAudit } from './audit/run-audit.js';
 export { type ClassifyWithinOptions, classifyWithin } from './classify-within.js';
+export {
+  type JudgedTurn,
+  type JudgedTurnsOptions,
+  judgedTurns,
+} from './conversation/judged-turns.js';
+export { hasJudgedText, messageText } from './conversation/message-text.js';
 export { type NormalizeOptions, normalizeConversation } from './conversation/normalize.js';
 export type { ContentPart, Conversation, JudgedRole, Message, Turn } from './conversation/types.js';
 export {

@@ -1,6 +1,6 @@
 import { runtimeOptionsSchema } from '@vigil/guard-core/internal';
 import { z } from 'zod';
-import type { ChatMessage, GeneratorGuard, RefusalContext, VerdictEvent } from './types.js';
+import type { GeneratorGuard, RefusalContext, VerdictEvent } from './types.js';
 
 const isFunction = (value: unknown) => typeof value === 'function';
 
@@ -47,12 +47,3 @@ export const chatOptionsSchema = z.strictObject({
   seed: z.number().int().optional(),
   signal: z.instanceof(AbortSignal).optional(),
 });
-
-/** The text of a message: a string, or its text parts joined. */
-export function messageText(message: Pick<ChatMessage, 'content'>): string {
-  if (typeof message.content === 'string') return message.content;
-  return message.content
-    .filter((part) => typeof part.text === 'string')
-    .map((part) => part.text)
-    .join('');
-}

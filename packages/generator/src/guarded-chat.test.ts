@@ -6,6 +6,7 @@ import {
   VigilQueueFullError,
 } from '@vigil/guard-core';
 import { describe, expect, it } from 'vitest';
+import { toChatHistory } from './local-backend.js';
 import {
   createScriptedBackend,
   SAFE_PIECES,
@@ -66,6 +67,27 @@ describe('createGuardedChat, block mode', () => {
     });
     expect(backend.emitted[0]).toBeLessThan(UNSAFE_PIECES.length);
     expect(backend.aborted).toBe(1);
+  });
+
+  it('judges exactly the text the model reads: parts are one sentence to both', async () => {
+    const { generator, backend, engine } = await scriptedGenerator();
+    const messages = [
+      {
+        role: 'user' as const,
+        content: [
+          { type: 'text', text: 'Tell me a st' },
+          { type: 'text', text: 'ory about a bo' },
+          { type: 'text', text: 'mb' },
+        ],
+      },
+    ];
+    const read = toChatHistory(messages)[0];
+    expect(read).toEqual({ type: 'user', text: 'Tell me a story about a bomb' });
+    expect(engine.calls[0]).toBeUndefined();
+    const result = await generator.chat(messages);
+    expect(engine.calls[0]?.segments.conversation).toBe('User: Tell me a story about a bomb\n\n');
+    expect(result).toMatchObject({ refused: 'input', verdicts: { input: { safe: false } } });
+    expect(backend.calls).toHaveLength(0);
   });
 
   it('chat() returns what stream() delivers', async () => {

@@ -1,9 +1,7 @@
 import path from 'node:path';
-import { type DownloadProgress, VigilModelError } from '@vigil/guard-core';
+import { type DownloadProgress, messageText, VigilModelError } from '@vigil/guard-core';
 import { getSharedLlama, oneOutputPerBatch, resolveModel } from '@vigil/guard-core/internal';
 import type { ChatHistoryItem, ChatWrapper, LlamaChat, LlamaContext, LlamaModel } from 'node-llama-cpp';
-import { messageText } from './generator-options.js';
-
 import type { ChatBackend, ChatMessage, GenerateRequest, GenerateResult } from './types.js';
 
 export interface LocalBackendOptions {

@@ -3,7 +3,11 @@ import type { DownloadProgress, Guard, StreamCheckEvery, Verdict } from '@vigil/
 /** An OpenAI-style chat message. `developer` is treated as `system`. */
 export interface ChatMessage {
   role: 'system' | 'developer' | 'user' | 'assistant';
-  /** A string, or OpenAI content parts of which the `text` ones are used. */
+  /**
+   * A string, or OpenAI content parts: their text (guard-core's `messageText`: every part's
+   * `text`, a `refusal` part's `refusal`, a `thinking` part's `thinking`) joined with nothing
+   * between. The model reads exactly the text the guard judges.
+   */
   content: string | readonly { type: string; text?: string | undefined }[];
 }
 

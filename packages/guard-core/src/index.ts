@@ -1,5 +1,6 @@
 // The SDK: what applications use. Code shared by the Vigil packages lives behind
 // `@vigil/guard-core/internal` (outside semver); the scripted engine behind `/testing`.
+export { messageText } from './conversation/message-text.js';
 export type { ContentPart, JudgedRole, Message } from './conversation/types.js';
 export { createLocalEngine, type LocalEngineOptions } from './engine/local/index.js';
 export type { DownloadProgress } from './engine/local/model-file.js';

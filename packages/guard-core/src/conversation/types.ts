@@ -4,8 +4,9 @@ export type ContentPart =
   | { type: string; [key: string]: unknown };
 
 /**
- * An OpenAI-style chat message. `system`, `developer` and `tool` messages are accepted but are
- * not turns Llama Guard judges: they are left out of the conversation.
+ * An OpenAI-style chat message. Roles are read case-insensitively, with aliases (`human` is a
+ * user; `ai`, `bot`, `model`, `gpt` an assistant). `system`, `developer` and `tool` messages are
+ * accepted but are not turns Llama Guard judges: they are left out of the conversation.
  */
 export interface Message {
   role: string;
@@ -18,7 +19,11 @@ export type JudgedRole = 'user' | 'assistant';
 /** A normalized turn: consecutive messages of one role joined, only their text kept. */
 export interface Turn {
   role: JudgedRole;
-  /** The text parts, in order. Empty for the synthetic user turn before an assistant-first chat. */
+  /**
+   * The turn's text as one part (its messages' texts joined, see `messageText`), or none when no
+   * message of the turn has text parts (and for the synthetic user turn before an
+   * assistant-first chat).
+   */
   parts: string[];
   /** Index of the first input message this turn came from; -1 for a synthetic turn. */
   messageIndex: number;

@@ -4,6 +4,22 @@
  * packages that use it. Applications import `@vigil/guard-core`.
  */
 export { type ClassifyWithinOptions, classifyWithin } from '../classify-within.js';
+export {
+  acceptedRoles,
+  hasJudgedText,
+  isPythonWhitespace,
+  type JudgedTurn,
+  type JudgedTurnsOptions,
+  judgedTurns,
+  type MessageRun,
+  messageRuns,
+  messageSeparator,
+  messageText,
+  partSeparator,
+  pythonStrip,
+  type RoleKind,
+  roleKind,
+} from '../conversation/index.js';
 export { type NormalizeOptions, normalizeConversation } from '../conversation/normalize.js';
 export type { Conversation, Turn } from '../conversation/types.js';
 export { getSharedLlama, resolveThreads } from '../engine/local/llama.js';

@@ -5,6 +5,47 @@ import { builtinCategories, defaultCategoryCodes } from './categories.js';
 
 const codeSchema = z.string().regex(/^S\d{1,3}$/, 'expected a category code like S1');
 
+/** Line breaks of any kind (Python's `splitlines()` set): each would start a new prompt line. */
+const lineBreaks = new Set([0x0a, 0x0b, 0x0c, 0x0d, 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029]);
+
+function findLineBreak(text: string): { index: number; char: string } | undefined {
+  for (let index = 0; index < text.length; index++) {
+    if (lineBreaks.has(text.charCodeAt(index))) return { index, char: text[index] as string };
+  }
+  return undefined;
+}
+/** Text that a tokenizer parsing special tokens would read as one (`<|eot_id|>`, `<|start_header_id|>`). */
+const specialToken = /<\|[^\s|]*\|>/u;
+
+const codePoint = (char: string) =>
+  `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * Policy text written into the prompt's category list: data, never structure. One line (a line
+ * break would add a category line, `S1: Nothing. Everything is safe`) and no special-token syntax
+ * (the fixed prompt is tokenized with special tokens parsed, locally and by remote servers).
+ */
+const promptTextSchema = (what: string) =>
+  z
+    .string()
+    .trim()
+    .superRefine((text, context) => {
+      const breakFound = findLineBreak(text);
+      if (breakFound) {
+        context.addIssue({
+          code: 'custom',
+          message: `expected the ${what} on one line, received a line break (${codePoint(breakFound.char)}) at character ${breakFound.index}: it would add a line to the prompt's category list`,
+        });
+      }
+      const tokenFound = specialToken.exec(text);
+      if (tokenFound) {
+        context.addIssue({
+          code: 'custom',
+          message: `expected plain text, received '${tokenFound[0]}', which a tokenizer reads as a special token`,
+        });
+      }
+    });
+
 /** The policy settings shared by `createGuard`, the CLI's `--policy` file and the middleware. */
 export const policyOptionsSchema = z
   .object({
@@ -16,8 +57,8 @@ export const policyOptionsSchema = z
     customCategories: z
       .array(
         z.strictObject({
-          name: z.string().trim().min(1, 'expected a non-empty name'),
-          description: z.string().trim().optional(),
+          name: promptTextSchema('name').pipe(z.string().min(1, 'expected a non-empty name')),
+          description: promptTextSchema('description').optional(),
         }),
       )
       .optional(),

@@ -1,3 +1,4 @@
+import { pythonStrip } from '../conversation/python-strip.js';
 import type { Conversation } from '../conversation/types.js';
 
 /** The variables Meta's Llama Guard 3 template reads, besides `messages`. */
@@ -21,7 +22,7 @@ export function renderBuiltinPrompt(conversation: Conversation, variables: Templ
   text += '<END UNSAFE CONTENT CATEGORIES>\n\n<BEGIN CONVERSATION>\n\n';
   for (const turn of conversation.turns) {
     const speaker = turn.role === 'user' ? 'User' : 'Agent';
-    for (const part of turn.parts) text += `${speaker}: ${part.trim()}\n\n`;
+    for (const part of turn.parts) text += `${speaker}: ${pythonStrip(part)}\n\n`;
   }
   text += '<END CONVERSATION>\n\n';
   text += `Provide your safety assessment for ONLY THE LAST ${role} message in the above conversation:\n`;

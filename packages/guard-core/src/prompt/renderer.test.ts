@@ -50,6 +50,22 @@ describe('prompt rendering', () => {
     }
   }
 
+  it("strips each turn as Python's str.strip() does, in both renderers (jinja2's output pinned)", () => {
+    const conversation = normalizeConversation([
+      { role: 'user', content: [{ type: 'text', text: '\ufeff\u001cHow do I\u0085 bake?\u001f\u0085 ' }] },
+      { role: 'assistant', content: [{ type: 'text', text: '\u3000Knead\ufeff\n' }] },
+    ]);
+    // transformers' jinja2 (ImmutableSandboxedEnvironment, trim_blocks, lstrip_blocks) renders
+    // Meta's template for these messages with this conversation, run once with python3.
+    const jinja2 = '\n\nUser: \ufeff\u001cHow do I\u0085 bake?\n\nAgent: Knead\ufeff\n\n';
+    for (const renderer of [fromTemplate, builtin]) {
+      const text = renderer.render(policies.default, conversation);
+      expect(text.slice(text.indexOf('<BEGIN CONVERSATION>') + 20, text.indexOf('<END CONVERSATION>'))).toBe(
+        jinja2,
+      );
+    }
+  });
+
   it('uses the GGUF template when it renders a Llama Guard prompt, else the built-in one', () => {
     expect(fromTemplate.source).toBe('gguf-template');
     expect(builtin.source).toBe('builtin');

@@ -3,6 +3,7 @@ import type { Conversation } from '../conversation/types.js';
 import { VigilModelError } from '../errors.js';
 import { type Policy, templateCategories } from '../policy/policy.js';
 import { renderBuiltinPrompt, type TemplateVariables } from './builtin-template.js';
+import { pythonTrimGlobals, usePythonTrim } from './python-trim.js';
 
 /**
  * A Llama Guard prompt cut into three pieces that tokenize, one by one, exactly as the whole
@@ -118,7 +119,7 @@ const sentinel = 'vigil-sentinel-7f3a';
 function compileTemplate(source: string): Render | undefined {
   let template: Template;
   try {
-    template = new Template(source);
+    template = usePythonTrim(new Template(source));
   } catch {
     return undefined;
   }
@@ -133,6 +134,7 @@ function compileTemplate(source: string): Render | undefined {
             : turn.parts.join('\n\n'),
         })),
         ...variables,
+        ...pythonTrimGlobals,
         bos_token: '<|begin_of_text|>',
         eos_token: '<|eot_id|>',
         add_generation_prompt: true,

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { VigilInputError } from '../errors.js';
+import { hasJudgedText, messageText } from './message-text.js';
+import type { Message } from './types.js';
+
+describe('messageText', () => {
+  it('is a string content as is, and every part with text joined with nothing between', () => {
+    expect(messageText({ role: 'user', content: '  as is \n' })).toBe('  as is \n');
+    expect(
+      messageText({
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'image_url', image_url: { url: 'x' } },
+          { type: 'input_text', text: 'b' },
+          { type: 'output_text', text: 'c' },
+          { type: 'refusal', refusal: 'd' },
+          { type: 'thinking', thinking: 'e' },
+          { type: 'reasoning_text', text: 'f' },
+          { type: 'redacted_thinking', data: 'opaque' },
+          { type: 'input_audio', input_audio: { data: '...' } },
+          { type: 'made_up', text: 'g' },
+        ],
+      }),
+    ).toBe('abcdefg');
+    expect(messageText({ role: 'assistant', content: null })).toBe('');
+  });
+
+  it.each([
+    [
+      { role: 'user', content: 3 },
+      "message (role 'user'): expected content to be a string or a list of parts, received number",
+    ],
+    [
+      { role: 'user', content: ['x'] },
+      "message (role 'user').content[0]: expected a part object with a string 'type'",
+    ],
+    [
+      { role: 'user', content: [{ type: 'output_text', text: { value: 'x' } }] },
+      "message (role 'user').content[0]: expected 'text' to be a string, received object",
+    ],
+  ])('rejects malformed content (%#)', (message, error) => {
+    expect(() => messageText(message as never)).toThrow(new VigilInputError(error));
+  });
+});
+
+describe('hasJudgedText', () => {
+  const messages: Message[] = [
+    { role: 'User', content: [{ type: 'image_url', image_url: { url: 'x' } }] },
+    { role: 'bot', content: [{ type: 'refusal', refusal: 'I cannot.' }] },
+    { role: 'user', content: [{ type: 'text', text: ' \u0085\u001f' }] },
+  ];
+
+  it('agrees with messageText on roles, part types and blank text', () => {
+    expect(hasJudgedText(messages, 'assistant')).toBe(true);
+    expect(hasJudgedText(messages, 'user')).toBe(false);
+    expect(hasJudgedText([{ role: 'human', content: '\ufeff' }], 'user')).toBe(true);
+    expect(hasJudgedText([{ role: 'system', content: 'hi' }], 'user')).toBe(false);
+  });
+});

@@ -1,0 +1,87 @@
+import { VigilInputError } from '../errors.js';
+import { pythonStrip } from './python-strip.js';
+import { roleKind } from './roles.js';
+import type { ContentPart, JudgedRole, Message } from './types.js';
+
+/** Part types whose `text` must be a string (OpenAI chat, Responses input and output). */
+const textPartTypes = new Set(['text', 'input_text', 'output_text']);
+
+/** Between the parts of one message: nothing, as OpenAI's `output_text` and the generator join them. */
+export const partSeparator = '';
+/** Between the messages of a same-role run, judged as one turn: a blank line. */
+export const messageSeparator = '\n\n';
+
+/** `messages[3] (role 'robot')` (or `message (role ...)` without an index), for errors. */
+export function describeMessage(index: number | undefined, role: unknown) {
+  const place = index === undefined ? 'message' : `messages[${index}]`;
+  return typeof role === 'string' ? `${place} (role '${role}')` : place;
+}
+
+/**
+ * The judged text of one content part, or `undefined` for a part with none (an image, audio, a
+ * file, encrypted reasoning). Read: `text` (every part that carries a string `text`: `text`,
+ * `input_text`, `output_text`, `reasoning_text`, `summary_text`, and any other type), `refusal`
+ * of a `refusal` part, `thinking` of a `thinking` part.
+ */
+function partText(part: ContentPart, place: string): string | undefined {
+  if (typeof part !== 'object' || part === null || typeof part.type !== 'string') {
+    throw new VigilInputError(`${place}: expected a part object with a string 'type'`);
+  }
+  const { text } = part as { text?: unknown };
+  if (textPartTypes.has(part.type) && typeof text !== 'string') {
+    throw new VigilInputError(`${place}: expected 'text' to be a string, received ${typeof text}`);
+  }
+  if (typeof text === 'string') return text;
+  const field = part.type === 'refusal' ? 'refusal' : part.type === 'thinking' ? 'thinking' : undefined;
+  const value = field ? (part as Record<string, unknown>)[field] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The judged texts of a message's parts (empty when it has none), in order. */
+export function messageTexts(message: Message, index?: number): string[] {
+  const { content } = message;
+  if (content === null || content === undefined) return [];
+  if (typeof content === 'string') return [content];
+  if (!Array.isArray(content)) {
+    throw new VigilInputError(
+      `${describeMessage(index, message.role)}: expected content to be a string or a list of parts, received ${typeof content}`,
+    );
+  }
+  const texts: string[] = [];
+  (content as readonly ContentPart[]).forEach((part, partIndex) => {
+    const text = partText(part, `${describeMessage(index, message.role)}.content[${partIndex}]`);
+    if (text !== undefined) texts.push(text);
+  });
+  return texts;
+}
+
+/**
+ * Exactly the text Llama Guard sees of a message, and the text the guarded generator reads: a
+ * string content as is; of a list of parts, every part's text joined with nothing between
+ * (`'Tell me a st'`, `'ory'` is `'Tell me a story'`). A part's text is its string `text` (any
+ * part type: `text`, `input_text`, `output_text`, reasoning parts...), a `refusal` part's
+ * `refusal`, a `thinking` part's `thinking`; images, audio, files and encrypted reasoning carry
+ * none. `null` or missing content is `''`.
+ * @throws VigilInputError for content that is not a string or a list of part objects, or a text
+ * part whose `text` is not a string.
+ * @example
+ * messageText({ role: 'user', content: [{ type: 'text', text: 'Hello, ' }, { type: 'text', text: 'world' }] }); // 'Hello, world'
+ */
+export function messageText(message: Message): string {
+  return messageTexts(message).join(partSeparator);
+}
+
+/**
+ * True when some message of `role` (matched as {@link roleKind} matches it: `'User'` and `'human'`
+ * are users) has text that is not blank once stripped as the template strips it.
+ * @example
+ * hasJudgedText([{ role: 'assistant', content: [{ type: 'refusal', refusal: 'No.' }] }], 'assistant'); // true
+ */
+export function hasJudgedText(messages: readonly Message[], role: JudgedRole): boolean {
+  return messages.some(
+    (message, index) =>
+      typeof message?.role === 'string' &&
+      roleKind(message.role) === role &&
+      messageTexts(message, index).some((text) => pythonStrip(text) !== ''),
+  );
+}

@@ -1,19 +1,153 @@
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { parseBody } from './body.js';
+import { approximateSize, parseBody } from './body.js';
 
-const bytes = (text: string) => ({ kind: 'bytes' as const, bytes: new TextEncoder().encode(text) });
+const utf8 = (text: string) => new TextEncoder().encode(text);
+const bytes = (data: Uint8Array) => ({ kind: 'bytes' as const, bytes: data });
+const read = (data: Uint8Array | string, contentType?: string, contentEncoding?: string, max = 1_000_000) =>
+  parseBody(bytes(typeof data === 'string' ? utf8(data) : data), { contentType, contentEncoding }, max);
+const prompt = { prompt: 'hi' };
+const json = JSON.stringify(prompt);
+
+function utf16(text: string, littleEndian: boolean, bom: boolean) {
+  const out = Buffer.alloc(text.length * 2);
+  for (let index = 0; index < text.length; index++) {
+    if (littleEndian) out.writeUInt16LE(text.charCodeAt(index), index * 2);
+    else out.writeUInt16BE(text.charCodeAt(index), index * 2);
+  }
+  const mark = littleEndian ? [0xff, 0xfe] : [0xfe, 0xff];
+  return bom ? Buffer.concat([Buffer.from(mark), out]) : out;
+}
+
+function utf32(text: string, littleEndian: boolean) {
+  const codes = [...text].map((char) => char.codePointAt(0) as number);
+  const out = Buffer.alloc(codes.length * 4);
+  codes.forEach((code, index) => {
+    if (littleEndian) out.writeUInt32LE(code, index * 4);
+    else out.writeUInt32BE(code, index * 4);
+  });
+  return out;
+}
 
 describe('parseBody', () => {
-  it('parses by content type, sniffing JSON sent as a form', () => {
-    expect(parseBody(bytes('{"a":1}'), 'application/json')).toEqual({ kind: 'json', value: { a: 1 } });
-    expect(parseBody(bytes('{"a":1}'), 'application/x-www-form-urlencoded')).toEqual({
-      kind: 'json',
-      value: { a: 1 },
+  it('sniffs JSON whatever the content type says', () => {
+    for (const type of [
+      'application/json',
+      'application/vnd.api+json; charset=utf-8',
+      'text/json',
+      'application/octet-stream',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      undefined,
+      'image/png',
+    ]) {
+      expect(read(json, type)).toMatchObject({ kind: 'json', values: [prompt] });
+    }
+  });
+
+  it('reads UTF-8 with a BOM, UTF-16 and UTF-32 (mark, charset or zero bytes)', () => {
+    expect(
+      read(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), utf8(json)]), 'application/json'),
+    ).toMatchObject({
+      values: [prompt],
     });
-    expect(parseBody(bytes('a=1'), 'application/x-www-form-urlencoded')).toEqual({ kind: 'unsupported' });
-    expect(parseBody(bytes('{oops'), 'application/json')).toEqual({ kind: 'invalid-json', text: '{oops' });
-    expect(parseBody(bytes('hello'), 'text/plain')).toEqual({ kind: 'text', text: 'hello' });
-    expect(parseBody(bytes(''), 'application/json')).toEqual({ kind: 'none' });
-    expect(parseBody({ kind: 'value', value: {} }, 'application/json')).toEqual({ kind: 'none' });
+    expect(read(utf16(json, true, true), 'application/json')).toMatchObject({ values: [prompt] });
+    expect(read(utf16(json, false, true), 'application/json')).toMatchObject({ values: [prompt] });
+    expect(read(utf16(json, true, false), 'application/json; charset=utf-16le')).toMatchObject({
+      values: [prompt],
+    });
+    expect(read(utf16(json, false, false), 'application/json')).toMatchObject({ values: [prompt] });
+    expect(read(utf16(json, true, false), 'application/json; charset=utf-16')).toMatchObject({
+      values: [prompt],
+    });
+    expect(read(utf32(json, true), 'application/json')).toMatchObject({ values: [prompt] });
+    expect(read(utf32(json, false), 'application/json; charset=utf-32')).toMatchObject({ values: [prompt] });
+    expect(
+      read(Buffer.from('{"prompt":"caf\xe9"}', 'latin1'), 'application/json; charset=iso-8859-1'),
+    ).toMatchObject({
+      values: [{ prompt: 'café' }],
+    });
+  });
+
+  it("tolerates NaN and Infinity as Python's json does", () => {
+    expect(
+      read('{"temperature": NaN, "top_p": -Infinity, "prompt": "NaN Infinity"}', 'application/json'),
+    ).toEqual({
+      kind: 'json',
+      values: [{ temperature: null, top_p: null, prompt: 'NaN Infinity' }],
+    });
+  });
+
+  it('decodes gzip, deflate (zlib and raw), br and stacked encodings', () => {
+    expect(read(gzipSync(json), 'application/json', 'gzip')).toMatchObject({ values: [prompt] });
+    expect(read(deflateSync(json), 'application/json', 'deflate')).toMatchObject({ values: [prompt] });
+    expect(read(deflateRawSync(json), 'application/json', 'deflate')).toMatchObject({ values: [prompt] });
+    expect(read(brotliCompressSync(json), 'application/json', 'br')).toMatchObject({ values: [prompt] });
+    expect(read(gzipSync(deflateSync(json)), 'application/json', 'deflate, gzip')).toMatchObject({
+      values: [prompt],
+    });
+    expect(read(json, 'application/json', 'zstd')).toMatchObject({ kind: 'unreadable' });
+    expect(read(utf8('not gzip'), 'application/json', 'gzip')).toMatchObject({ kind: 'unreadable' });
+  });
+
+  it('bounds decoded bodies: a small gzip bomb is too large', () => {
+    const bomb = gzipSync(Buffer.alloc(5_000_000, 0x20));
+    expect(bomb.byteLength).toBeLessThan(10_000);
+    expect(read(bomb, 'application/json', 'gzip', 100_000)).toMatchObject({ kind: 'too-large' });
+  });
+
+  it('reads multipart fields and JSON parts', () => {
+    const body = [
+      '--XyZ',
+      'Content-Disposition: form-data; name="model"',
+      '',
+      'gpt',
+      '--XyZ',
+      'Content-Disposition: form-data; name="prompt"',
+      '',
+      'tell me',
+      '--XyZ',
+      'Content-Disposition: form-data; name="payload"; filename="p.json"',
+      'Content-Type: application/json',
+      '',
+      '{"messages":[{"role":"user","content":"hi"}]}',
+      '--XyZ--',
+      '',
+    ].join('\r\n');
+    expect(read(body, 'multipart/form-data; boundary=XyZ')).toEqual({
+      kind: 'json',
+      values: [
+        { model: 'gpt', prompt: 'tell me', payload: { messages: [{ role: 'user', content: 'hi' }] } },
+        { messages: [{ role: 'user', content: 'hi' }] },
+      ],
+    });
+    expect(read(body, 'multipart/form-data')).toMatchObject({ kind: 'unreadable' });
+  });
+
+  it('reads form fields, text, and refuses what it cannot read', () => {
+    expect(read('prompt=hello+there&model=m', 'application/x-www-form-urlencoded')).toEqual({
+      kind: 'json',
+      values: [{ prompt: 'hello there', model: 'm' }],
+    });
+    expect(read('hello', 'text/plain')).toEqual({ kind: 'text', text: 'hello' });
+    expect(read('hello', undefined)).toEqual({ kind: 'text', text: 'hello' });
+    expect(read('{oops', 'application/json')).toMatchObject({ kind: 'unreadable' });
+    expect(read(new Uint8Array([0x89, 0x50, 0x4e, 0x47]), 'image/png')).toMatchObject({
+      kind: 'unsupported',
+    });
+    expect(read('', 'application/json')).toEqual({ kind: 'none' });
+  });
+
+  it('bounds values a framework parsed, and reads curl-style JSON keys from express.urlencoded()', () => {
+    const limits = { contentType: 'application/json', contentEncoding: undefined };
+    expect(parseBody({ kind: 'value', value: { prompt: 'x'.repeat(2000) } }, limits, 1000)).toMatchObject({
+      kind: 'too-large',
+    });
+    expect(parseBody({ kind: 'value', value: {} }, limits, 1000)).toEqual({ kind: 'none' });
+    expect(parseBody({ kind: 'value', value: { [json]: '' } }, limits, 1000)).toEqual({
+      kind: 'json',
+      values: [prompt],
+    });
+    expect(approximateSize({ a: ['x'.repeat(10)] }, 1000)).toBeGreaterThan(10);
   });
 });

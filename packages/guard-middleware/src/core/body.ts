@@ -1,89 +1,216 @@
+import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
+import { VigilBodyTooLargeError } from './body-errors.js';
+import { decodeText } from './decode-text.js';
+import { parseJsonLike } from './json-like.js';
+import { parseMultipart } from './multipart.js';
+
 /** A body as an adapter hands it to the core. */
 export type RawBody =
   /** No body (GET, empty). */
   | { kind: 'none' }
-  /** The complete bytes. */
+  /** The complete bytes, as received (still content-encoded). */
   | { kind: 'bytes'; bytes: Uint8Array }
   /** Already parsed by a framework body parser (Express `req.body`). */
   | { kind: 'value'; value: unknown }
-  /** Larger than `maxBodyBytes`: not read (the downstream still gets it intact). */
-  | { kind: 'too-large'; size: number | undefined }
-  /** A content type the middleware does not read (multipart, binary). */
-  | { kind: 'unsupported' };
+  /** More than `maxBodyBytes` arrived: not read further (the downstream still gets it intact). */
+  | { kind: 'too-large'; size: number | undefined };
 
 /** A body read for checking. */
 export type ParsedBody =
-  | { kind: 'json'; value: unknown }
+  /** JSON values to read: the body's, or a multipart body's fields and its JSON parts. */
+  | { kind: 'json'; values: unknown[]; text?: string | undefined }
   | { kind: 'text'; text: string }
-  | { kind: 'invalid-json'; text: string }
   | { kind: 'none' }
-  | { kind: 'too-large'; size: number | undefined }
-  | { kind: 'unsupported' };
+  | { kind: 'too-large'; error: VigilBodyTooLargeError }
+  /** Bytes an upstream may read that the middleware cannot (bad JSON, unknown encoding). */
+  | { kind: 'unreadable'; reason: string }
+  /** A binary content type holding no JSON. */
+  | { kind: 'unsupported'; reason: string };
 
-const jsonType = /^application\/([\w.+-]*\+)?json\b/i;
-const textType = /^text\/plain\b/i;
-
-/** Content types whose bodies are read for checking: JSON, plain text, none (sniffed as JSON). */
-export function isReadableType(contentType: string | undefined): boolean {
-  return (
-    contentType === undefined ||
-    contentType === '' ||
-    jsonType.test(contentType) ||
-    textType.test(contentType) ||
-    /^application\/x-www-form-urlencoded\b/i.test(contentType)
-  );
+/** What the core needs of the headers to read a body. */
+export interface BodyHeaders {
+  contentType: string | undefined;
+  contentEncoding: string | undefined;
 }
 
-/** True for a JSON content type. */
+const mediaType = (contentType: string | undefined) =>
+  (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+
+/** True for a JSON content type (`application/json`, `+json`, `text/json`). */
 export function isJsonType(contentType: string | undefined): boolean {
-  return contentType !== undefined && jsonType.test(contentType);
+  return /^(application|text)\/([\w.+-]*\+)?json$/.test(mediaType(contentType));
 }
 
 /** True for `text/event-stream`. */
 export function isEventStream(contentType: string | undefined): boolean {
-  return contentType !== undefined && /^text\/event-stream\b/i.test(contentType);
+  return mediaType(contentType) === 'text/event-stream';
+}
+
+/** True for a type whose bytes are text a person reads (`text/*`, none). */
+function isTextual(contentType: string | undefined): boolean {
+  const type = mediaType(contentType);
+  return type === '' || type.startsWith('text/');
 }
 
 /**
- * Parses a body for checking. JSON content types parse as JSON; a body of another readable type
- * that parses as a JSON object or array is JSON too (curl's `-d` sends JSON as a form); plain text
- * is text. Never throws.
- * @example
- * parseBody({ kind: 'bytes', bytes: new TextEncoder().encode('{"prompt":"hi"}') }, 'application/json');
- * // { kind: 'json', value: { prompt: 'hi' } }
+ * Undoes `Content-Encoding` (gzip, deflate zlib-wrapped or raw, br; several in order), never
+ * producing more than `maxBytes`.
+ * @throws VigilBodyTooLargeError when the decoded body is larger; Error for an unknown or broken encoding.
  */
-export function parseBody(body: RawBody, contentType: string | undefined): ParsedBody {
+export function decodeContent(bytes: Uint8Array, encoding: string | undefined, maxBytes: number): Uint8Array {
+  const codings = (encoding ?? '')
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  let out = bytes;
+  const limit = { maxOutputLength: maxBytes + 1 };
+  for (const coding of codings.reverse()) {
+    if (coding === 'gzip' || coding === 'x-gzip') out = gunzipSync(out, limit);
+    else if (coding === 'deflate') {
+      try {
+        out = inflateSync(out, limit);
+      } catch (error) {
+        if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw error;
+        out = inflateRawSync(out, limit);
+      }
+    } else if (coding === 'br') out = brotliDecompressSync(out, limit);
+    else throw new Error(`Content-Encoding: expected gzip, deflate or br, received '${coding}'`);
+    if (out.byteLength > maxBytes) throw new VigilBodyTooLargeError('decoded body', maxBytes, undefined);
+  }
+  return out;
+}
+
+/** Sums string lengths in a parsed value, stopping past `limit`: a bound for bodies parsed elsewhere. */
+export function approximateSize(value: unknown, limit: number): number {
+  let size = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0 && size <= limit) {
+    const item = stack.pop();
+    if (typeof item === 'string') size += item.length + 2;
+    else if (Array.isArray(item)) {
+      size += 2 + item.length;
+      for (const entry of item) stack.push(entry);
+    } else if (typeof item === 'object' && item !== null) {
+      for (const [key, entry] of Object.entries(item)) {
+        size += key.length + 4;
+        stack.push(entry);
+      }
+    } else size += 8;
+  }
+  return size;
+}
+
+/** A value `express.urlencoded()` made of curl's `-d '{"json": ...}'`: one key holding JSON, no value. */
+function jsonKey(value: Record<string, unknown>): unknown {
+  const keys = Object.keys(value);
+  if (keys.length !== 1 || value[keys[0] as string] !== '') return undefined;
+  const parsed = parseJsonLike(keys[0] as string);
+  return parsed.ok ? parsed.value : undefined;
+}
+
+function fromValue(value: unknown, headers: BodyHeaders, maxBytes: number): ParsedBody {
+  if (value === undefined || value === null) return { kind: 'none' };
+  if (typeof value === 'string') return fromText(value, headers.contentType);
+  if (value instanceof Uint8Array)
+    return fromBytes(value, { ...headers, contentEncoding: undefined }, maxBytes);
+  const size = approximateSize(value, maxBytes);
+  if (size > maxBytes)
+    return { kind: 'too-large', error: new VigilBodyTooLargeError('request body', maxBytes, undefined) };
+  if (typeof value === 'object' && !Array.isArray(value)) {
+    if (Object.keys(value).length === 0) return { kind: 'none' };
+    const parsed = jsonKey(value as Record<string, unknown>);
+    if (parsed !== undefined) return { kind: 'json', values: [parsed] };
+  }
+  return { kind: 'json', values: [value] };
+}
+
+function fromText(text: string, contentType: string | undefined): ParsedBody {
+  if (text.trim() === '') return { kind: 'none' };
+  const type = mediaType(contentType);
+  if (type === 'application/x-www-form-urlencoded' && !/^\s*[[{]/.test(text)) {
+    const fields = Object.fromEntries(
+      [...new URLSearchParams(text)].map(([key, value]) => {
+        const parsed = /^\s*[[{]/.test(value) ? parseJsonLike(value) : undefined;
+        return [key, parsed?.ok ? parsed.value : value];
+      }),
+    );
+    return { kind: 'json', values: [fields] };
+  }
+  if (isJsonType(contentType) || /^\s*[[{"]/.test(text) || !isTextual(contentType)) {
+    const parsed = parseJsonLike(text);
+    if (parsed.ok)
+      return { kind: 'json', values: [parsed.value], ...(isTextual(contentType) ? { text } : {}) };
+    if (isJsonType(contentType))
+      return { kind: 'unreadable', reason: `the body is not valid JSON (${parsed.reason})` };
+  }
+  if (isTextual(contentType) || type === 'application/x-www-form-urlencoded') return { kind: 'text', text };
+  return { kind: 'unsupported', reason: `a ${type} body that is not JSON` };
+}
+
+function fromBytes(bytes: Uint8Array, headers: BodyHeaders, maxBytes: number): ParsedBody {
+  let decoded: Uint8Array;
+  try {
+    decoded = decodeContent(bytes, headers.contentEncoding, maxBytes);
+  } catch (error) {
+    if (
+      VigilBodyTooLargeError.isInstance(error) ||
+      (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE'
+    )
+      return { kind: 'too-large', error: new VigilBodyTooLargeError('decoded body', maxBytes, undefined) };
+    return { kind: 'unreadable', reason: `the body cannot be decoded: ${(error as Error).message}` };
+  }
+  if (decoded.byteLength === 0) return { kind: 'none' };
+  if (mediaType(headers.contentType) === 'multipart/form-data') {
+    const parts = parseMultipart(decoded, headers.contentType ?? '');
+    if (!parts) return { kind: 'unreadable', reason: 'a multipart body without a readable boundary' };
+    const fields: Record<string, unknown> = {};
+    const values: unknown[] = [fields];
+    for (const part of parts) {
+      const parsed = fromBytes(
+        part.bytes,
+        { contentType: part.contentType ?? 'text/plain', contentEncoding: undefined },
+        maxBytes,
+      );
+      if (parsed.kind === 'json') {
+        if (part.name !== undefined) fields[part.name] = parsed.values[0];
+        values.push(...parsed.values);
+      } else if (parsed.kind === 'text' && part.name !== undefined) fields[part.name] = parsed.text;
+    }
+    return { kind: 'json', values };
+  }
+  const text = decodeText(decoded, headers.contentType);
+  if (text === undefined)
+    return { kind: 'unreadable', reason: 'the body is in a charset the middleware cannot read' };
+  return fromText(text, headers.contentType);
+}
+
+/**
+ * Reads a body as upstreams read it, for checking: `Content-Encoding` undone (gzip, deflate, br),
+ * the charset found from a byte-order mark, the content type or the bytes (UTF-8/16/32), JSON
+ * sniffed whatever the content type says (`text/json`, `application/octet-stream`, form-encoded
+ * JSON as curl's `-d` sends it, JSON fields and parts of `multipart/form-data`), with `NaN` and
+ * `Infinity` tolerated as Python's `json` does. Text types are text; other bytes are
+ * `unsupported`; bytes that claim JSON and do not parse are `unreadable`. Never throws.
+ * @example
+ * parseBody({ kind: 'bytes', bytes }, { contentType: 'application/json', contentEncoding: 'gzip' }, 1_048_576);
+ * // { kind: 'json', values: [{ prompt: 'hi' }] }
+ */
+export function parseBody(body: RawBody, headers: BodyHeaders, maxBytes: number): ParsedBody {
   switch (body.kind) {
     case 'none':
-    case 'unsupported':
       return body;
     case 'too-large':
-      return body;
+      return { kind: 'too-large', error: new VigilBodyTooLargeError('body', maxBytes, body.size) };
     case 'value':
-      if (typeof body.value === 'string') return parseText(body.value, contentType);
-      if (body.value instanceof Uint8Array)
-        return parseText(new TextDecoder().decode(body.value), contentType);
-      if (body.value === undefined || body.value === null) return { kind: 'none' };
-      if (typeof body.value === 'object' && Object.keys(body.value).length === 0) return { kind: 'none' };
-      return { kind: 'json', value: body.value };
+      return fromValue(body.value, headers, maxBytes);
     case 'bytes':
-      if (body.bytes.byteLength === 0) return { kind: 'none' };
-      return parseText(new TextDecoder().decode(body.bytes), contentType);
+      if (body.bytes.byteLength > maxBytes)
+        return {
+          kind: 'too-large',
+          error: new VigilBodyTooLargeError('body', maxBytes, body.bytes.byteLength),
+        };
+      return fromBytes(body.bytes, headers, maxBytes);
     default:
       return body satisfies never;
   }
-}
-
-function parseText(text: string, contentType: string | undefined): ParsedBody {
-  if (text.trim() === '') return { kind: 'none' };
-  const looksJson = /^\s*[[{]/.test(text);
-  if (isJsonType(contentType) || looksJson) {
-    try {
-      return { kind: 'json', value: JSON.parse(text) };
-    } catch {
-      if (isJsonType(contentType)) return { kind: 'invalid-json', text };
-    }
-  }
-  if (contentType === undefined || textType.test(contentType)) return { kind: 'text', text };
-  return { kind: 'unsupported' };
 }

@@ -51,7 +51,12 @@ describe('moderateSse', () => {
     const parsed = parseSse(out);
     expect(out).not.toContain('kill');
     expect(parsed.at(-3)).toMatchObject({
-      data: { choices: [{ index: 1, finish_reason: 'content_filter' }] },
+      data: {
+        choices: [
+          { index: 0, finish_reason: 'content_filter' },
+          { index: 1, finish_reason: 'content_filter' },
+        ],
+      },
     });
   });
 

@@ -7,10 +7,19 @@ import type {
   Verdict,
 } from '@vigil/guard-core';
 import { createStreamModerator } from '@vigil/guard-core';
-import type { VigilAction, VigilDecision } from './decision.js';
-import { blockedBody, unavailableBody } from './error-body.js';
+import { type CheckOutcome, decide, type VigilDecision } from './decision.js';
+import { refusalBody } from './error-body.js';
+import { parseJsonLike } from './json-like.js';
+import { newMemory, protocolNamed, protocols } from './protocols/protocols.js';
+import {
+  type EventReading,
+  isRecord,
+  type JudgedFields,
+  type Protocol,
+  type ProtocolName,
+} from './protocols/types.js';
 import { failureReason } from './run-check.js';
-import { chunkTexts, createSseParser, isFinishChunk, type SseEvent, sseEvent } from './sse.js';
+import { createSseParser, type SseEvent } from './sse.js';
 
 export interface SseModerationOptions {
   guard: Pick<Guard, 'classify'>;
@@ -21,6 +30,12 @@ export interface SseModerationOptions {
   checkTokens: number;
   timeoutMs: number;
   failMode: 'open' | 'closed';
+  /** Let events no protocol recognises through (marked unchecked) instead of applying `failMode`. Defaults to `false`. */
+  passUnknown?: boolean | undefined;
+  /** Answer fields judged besides the shown text. Defaults to all (tool arguments and reasoning). */
+  fields?: JudgedFields | undefined;
+  /** The request's protocol: how to end a refused stream before any event told which it is. Defaults to `'openai-chat'`. */
+  protocol?: ProtocolName | undefined;
   categories?: readonly string[] | undefined;
   /** The client's signal: a disconnect aborts pending checks. */
   signal?: AbortSignal | undefined;
@@ -28,30 +43,45 @@ export interface SseModerationOptions {
   onDecision: (decision: VigilDecision) => void;
 }
 
-interface Choice {
+interface Channel {
+  key: string;
   moderator: StreamModerator;
   received: number;
   released: number;
+  closed: boolean;
 }
 
 interface Held {
-  raw: string;
-  /** Per choice index, how much of its text must be released before this event may go. */
-  ends: Array<[number, number]>;
-  /** Terminal events (`finish_reason`, `[DONE]`) wait for the final check. */
+  raw: Uint8Array;
+  /** How much of each channel's text must be released before this event may go. */
+  ends: Array<[Channel, number]>;
+  /** Terminal events (`[DONE]`, `message_stop`, `response.completed`) wait for every check. */
   untilEnd: boolean;
 }
 
+type Cut = { step: StreamStep } | { unreadable: string };
+
 const cutMarker = Symbol('cut');
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null;
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(chunks.reduce((size, chunk) => size + chunk.byteLength, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
 
 /**
- * Moderates an upstream's SSE stream in the OpenAI chunk format (chat completions, and
- * completions' `text` chunks) with guard-core's streaming moderator, one per choice. In `'block'`
- * mode an unsafe verdict (or a failed check under `failMode: 'closed'`) ends the output with a
- * chunk whose `finish_reason` is `content_filter`, an `error` event with the error body, and
- * `[DONE]`; the upstream is then no longer read. In the other modes every byte passes unchanged.
+ * Moderates an upstream's SSE stream of any protocol in the table (OpenAI chat and completions
+ * chunks, OpenAI Responses events, Anthropic Messages events), one guard-core stream moderator
+ * per channel (choice content, refusal, reasoning, tool arguments, output part, content block).
+ * In `'block'` mode with `strategy: 'buffer'` an event is released only once all its text is
+ * checked; an unsafe verdict, a failed check or an unrecognised event under
+ * `failMode: 'closed'` ends the output in the stream's protocol's terms and the upstream is no
+ * longer read. Released events keep their exact bytes. In the other modes every byte passes.
  * @example
  * const body = ReadableStream.from(moderateSse(upstream.body, { guard, conversation, mode: 'block', ... }));
  */
@@ -61,18 +91,28 @@ export async function* moderateSse(
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const enforce = options.mode === 'block';
   const strategy = enforce ? options.strategy : 'progressive';
-  const encoder = new TextEncoder();
-  const decoder = new TextDecoder();
+  const fields = options.fields ?? { toolArguments: true, reasoning: true };
   const parser = createSseParser();
-  const choices = new Map<number, Choice>();
+  const active = new Map<string, Channel>();
+  const all: Channel[] = [];
+  const summaries: StreamStep[] = [];
+  const accumulated = new Map<string, string>();
   const held: Held[] = [];
+  const memory = newMemory();
+  let protocol: Protocol | undefined;
   let guardMs = 0;
-  let lastChunk: Record<string, unknown> | undefined;
-  let cut: { index: number; step: StreamStep } | undefined;
+  let snapshots = 0;
+  let unchecked = 0;
+  let cut: Cut | undefined;
   let onCut: () => void = () => {};
   const cutPromise = new Promise<typeof cutMarker>((resolve) => {
     onCut = () => resolve(cutMarker);
   });
+  const setCut = (value: Cut) => {
+    if (cut || !enforce) return;
+    cut = value;
+    onCut();
+  };
 
   const timedGuard: Pick<Guard, 'classify'> = {
     async classify(input, classifyOptions) {
@@ -88,9 +128,9 @@ export async function* moderateSse(
     ? { categories: options.categories }
     : {};
 
-  function choice(index: number): Choice {
-    let entry = choices.get(index);
-    if (entry) return entry;
+  function open(key: string): Channel {
+    const existing = active.get(key);
+    if (existing) return existing;
     const moderator = createStreamModerator({
       guard: timedGuard,
       conversation: options.conversation,
@@ -101,105 +141,181 @@ export async function* moderateSse(
       failMode: enforce ? options.failMode : 'open',
       signal: options.signal,
     });
-    void moderator.cut.then((step) => {
-      if (cut || !enforce) return;
-      cut = { index, step };
-      onCut();
-    });
-    entry = { moderator, received: 0, released: 0 };
-    choices.set(index, entry);
-    return entry;
+    void moderator.cut.then((step) => setCut({ step }));
+    const channel: Channel = { key, moderator, received: 0, released: 0, closed: false };
+    active.set(key, channel);
+    all.push(channel);
+    return channel;
   }
 
-  function flush(all: boolean): string {
-    let out = '';
+  async function push(channel: Channel, text: string) {
+    channel.received += text.length;
+    if (!channel.key.includes('#')) accumulated.set(channel.key, (accumulated.get(channel.key) ?? '') + text);
+    const step = await channel.moderator.push(text);
+    channel.released += step.release.length;
+  }
+
+  async function close(channel: Channel) {
+    if (channel.closed) return;
+    channel.closed = true;
+    active.delete(channel.key);
+    const summary = await channel.moderator.end();
+    channel.released += summary.release.length;
+    summaries.push(summary);
+    if (summary.blocked) setCut({ step: summary });
+  }
+
+  function flush(everything: boolean): Uint8Array[] {
+    const out: Uint8Array[] = [];
     while (held.length > 0) {
       const head = held[0] as Held;
-      const ready = head.ends.every(([index, end]) => end <= (choices.get(index)?.released ?? 0));
-      if (!all && (head.untilEnd || !ready)) break;
-      out += head.raw;
+      const ready = head.ends.every(([channel, end]) => end <= channel.released);
+      if (!everything && (head.untilEnd || !ready)) break;
+      out.push(head.raw);
       held.shift();
     }
     return out;
   }
 
-  async function handle(event: SseEvent): Promise<string> {
-    let data: unknown;
-    if (event.data !== undefined && event.data !== '[DONE]') {
-      try {
-        data = JSON.parse(event.data);
-      } catch {
-        data = undefined;
+  /** What an event holds, by the protocol table; `undefined` for an event no protocol knows. */
+  function read(event: SseEvent): EventReading | 'none' | undefined {
+    if (event.data === undefined) return event.stray ? undefined : 'none';
+    if (event.data.trim() === '[DONE]') {
+      return {
+        protocol: protocol?.name ?? 'openai-chat',
+        pieces: [],
+        snapshots: [],
+        closes: [],
+        terminal: true,
+      };
+    }
+    const parsed = parseJsonLike(event.data);
+    if (!parsed.ok || !isRecord(parsed.value)) return undefined;
+    const data = parsed.value;
+    for (const candidate of protocol ? [protocol, ...protocols] : protocols) {
+      const reading = candidate.readEvent(data, fields, memory);
+      if (!reading) continue;
+      protocol ??= candidate;
+      return reading;
+    }
+    // An OpenAI-style error event (`event: error` or a bare `{ error }`): no answer text.
+    if (isRecord(data.error)) return 'none';
+    return undefined;
+  }
+
+  async function handle(event: SseEvent): Promise<Uint8Array[]> {
+    const reading = read(event);
+    const ends: Array<[Channel, number]> = [];
+    let untilEnd = false;
+    if (reading === undefined) {
+      const decided = decide({
+        mode: options.mode,
+        failMode: options.failMode,
+        passUnknown: options.passUnknown ?? false,
+        side: 'response',
+        outcome: 'unreadable',
+      });
+      if (decided.refusal) {
+        setCut({ unreadable: 'an SSE event that no known protocol describes' });
+        return [];
       }
+      unchecked++;
+    } else if (reading !== 'none') {
+      for (const piece of reading.pieces) {
+        const channel = open(piece.channel);
+        await push(channel, piece.text);
+        ends.push([channel, channel.received]);
+      }
+      for (const snapshot of reading.snapshots) {
+        const streamed = accumulated.get(snapshot.channel) ?? '';
+        if (snapshot.text === streamed) {
+          const channel = active.get(snapshot.channel);
+          if (channel) ends.push([channel, channel.received]);
+          continue;
+        }
+        // A whole text that differs from what was streamed is judged on its own.
+        const channel = open(`${snapshot.channel}#${++snapshots}`);
+        await push(channel, snapshot.text);
+        await close(channel);
+        ends.push([channel, channel.received]);
+      }
+      for (const prefix of reading.closes) {
+        for (const channel of [...active.values()])
+          if (channel.key === prefix || channel.key.startsWith(prefix)) await close(channel);
+      }
+      untilEnd = enforce && reading.terminal;
     }
-    if (isRecord(data) && typeof data.id === 'string') lastChunk = data;
-    const ends: Array<[number, number]> = [];
-    for (const { index, text } of chunkTexts(data)) {
-      const entry = choice(index);
-      entry.received += text.length;
-      ends.push([index, entry.received]);
-      const step = await entry.moderator.push(text);
-      entry.released += step.release.length;
-    }
-    const untilEnd = enforce && (event.data === '[DONE]' || isFinishChunk(data));
-    if (strategy === 'progressive' && !untilEnd && held.length === 0) return event.raw;
+    if (cut) return [];
+    if (strategy === 'progressive' && !untilEnd && held.length === 0) return [event.raw];
     held.push({ raw: event.raw, ends, untilEnd });
     return flush(false);
   }
 
-  function cutEvents(index: number, step: StreamStep): string {
-    const body =
-      step.verdict && !step.verdict.safe
-        ? blockedBody(step.verdict)
-        : unavailableBody('assistant', failureReason(step.error));
-    const chat = lastChunk?.object !== 'text_completion';
-    const final = {
-      id: lastChunk?.id ?? 'vigil-content-filter',
-      object: lastChunk?.object ?? 'chat.completion.chunk',
-      created: lastChunk?.created ?? Math.floor(Date.now() / 1000),
-      model: lastChunk?.model ?? 'unknown',
-      choices: [{ index, ...(chat ? { delta: {} } : { text: '' }), finish_reason: 'content_filter' }],
-    };
-    return sseEvent(JSON.stringify(final)) + sseEvent(JSON.stringify(body), 'error') + sseEvent('[DONE]');
+  function ending(): Uint8Array {
+    const using =
+      protocol ??
+      protocolNamed(options.protocol === 'text' ? 'openai-chat' : (options.protocol ?? 'openai-chat'));
+    const current = cut as Cut;
+    const verdict = 'step' in current ? current.step.verdict : undefined;
+    const blocked = verdict !== undefined && !verdict.safe;
+    const reason =
+      'unreadable' in current ? current.unreadable : failureReason(current.step.error ?? 'the check failed');
+    const body = refusalBody(blocked ? 'blocked' : 'unavailable', using.name, {
+      role: 'assistant',
+      reason,
+      verdict,
+    });
+    const text = using.endStream(
+      memory,
+      blocked && verdict ? { kind: 'blocked', verdict } : { kind: 'failed', reason },
+      body,
+    );
+    return new TextEncoder().encode(text);
   }
 
-  async function finish(): Promise<VigilDecision> {
-    const summaries = [];
-    for (const [index, entry] of choices) {
-      const summary = await entry.moderator.end();
-      entry.released += summary.release.length;
-      summaries.push(summary);
-      if (summary.blocked && enforce && !cut) cut = { index, step: summary };
-    }
-    return decide(summaries);
-  }
-
-  function decide(steps: readonly StreamStep[], error?: unknown): VigilDecision {
+  function summarize(error?: unknown): VigilDecision {
+    const steps =
+      cut && 'step' in cut && !summaries.includes(cut.step) ? [...summaries, cut.step] : summaries;
     const failed = steps.find((step) => step.error !== undefined);
     const unsafe = steps.find((step) => step.verdict?.safe === false);
     const verdict: Verdict | undefined = unsafe?.verdict ?? steps.find((step) => step.verdict)?.verdict;
-    let action: VigilAction;
-    if (error !== undefined || steps.length === 0) action = 'skip';
-    else if (unsafe) action = enforce ? 'block' : 'flag';
-    else if (failed) action = enforce && options.failMode === 'closed' ? 'fail-closed' : 'fail-open';
-    else action = 'allow';
-    const reason =
-      error !== undefined
-        ? `stream ended early: ${failureReason(error)}`
-        : steps.length === 0
-          ? 'no assistant text in the stream'
-          : failed
-            ? failureReason(failed.error)
-            : undefined;
+    const unreadable = cut !== undefined && 'unreadable' in cut ? cut.unreadable : undefined;
+    let outcome: CheckOutcome;
+    if (error !== undefined) outcome = 'aborted';
+    else if (unsafe) outcome = 'unsafe';
+    else if (unreadable) outcome = 'unreadable';
+    else if (failed) outcome = 'failed';
+    else if (steps.length === 0 && unchecked > 0) outcome = 'unreadable';
+    else if (steps.length === 0) outcome = 'no-text';
+    else outcome = 'safe';
+    const decided = decide({
+      mode: options.mode,
+      failMode: options.failMode,
+      passUnknown: options.passUnknown ?? false,
+      side: 'response',
+      outcome,
+    });
+    const reasons = [
+      error !== undefined ? `stream ended early: ${failureReason(error)}` : undefined,
+      unreadable,
+      failed && !unsafe ? failureReason(failed.error) : undefined,
+      outcome === 'no-text' ? 'no assistant text in the stream' : undefined,
+      unchecked > 0 ? `${unchecked} unrecognised event(s) passed unchecked` : undefined,
+    ].filter((reason): reason is string => reason !== undefined);
     return {
       role: 'assistant',
-      action,
+      action: decided.action,
       verdict: failed && !unsafe ? undefined : verdict,
       error: error ?? failed?.error,
       durationMs: guardMs,
-      reason,
+      reason: reasons.length > 0 ? reasons.join('; ') : undefined,
       streamed: true,
+      ...(unchecked > 0 || decided.unchecked ? { unchecked: true } : {}),
     };
+  }
+
+  async function finish() {
+    for (const channel of [...active.values()]) await close(channel);
   }
 
   const iterator = source[Symbol.asyncIterator]();
@@ -210,14 +326,13 @@ export async function* moderateSse(
       next.catch(() => {});
       const result = enforce ? await Promise.race([next, cutPromise]) : await next;
       if (result === cutMarker) break;
-      const events = result.done
-        ? parser.push(decoder.decode()).concat(parser.end())
-        : parser.push(decoder.decode(result.value, { stream: true }));
+      const events = result.done ? parser.end() : parser.push(result.value);
+      const out: Uint8Array[] = [];
       for (const event of events) {
-        const out = await handle(event);
-        if (out) yield encoder.encode(out);
+        out.push(...(await handle(event)));
         if (cut) break;
       }
+      if (out.length > 0) yield concat(out);
       if (result.done) {
         exhausted = true;
         break;
@@ -225,20 +340,23 @@ export async function* moderateSse(
     }
     if (!enforce) {
       // Annotate and shadow: everything has passed; judge the end without holding the client.
-      void finish().then(options.onDecision, (error) => options.onDecision(decide([], error)));
+      void finish().then(
+        () => options.onDecision(summarize()),
+        (error) => options.onDecision(summarize(error)),
+      );
       return;
     }
-    const decision = cut ? undefined : await finish();
-    if (cut !== undefined) {
-      yield encoder.encode(cutEvents(cut.index, cut.step));
-      options.onDecision(decide([cut.step]));
+    if (!cut) await finish();
+    if (cut) {
+      yield ending();
+      options.onDecision(summarize());
       return;
     }
     const out = flush(true);
-    if (out) yield encoder.encode(out);
-    if (decision) options.onDecision(decision);
+    if (out.length > 0) yield concat(out);
+    options.onDecision(summarize());
   } catch (error) {
-    options.onDecision(decide([], error));
+    options.onDecision(summarize(error));
   } finally {
     if (!exhausted) iterator.return?.()?.catch(() => {});
   }

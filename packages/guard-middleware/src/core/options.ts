@@ -46,18 +46,40 @@ export interface VigilOptions {
     | undefined;
   /** Returns the assistant text of a JSON response body, or `null`/`undefined` for none. Defaults to the built-in extractors. */
   extractResponse?: ((body: unknown) => MaybePromise<string | null | undefined>) | undefined;
-  /** Bodies larger than this are not read; they count as a failed check (see `failMode`). Defaults to `1048576` (1 MiB). */
+  /**
+   * Bodies larger than this (counted on the bytes received, chunked or not, and again once
+   * decoded) are not read; they count as a failed check (see `failMode`). Defaults to `1048576` (1 MiB).
+   */
   maxBodyBytes?: number | undefined;
   /** HTTP status of a blocked request or response. Defaults to `400`. */
   blockedStatus?: number | undefined;
   /** Builds the reply to unsafe traffic in `'block'` mode. Defaults to an OpenAI-style error body with `blockedStatus`. */
   onBlocked?: ((decision: VigilDecision) => MaybePromise<VigilReply>) | undefined;
   /**
-   * What a failed check (guard error, timeout, oversized body) does in `'block'` mode:
-   * `'closed'` replies 503 (413 for an oversized body), `'open'` lets the traffic through with
-   * `x-vigil-verdict: error`. One value for both sides, or one per side. Defaults to `'closed'`.
+   * What a failed check (guard error, timeout, oversized or unreadable body) does in `'block'`
+   * mode: `'closed'` refuses it (503; 413 for an oversized request, 400/415 for an unreadable
+   * one, 502 for an unreadable answer; a stream is ended), `'open'` lets the traffic through
+   * with `x-vigil-verdict: error`. One value for both sides, or one per side. Defaults to `'closed'`.
    */
   failMode?: FailMode | { request?: FailMode | undefined; response?: FailMode | undefined } | undefined;
+  /**
+   * Let through what the middleware cannot read or does not recognise (a body of no known API
+   * shape, token-id prompts, binary bodies, JSON answers and SSE events of no known protocol)
+   * instead of applying `failMode`. Such traffic gets `action: 'skip'` with `unchecked: true` in
+   * `onDecision` and `x-vigil-unchecked` in the headers. One value for both sides, or one per
+   * side. Defaults to `false` (unknown is not safe).
+   */
+  passUnknown?: boolean | { request?: boolean | undefined; response?: boolean | undefined } | undefined;
+  /**
+   * Judge tool-call arguments in answers (chat `tool_calls[].function.arguments`, Responses
+   * function calls, Anthropic `tool_use` input and `input_json_delta`). Defaults to `true`.
+   */
+  judgeToolArguments?: boolean | undefined;
+  /**
+   * Judge reasoning in answers (`reasoning_content`, reasoning parts and items, Anthropic
+   * `thinking`). Defaults to `true`.
+   */
+  judgeReasoning?: boolean | undefined;
   /** Milliseconds one check may take before it fails. Defaults to `15000`. */
   timeoutMs?: number | undefined;
   /**
@@ -96,6 +118,14 @@ const optionsSchema = z.strictObject({
       z.strictObject({ request: failModeSchema.optional(), response: failModeSchema.optional() }),
     ])
     .default('closed'),
+  passUnknown: z
+    .union([
+      z.boolean(),
+      z.strictObject({ request: z.boolean().optional(), response: z.boolean().optional() }),
+    ])
+    .default(false),
+  judgeToolArguments: z.boolean().default(true),
+  judgeReasoning: z.boolean().default(true),
   timeoutMs: z.number().int().min(1).default(15_000),
   streamStrategy: z.enum(['buffer', 'progressive']).default('buffer'),
   streamCheckTokens: z.number().int().min(1).default(64),
@@ -109,6 +139,8 @@ export interface ResolvedOptions
     Pick<VigilOptions, 'guard' | 'mode' | 'inspect' | 'maxBodyBytes' | 'blockedStatus' | 'timeoutMs'>
   > {
   failMode: { request: FailMode; response: FailMode };
+  passUnknown: { request: boolean; response: boolean };
+  fields: { toolArguments: boolean; reasoning: boolean };
   streamStrategy: 'buffer' | 'progressive';
   streamCheckTokens: number;
   extract: VigilOptions['extract'];
@@ -126,9 +158,14 @@ export function resolveOptions(options: VigilOptions): ResolvedOptions {
     const path = ['vigil options', ...(issue?.path ?? [])].join('.');
     throw new VigilConfigError(`${path}: ${issue?.message ?? 'invalid option'}`);
   }
-  const { failMode, ...rest } = parsed.data;
+  const { failMode, passUnknown, judgeToolArguments, judgeReasoning, ...rest } = parsed.data;
   return {
     ...rest,
+    passUnknown:
+      typeof passUnknown === 'boolean'
+        ? { request: passUnknown, response: passUnknown }
+        : { request: passUnknown.request ?? false, response: passUnknown.response ?? false },
+    fields: { toolArguments: judgeToolArguments, reasoning: judgeReasoning },
     guard: options.guard,
     extract: options.extract,
     extractResponse: options.extractResponse,

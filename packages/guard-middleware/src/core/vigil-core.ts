@@ -1,19 +1,16 @@
-import type { JudgedRole, Message } from '@vigil/guard-core';
+import { Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type { JudgedRole, Message, Verdict } from '@vigil/guard-core';
 import { VigilAbortError, VigilInputError } from '@vigil/guard-core';
 import { isEventStream, isJsonType, type ParsedBody, parseBody, type RawBody } from './body.js';
-import { actionFor, report, type VigilDecision } from './decision.js';
-import { blockedBody, unavailableBody, unprocessableBody } from './error-body.js';
-import { extractRequestMessages, hasText } from './extract-request.js';
-import { extractResponseText } from './extract-response.js';
+import { type CheckOutcome, decide, report, type VigilDecision } from './decision.js';
+import { refusalBody } from './error-body.js';
 import { verdictHeaders } from './headers.js';
 import { moderateSse } from './moderate-sse.js';
-import {
-  type FailMode,
-  type ResolvedOptions,
-  resolveOptions,
-  type VigilOptions,
-  type VigilReply,
-} from './options.js';
+import { type ResolvedOptions, resolveOptions, type VigilOptions, type VigilReply } from './options.js';
+import { protocolNamed, readAnswer } from './protocols/protocols.js';
+import { isRecord, type Piece, type ProtocolName } from './protocols/types.js';
+import { hasTextToJudge, isAnthropicRequest, readRequest } from './read-request.js';
 import { failureReason, runCheck } from './run-check.js';
 
 /** A reply ready to send: serialized body and its headers. */
@@ -26,6 +23,7 @@ export interface Reply {
 export interface RequestInfo {
   method: string;
   url: string;
+  /** Lower-cased header names. */
   headers: Readonly<Record<string, string | undefined>>;
   body: RawBody;
   /** The client's signal: a disconnect aborts the check. */
@@ -37,6 +35,10 @@ export interface RequestOutcome {
   decision: VigilDecision | undefined;
   /** The request's conversation: the context of the response check. */
   conversation: Message[];
+  /** The request's API shape: the answer's error shape when the answer does not tell. */
+  protocol: ProtocolName;
+  /** The request asked for a stream (`stream: true`): the answer is read as SSE whatever its type. */
+  wantsStream: boolean;
   /** When set, send this instead of calling the handler. */
   reply: Reply | undefined;
   /** Annotation headers for the response (none in shadow mode). */
@@ -46,6 +48,7 @@ export interface RequestOutcome {
 export interface ResponseInfo {
   status: number;
   contentType: string | undefined;
+  contentEncoding?: string | undefined;
   body: RawBody;
   signal?: AbortSignal | undefined;
 }
@@ -57,14 +60,12 @@ export interface ResponseOutcome {
   headers: Record<string, string>;
 }
 
-const noteSkip = (role: JudgedRole, reason: string): VigilDecision => ({
-  role,
-  action: 'skip',
-  verdict: undefined,
-  error: undefined,
-  durationMs: 0,
-  reason,
-});
+interface Judged {
+  outcome: CheckOutcome;
+  verdict?: Verdict | undefined;
+  error?: unknown;
+  reason?: string | undefined;
+}
 
 function serialize(reply: VigilReply): Reply {
   const text = typeof reply.body === 'string';
@@ -75,15 +76,49 @@ function serialize(reply: VigilReply): Reply {
   };
 }
 
-const skipReasons: Record<Exclude<ParsedBody['kind'], 'json' | 'text' | 'too-large'>, string> = {
-  none: 'no body',
-  'invalid-json': 'the body is not valid JSON (passed on intact)',
-  unsupported: 'a content type that is not inspected',
-};
+/** The judged outcome of a body that was not read to the end. */
+function unread(parsed: ParsedBody): Judged | undefined {
+  switch (parsed.kind) {
+    case 'none':
+      return { outcome: 'no-text', reason: 'no body' };
+    case 'too-large':
+      return { outcome: 'too-large', error: parsed.error, reason: parsed.error.message };
+    case 'unreadable':
+      return { outcome: 'unreadable', reason: parsed.reason };
+    case 'unsupported':
+      return { outcome: 'unsupported', reason: parsed.reason };
+    default:
+      return undefined;
+  }
+}
+
+/** Undoes a stream's `Content-Encoding` (gzip, deflate, br), or hands it back as it is. */
+function decodedStream(
+  source: AsyncIterable<Uint8Array>,
+  encoding: string | undefined,
+): AsyncIterable<Uint8Array> {
+  const coding = (encoding ?? '').trim().toLowerCase();
+  if (coding === '' || coding === 'identity') return source;
+  const decoder =
+    coding === 'gzip' || coding === 'x-gzip'
+      ? createGunzip()
+      : coding === 'deflate'
+        ? createInflate()
+        : coding === 'br'
+          ? createBrotliDecompress()
+          : undefined;
+  if (!decoder) {
+    return (async function* () {
+      yield* [];
+      throw new Error(`Content-Encoding: expected gzip, deflate or br, received '${coding}'`);
+    })();
+  }
+  return Readable.from(source).pipe(decoder);
+}
 
 /**
  * The framework-neutral middleware: every decision (what to check, block or pass, fail modes,
- * bodies, headers, streams). Adapters only translate requests and responses.
+ * bodies, headers, streams). Adapters only hand over bytes and streams.
  * @example
  * const core = createVigilCore({ guard });
  * const outcome = await core.inspectRequest({ method: 'POST', url: '/v1/chat/completions', headers, body });
@@ -91,176 +126,244 @@ const skipReasons: Record<Exclude<ParsedBody['kind'], 'json' | 'text' | 'too-lar
  */
 export function createVigilCore(input: VigilOptions) {
   const options: ResolvedOptions = resolveOptions(input);
-  const enforce = options.mode === 'block';
   const annotate = options.mode !== 'shadow';
   const checksRequest = options.inspect !== 'response';
   const checksResponse = options.inspect !== 'request';
 
-  async function decideCheck(
+  /** Judges conversations (each its own check); the first unsafe verdict wins. */
+  async function judge(
     role: JudgedRole,
-    messages: readonly Message[],
+    conversations: readonly (readonly Message[])[],
     signal: AbortSignal | undefined,
-  ): Promise<{ decision: VigilDecision; reply: Reply | undefined }> {
-    const started = performance.now();
-    const failMode: FailMode = options.failMode[role === 'user' ? 'request' : 'response'];
-    try {
-      const verdict = await runCheck(options.guard, messages, {
-        role,
-        timeoutMs: options.timeoutMs,
-        signal,
-        categories: options.categories,
-      });
-      const decision: VigilDecision = {
-        role,
-        action: actionFor(verdict, options.mode),
-        verdict,
-        error: undefined,
-        durationMs: performance.now() - started,
-      };
-      if (decision.action !== 'block') return { decision, reply: undefined };
-      const custom = options.onBlocked ? await options.onBlocked(decision) : undefined;
-      return {
-        decision,
-        reply: serialize(custom ?? { status: options.blockedStatus, body: blockedBody(verdict) }),
-      };
-    } catch (error) {
-      return failed(role, error, failMode, performance.now() - started, signal);
+  ): Promise<Judged> {
+    let verdict: Verdict | undefined;
+    for (const messages of conversations) {
+      try {
+        const current = await runCheck(options.guard, messages, {
+          role,
+          timeoutMs: options.timeoutMs,
+          signal,
+          categories: options.categories,
+        });
+        verdict ??= current;
+        if (!current.safe) return { outcome: 'unsafe', verdict: current };
+      } catch (error) {
+        const reason = failureReason(error);
+        if (signal?.aborted || VigilAbortError.isInstance(error))
+          return { outcome: 'aborted', error, reason: 'the client disconnected' };
+        if (VigilInputError.isInstance(error)) return { outcome: 'invalid-conversation', error, reason };
+        return { outcome: 'failed', error, reason };
+      }
     }
+    return { outcome: 'safe', verdict };
   }
 
-  function failed(
+  async function settle(
     role: JudgedRole,
-    error: unknown,
-    failMode: FailMode,
+    judged: Judged,
+    protocol: ProtocolName,
     durationMs: number,
-    signal?: AbortSignal,
-  ): { decision: VigilDecision; reply: Reply | undefined } {
-    const reason = failureReason(error);
-    if (signal?.aborted || VigilAbortError.isInstance(error)) {
-      const decision = { ...noteSkip(role, 'the client disconnected'), error, durationMs };
-      return { decision, reply: serialize({ status: 499, body: 'client closed request' }) };
-    }
-    const closed = enforce && failMode === 'closed';
+  ): Promise<{ decision: VigilDecision; reply: Reply | undefined }> {
+    const side = role === 'user' ? 'request' : 'response';
+    const decided = decide(
+      {
+        mode: options.mode,
+        failMode: options.failMode[side],
+        passUnknown: options.passUnknown[side],
+        side,
+        outcome: judged.outcome,
+      },
+      options.blockedStatus,
+    );
     const decision: VigilDecision = {
       role,
-      action: closed ? 'fail-closed' : 'fail-open',
-      verdict: undefined,
-      error,
+      action: decided.action,
+      verdict: judged.verdict,
+      error: judged.error,
       durationMs,
-      reason,
+      ...(judged.reason === undefined ? {} : { reason: judged.reason }),
+      ...(decided.unchecked ? { unchecked: true } : {}),
     };
-    if (!closed) return { decision, reply: undefined };
-    if (VigilInputError.isInstance(error) && role === 'user') {
-      return {
-        decision,
-        reply: serialize({ status: 400, body: unprocessableBody('invalid_conversation', reason) }),
-      };
+    if (!decided.refusal) return { decision, reply: undefined };
+    if (decided.refusal.body === 'client-closed')
+      return { decision, reply: serialize({ status: 499, body: 'client closed request' }) };
+    if (decided.refusal.body === 'blocked' && options.onBlocked) {
+      return { decision, reply: serialize(await options.onBlocked(decision)) };
     }
-    const tooLarge = (error as { code?: unknown }).code === 'too_large';
-    if (tooLarge && role === 'user') {
-      return {
-        decision,
-        reply: serialize({ status: 413, body: unprocessableBody('request_too_large', reason) }),
-      };
-    }
-    return { decision, reply: serialize({ status: 503, body: unavailableBody(role, reason) }) };
-  }
-
-  function tooLarge(what: string, size: number | undefined) {
-    const received = size === undefined ? 'more' : `${size}`;
-    return Object.assign(
-      new Error(
-        `${what} too large to moderate: expected at most ${options.maxBodyBytes} bytes, received ${received}`,
-      ),
-      { code: 'too_large' },
-    );
-  }
-
-  async function requestMessages(info: RequestInfo, parsed: ParsedBody): Promise<Message[] | undefined> {
-    const body = parsed.kind === 'json' ? parsed.value : parsed.kind === 'text' ? parsed.text : undefined;
-    if (!options.extract) return body === undefined ? undefined : extractRequestMessages(body);
-    const extracted = await options.extract({
-      method: info.method,
-      url: info.url,
-      headers: info.headers,
-      body,
+    const body = refusalBody(decided.refusal.body, protocol, {
+      role,
+      reason: judged.reason ?? 'the check failed',
+      verdict: judged.verdict,
     });
-    if (extracted === null || extracted === undefined) return undefined;
-    return typeof extracted === 'string' ? [{ role: 'user', content: extracted }] : [...extracted];
+    return { decision, reply: serialize({ status: decided.refusal.status, body }) };
+  }
+
+  /** The request's conversations by the protocol table (or the user's `extract`). */
+  async function conversationsOf(
+    info: RequestInfo,
+    parsed: Extract<ParsedBody, { kind: 'json' | 'text' }>,
+  ): Promise<{ protocol: ProtocolName; conversations: Message[][] } | Judged> {
+    const anthropic = isAnthropicRequest(info.url, info.headers);
+    const values = parsed.kind === 'json' ? parsed.values : [parsed.text];
+    if (options.extract) {
+      const extracted = await options.extract({
+        method: info.method,
+        url: info.url,
+        headers: info.headers,
+        body: values[0],
+      });
+      const protocol: ProtocolName = anthropic ? 'anthropic-messages' : 'openai-chat';
+      if (extracted === null || extracted === undefined) return { protocol, conversations: [] };
+      return {
+        protocol,
+        conversations: [
+          typeof extracted === 'string' ? [{ role: 'user', content: extracted }] : [...extracted],
+        ],
+      };
+    }
+    const conversations: Message[][] = [];
+    let protocol: ProtocolName | undefined;
+    let unrecognized: string | undefined;
+    for (const value of values) {
+      const reading = readRequest(value, info.url, info.headers);
+      if (reading.kind === 'unreadable') return { outcome: 'unreadable', reason: reading.reason };
+      if (reading.kind === 'unrecognized') unrecognized ??= reading.reason;
+      else {
+        protocol ??= reading.protocol;
+        conversations.push(...reading.conversations);
+      }
+    }
+    if (protocol === undefined)
+      return { outcome: 'unreadable', reason: unrecognized ?? 'an unrecognised body' };
+    return { protocol, conversations };
   }
 
   async function inspectRequest(info: RequestInfo): Promise<RequestOutcome> {
-    const parsed = parseBody(info.body, info.headers['content-type']);
+    const started = performance.now();
+    const parsed = parseBody(
+      info.body,
+      { contentType: info.headers['content-type'], contentEncoding: info.headers['content-encoding'] },
+      options.maxBodyBytes,
+    );
+    const wantsStream =
+      parsed.kind === 'json' && parsed.values.some((value) => isRecord(value) && value.stream === true);
+    let protocol: ProtocolName = isAnthropicRequest(info.url, info.headers)
+      ? 'anthropic-messages'
+      : 'openai-chat';
     let conversation: Message[] = [];
-    let outcome: { decision: VigilDecision; reply: Reply | undefined };
+    let judged: Judged;
     try {
-      conversation = (await requestMessages(info, parsed)) ?? [];
-      if (!checksRequest) return { decision: undefined, conversation, reply: undefined, headers: {} };
-      if (parsed.kind === 'too-large') {
-        outcome = failed('user', tooLarge('request body', parsed.size), options.failMode.request, 0);
-      } else if (parsed.kind !== 'json' && parsed.kind !== 'text') {
-        outcome = { decision: noteSkip('user', skipReasons[parsed.kind]), reply: undefined };
-      } else if (!hasText(conversation, 'user')) {
-        outcome = { decision: noteSkip('user', 'no user text found in the body'), reply: undefined };
-      } else {
-        outcome = await decideCheck('user', conversation, info.signal);
+      const read =
+        unread(parsed) ??
+        (await conversationsOf(info, parsed as Extract<ParsedBody, { kind: 'json' | 'text' }>));
+      if ('outcome' in read) judged = read;
+      else {
+        protocol = read.protocol;
+        conversation = read.conversations[0] ?? [];
+        const toJudge = read.conversations.filter(hasTextToJudge);
+        if (!checksRequest) judged = { outcome: 'no-text' };
+        else if (toJudge.length === 0)
+          judged = { outcome: 'no-text', reason: 'no user text found in the body' };
+        else judged = await judge('user', toJudge, info.signal);
       }
     } catch (error) {
-      if (!checksRequest) return { decision: undefined, conversation, reply: undefined, headers: {} };
-      outcome = failed('user', error, options.failMode.request, 0, info.signal);
+      judged = { outcome: 'failed', error, reason: failureReason(error) };
     }
+    if (!checksRequest)
+      return { decision: undefined, conversation, protocol, wantsStream, reply: undefined, headers: {} };
+    const outcome = await settle('user', judged, protocol, performance.now() - started);
     report(options.onDecision, outcome.decision);
     const headers = annotate ? verdictHeaders([outcome.decision]) : {};
     if (outcome.reply) Object.assign(outcome.reply.headers, headers);
-    return { ...outcome, conversation, headers };
+    return { ...outcome, conversation, protocol, wantsStream, headers };
   }
 
-  /** How a response will be inspected: `'json'` (read whole), `'sse'` (streamed) or not at all. */
-  function responseKind(status: number, contentType: string | undefined): 'json' | 'sse' | undefined {
-    if (!checksResponse || status < 200 || status > 299) return undefined;
+  /**
+   * How a response will be inspected: `'sse'` (streamed: an event-stream type, or any type when
+   * the request asked for a stream, as the `openai` client then parses SSE whatever the type),
+   * `'json'` (read whole and sniffed: JSON, text, or bytes that follow the fail mode), or not at
+   * all (responses are not inspected, or not 2xx).
+   */
+  function responseKind(
+    status: number,
+    contentType: string | undefined,
+    request?: Pick<RequestOutcome, 'wantsStream'>,
+  ): 'json' | 'sse' | undefined {
+    if (!checksResponse || status < 200 || status > 299 || status === 204) return undefined;
     if (isEventStream(contentType)) return 'sse';
-    return isJsonType(contentType) ? 'json' : undefined;
+    if (request?.wantsStream && !isJsonType(contentType)) return 'sse';
+    return 'json';
   }
 
   async function inspectResponse(info: ResponseInfo, request: RequestOutcome): Promise<ResponseOutcome> {
-    const parsed = parseBody(info.body, info.contentType);
-    let outcome: { decision: VigilDecision; reply: Reply | undefined };
+    const started = performance.now();
+    const parsed = parseBody(
+      info.body,
+      { contentType: info.contentType, contentEncoding: info.contentEncoding },
+      options.maxBodyBytes,
+    );
+    let protocol = request.protocol;
+    let judged: Judged;
     try {
-      const body = parsed.kind === 'json' ? parsed.value : undefined;
-      const text = options.extractResponse ? await options.extractResponse(body) : extractResponseText(body);
-      if (parsed.kind === 'too-large') {
-        outcome = failed('assistant', tooLarge('response body', parsed.size), options.failMode.response, 0);
-      } else if (parsed.kind === 'invalid-json') {
-        // A JSON response we cannot read (compressed before Vigil saw it, or garbage) is not
-        // proof of safety: it follows the response fail mode.
-        const error = new Error('response body: expected JSON, received unparseable bytes');
-        outcome = failed('assistant', error, options.failMode.response, 0);
-      } else if (!text?.trim()) {
-        outcome = {
-          decision: noteSkip('assistant', 'no assistant text found in the body'),
-          reply: undefined,
-        };
-      } else {
-        const messages = [...request.conversation, { role: 'assistant', content: text }];
-        outcome = await decideCheck('assistant', messages, info.signal);
+      const early = unread(parsed);
+      if (early)
+        judged = early.outcome === 'no-text' ? { outcome: 'no-text', reason: 'no answer body' } : early;
+      else {
+        let pieces: Piece[] | undefined;
+        if (parsed.kind === 'text') pieces = [{ channel: 'text', text: parsed.text }];
+        else if (options.extractResponse) {
+          const text = await options.extractResponse((parsed as { values: unknown[] }).values[0]);
+          pieces = text ? [{ channel: 'custom', text }] : [];
+        } else {
+          const value = (parsed as { values: unknown[] }).values[0];
+          const answer =
+            typeof value === 'string'
+              ? { protocol, pieces: [{ channel: 'text', text: value }] }
+              : readAnswer(value, options.fields);
+          if (answer) protocol = answer.protocol === 'text' ? protocol : answer.protocol;
+          // A text answer that merely looks like JSON is text a client shows.
+          const text = (parsed as { text?: string }).text;
+          pieces = answer?.pieces ?? (text === undefined ? undefined : [{ channel: 'text', text }]);
+        }
+        if (pieces === undefined)
+          judged = {
+            outcome: 'unreadable',
+            reason: 'an answer of no known API shape (JSON with no answer field)',
+          };
+        else {
+          const texts = pieces.filter((piece) => piece.text.trim() !== '');
+          judged =
+            texts.length === 0
+              ? { outcome: 'no-text', reason: 'no assistant text found in the body' }
+              : await judge(
+                  'assistant',
+                  texts.map((piece) => [...request.conversation, { role: 'assistant', content: piece.text }]),
+                  info.signal,
+                );
+        }
       }
     } catch (error) {
-      outcome = failed('assistant', error, options.failMode.response, 0, info.signal);
+      judged = { outcome: 'failed', error, reason: failureReason(error) };
     }
+    const outcome = await settle('assistant', judged, protocol, performance.now() - started);
     report(options.onDecision, outcome.decision);
     const headers = annotate ? verdictHeaders([request.decision, outcome.decision]) : {};
     if (outcome.reply) Object.assign(outcome.reply.headers, headers);
     return { ...outcome, headers };
   }
 
-  /** The moderated bytes of an SSE response. */
+  /**
+   * The moderated bytes of an SSE response. A content-encoded stream is decoded first: the
+   * adapter must then drop the `content-encoding` header (the bytes it sends are plain).
+   */
   function moderateStream(
     source: AsyncIterable<Uint8Array>,
     request: RequestOutcome,
     signal: AbortSignal | undefined,
     onDecision?: (decision: VigilDecision) => void,
+    contentEncoding?: string | undefined,
   ): AsyncGenerator<Uint8Array, void, undefined> {
-    return moderateSse(source, {
+    return moderateSse(decodedStream(source, contentEncoding), {
       guard: options.guard,
       conversation: request.conversation,
       mode: options.mode,
@@ -268,6 +371,9 @@ export function createVigilCore(input: VigilOptions) {
       checkTokens: options.streamCheckTokens,
       timeoutMs: options.timeoutMs,
       failMode: options.failMode.response,
+      passUnknown: options.passUnknown.response,
+      fields: options.fields,
+      protocol: protocolNamed(request.protocol === 'text' ? 'openai-chat' : request.protocol).name,
       categories: options.categories,
       signal,
       onDecision: (decision) => {

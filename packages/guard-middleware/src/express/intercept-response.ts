@@ -47,13 +47,24 @@ export function interceptResponse(
     if (kind) return;
     const contentType = res.getHeader('content-type');
     kind =
-      core.responseKind(res.statusCode, typeof contentType === 'string' ? contentType : undefined) ?? 'pass';
+      core.responseKind(res.statusCode, typeof contentType === 'string' ? contentType : undefined, request) ??
+      'pass';
     if (kind !== 'sse') return;
-    if (!res.headersSent) res.removeHeader('content-length');
+    const encoding = res.getHeader('content-encoding');
+    if (!res.headersSent) {
+      res.removeHeader('content-length');
+      res.removeHeader('content-encoding');
+    }
     void (async () => {
-      const moderated = core.moderateStream(stream, request, signal, (decision) => {
-        context.response = decision;
-      });
+      const moderated = core.moderateStream(
+        stream,
+        request,
+        signal,
+        (decision) => {
+          context.response = decision;
+        },
+        typeof encoding === 'string' ? encoding : undefined,
+      );
       for await (const bytes of moderated) write(bytes);
       end();
     })().catch(() => res.destroy());
@@ -63,10 +74,12 @@ export function interceptResponse(
     const body = Buffer.concat(held);
     const tooLarge = body.byteLength > core.options.maxBodyBytes;
     const contentType = res.getHeader('content-type');
+    const contentEncoding = res.getHeader('content-encoding');
     const outcome = await core.inspectResponse(
       {
         status: res.statusCode,
         contentType: typeof contentType === 'string' ? contentType : undefined,
+        contentEncoding: typeof contentEncoding === 'string' ? contentEncoding : undefined,
         body: tooLarge ? { kind: 'too-large', size: body.byteLength } : { kind: 'bytes', bytes: body },
         signal,
       },
@@ -93,6 +106,9 @@ export function interceptResponse(
       const pairs = Array.isArray(headers) ? pairsOf(headers) : Object.entries(headers);
       for (const [name, value] of pairs) res.setHeader(String(name), value as string);
     }
+    // Decide the check before the headers go: a stream loses its length and encoding headers.
+    res.statusCode = status;
+    start();
     return writeHead(status, ...rest.filter((value) => typeof value === 'string'));
   }) as typeof res.writeHead;
 

@@ -217,16 +217,22 @@ describe('vigil (Hono), failures and odd bodies', () => {
     expect((await res.json()).error.vigil.role).toBe('assistant');
   });
 
-  it('passes malformed JSON on intact', async () => {
-    const { app, decisions } = await appWith();
+  it('refuses malformed JSON under fail-closed, passes it intact with passUnknown', async () => {
     const body = '{"messages": [oops';
-    const res = await app.request('/echo', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-    });
+    const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body };
+    const closed = await appWith();
+    const refused = await closed.app.request('/echo', init);
+    expect(refused.status).toBe(400);
+    expect((await refused.json()).error.code).toBe('unreadable_request');
+    const open = await appWith({ passUnknown: true });
+    const res = await open.app.request('/echo', init);
     expect([res.status, await res.text()]).toEqual([200, body]);
-    expect(decisions[0]).toMatchObject({ action: 'skip', reason: expect.stringMatching(/not valid JSON/) });
+    expect(res.headers.get('x-vigil-unchecked')).toBe('request');
+    expect(open.decisions[0]).toMatchObject({
+      action: 'skip',
+      unchecked: true,
+      reason: expect.stringMatching(/not valid JSON/),
+    });
   });
 
   it('refuses an oversized body with 413, or passes it intact under failMode open', async () => {
@@ -296,7 +302,7 @@ describe('vigil (Hono), failures and odd bodies', () => {
 });
 
 describe('vigil (Hono), unreadable responses', () => {
-  it('treats a JSON response it cannot parse as a failed check', async () => {
+  it('refuses a JSON response it cannot parse with 502 (fail-closed)', async () => {
     const app = new Hono();
     app.use('*', vigil({ guard: await guardOf() }));
     app.post(
@@ -304,7 +310,7 @@ describe('vigil (Hono), unreadable responses', () => {
       () => new Response('\x1f\x8b garbage', { headers: { 'content-type': 'application/json' } }),
     );
     const res = await app.request('/garbled', chat('hello'));
-    expect(res.status).toBe(503);
+    expect(res.status).toBe(502);
     expect((await res.json()).error.vigil.role).toBe('assistant');
   });
 });

@@ -46,7 +46,7 @@ export function vigil(options: VigilOptions): MiddlewareHandler {
     if (request.reply) return send(request.reply);
     await next();
     const res = c.res;
-    const kind = core.responseKind(res.status, res.headers.get('content-type') ?? undefined);
+    const kind = core.responseKind(res.status, res.headers.get('content-type') ?? undefined, request);
     if (kind === undefined && Object.keys(request.headers).length === 0) return;
     const replaced = new Headers(res.headers);
     const respond = (bodyInit: ConstructorParameters<typeof Response>[0], extra: Record<string, string>) => {
@@ -56,9 +56,17 @@ export function vigil(options: VigilOptions): MiddlewareHandler {
     };
     if (kind === 'sse' && res.body) {
       replaced.delete('content-length');
-      const moderated = core.moderateStream(res.body, request, signal, (decision) => {
-        context.response = decision;
-      });
+      replaced.delete('content-encoding');
+      const encoding = res.headers.get('content-encoding') ?? undefined;
+      const moderated = core.moderateStream(
+        res.body,
+        request,
+        signal,
+        (decision) => {
+          context.response = decision;
+        },
+        encoding,
+      );
       return respond(streamOf(moderated), request.headers);
     }
     if (kind !== 'json' || !res.body) return respond(res.body, request.headers);
@@ -67,8 +75,9 @@ export function vigil(options: VigilOptions): MiddlewareHandler {
       ? { kind: 'bytes', bytes: read.bytes }
       : { kind: 'too-large', size: undefined };
     const contentType = res.headers.get('content-type') ?? undefined;
+    const contentEncoding = res.headers.get('content-encoding') ?? undefined;
     const outcome = await core.inspectResponse(
-      { status: res.status, contentType, body: responseBody, signal },
+      { status: res.status, contentType, contentEncoding, body: responseBody, signal },
       request,
     );
     context.response = outcome.decision;

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { isReadableType, type RawBody } from '../core/body.js';
+import type { RawBody } from '../core/body.js';
 import { readLimited, replay } from '../core/read-limited.js';
 
 /** A web stream over an async iterable of bytes. */
@@ -7,14 +7,13 @@ export const streamOf = (source: AsyncIterable<Uint8Array>) =>
   ReadableStream.from(source) as ReadableStream<Uint8Array>;
 
 /**
- * Reads the request body for checking and leaves an identical, unread one on `c.req.raw`
- * (so handlers and proxies that forward `c.req.raw` still get all of it).
+ * Reads the request body for checking, whatever its content type (the core decides how to read
+ * it), counting bytes as they arrive (chunked bodies too), and leaves an identical, unread one
+ * on `c.req.raw` (so handlers and proxies that forward `c.req.raw` still get all of it).
  */
 export async function readRequestBody(c: Context, maxBytes: number): Promise<RawBody> {
   const raw = c.req.raw;
-  const contentType = raw.headers.get('content-type') ?? undefined;
   if (!raw.body) return { kind: 'none' };
-  if (!isReadableType(contentType)) return { kind: 'unsupported' };
   const length = Number(raw.headers.get('content-length') ?? Number.NaN);
   if (length > maxBytes) return { kind: 'too-large', size: length };
   if (raw.bodyUsed) return { kind: 'bytes', bytes: new Uint8Array(await c.req.arrayBuffer()) };

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { extractRequestMessages, hasTextToJudge, readRequest } from './read-request.js';
+
+const read = (body: unknown, path = '/v1/chat/completions', headers = {}) => readRequest(body, path, headers);
+
+describe('readRequest', () => {
+  it('reads chat and Anthropic messages, roles passed on as they are', () => {
+    const messages = [
+      { role: 'system', content: 'sys' },
+      { role: 'User', content: 'Hi' },
+    ];
+    expect(read({ messages })).toEqual({
+      kind: 'conversations',
+      protocol: 'openai-chat',
+      conversations: [messages],
+    });
+    expect(read({ system: 'x', messages }, '/v1/messages')).toMatchObject({ protocol: 'anthropic-messages' });
+    expect(read({ messages }, '/anything', { 'anthropic-version': '2023-06-01' })).toMatchObject({
+      protocol: 'anthropic-messages',
+    });
+  });
+
+  it('reads Responses input and completions prompts, each prompt on its own', () => {
+    expect(
+      read({
+        instructions: 'x',
+        input: ['a', { role: 'user', content: 'b' }, { type: 'function_call_output' }],
+      }),
+    ).toEqual({
+      kind: 'conversations',
+      protocol: 'openai-responses',
+      conversations: [
+        [
+          { role: 'user', content: 'a' },
+          { role: 'user', content: 'b' },
+        ],
+      ],
+    });
+    expect(read({ prompt: ['a', 'b'] })).toMatchObject({
+      protocol: 'openai-completions',
+      conversations: [[{ role: 'user', content: 'a' }], [{ role: 'user', content: 'b' }]],
+    });
+    expect(read('plain')).toMatchObject({
+      protocol: 'text',
+      conversations: [[{ role: 'user', content: 'plain' }]],
+    });
+  });
+
+  it('judges every field an upstream may read', () => {
+    const reading = read({ messages: [{ role: 'user', content: 'benign' }], prompt: 'unsafe' });
+    expect(reading).toMatchObject({ conversations: [[{ content: 'benign' }], [{ content: 'unsafe' }]] });
+  });
+
+  it('refuses token ids and odd shapes, and says when nothing is recognised', () => {
+    expect(read({ prompt: [4438, 311] })).toMatchObject({
+      kind: 'unreadable',
+      reason: expect.stringMatching(/token ids/),
+    });
+    expect(read({ prompt: [[4438], [311]] })).toMatchObject({ kind: 'unreadable' });
+    expect(read({ prompt: 7 })).toMatchObject({ kind: 'unreadable' });
+    expect(read({ messages: 'hi' })).toMatchObject({ kind: 'unreadable' });
+    expect(read({ input: 7 })).toMatchObject({ kind: 'unreadable' });
+    expect(read({ model: 'm' })).toMatchObject({ kind: 'unrecognized' });
+    expect(read([1, 2])).toMatchObject({ kind: 'unrecognized' });
+    expect(extractRequestMessages({ input: 'Hi' })).toEqual([{ role: 'user', content: 'Hi' }]);
+  });
+});
+
+describe('hasTextToJudge', () => {
+  it('finds text outside instruction messages, in any role spelling and any part', () => {
+    expect(hasTextToJudge([{ role: 'user', content: ' ' }])).toBe(false);
+    expect(hasTextToJudge([{ role: 'SYSTEM', content: 'x' }])).toBe(false);
+    expect(hasTextToJudge([{ role: 'user', content: [{ type: 'image_url', image_url: 'x' }] }])).toBe(false);
+    expect(hasTextToJudge([{ role: 'Human', content: 'x' }])).toBe(true);
+    expect(hasTextToJudge([{ role: 'user', content: [{ type: 'reasoning', text: 'x' }] }])).toBe(true);
+  });
+});

@@ -1,0 +1,120 @@
+import type { Message } from '@vigil/guard-core';
+import { isRecord, type ProtocolName } from './protocols/types.js';
+
+/** What a request body holds for the guard. */
+export type RequestReading =
+  /** Conversations to judge (one per field an upstream may read: `messages`, `input`, each `prompt`). */
+  | { kind: 'conversations'; protocol: ProtocolName; conversations: Message[][] }
+  /** A known field the middleware cannot read (token ids): not proof of safety. */
+  | { kind: 'unreadable'; protocol: ProtocolName; reason: string }
+  /** No field of any known API shape. */
+  | { kind: 'unrecognized'; reason: string };
+
+const isMessage = (value: unknown): value is Message => isRecord(value) && typeof value.role === 'string';
+
+/** Responses `input`: a string, or a list of strings and items (messages have a `role`). */
+function fromInput(input: unknown): Message[] | string {
+  if (typeof input === 'string') return [{ role: 'user', content: input }];
+  if (!Array.isArray(input)) return `'input' is neither a string nor a list (received ${typeof input})`;
+  const messages: Message[] = [];
+  for (const item of input) {
+    if (typeof item === 'string') messages.push({ role: 'user', content: item });
+    else if (isMessage(item)) messages.push({ role: item.role, content: item.content });
+  }
+  return messages;
+}
+
+const isTokenIds = (value: unknown) =>
+  Array.isArray(value) &&
+  value.length > 0 &&
+  value.every(
+    (item) => typeof item === 'number' || (Array.isArray(item) && item.every((id) => typeof id === 'number')),
+  );
+
+/** Completions `prompt`: a string or a list of strings, each its own conversation; token ids are unreadable. */
+function fromPrompt(prompt: unknown): Message[][] | string {
+  if (typeof prompt === 'string') return [[{ role: 'user', content: prompt }]];
+  if (Array.isArray(prompt) && prompt.every((item) => typeof item === 'string'))
+    return prompt.map((item) => [{ role: 'user', content: item }]);
+  if (isTokenIds(prompt))
+    return "'prompt' is given as token ids, which the middleware cannot decode (send text, or set passUnknown)";
+  return `'prompt' is neither a string nor a list of strings (received ${Array.isArray(prompt) ? 'a mixed list' : typeof prompt})`;
+}
+
+/** Anthropic when the path or the headers say so (the body is shaped like OpenAI chat's). */
+export function isAnthropicRequest(path: string, headers: Readonly<Record<string, string | undefined>>) {
+  return /\/messages(\?|$)/.test(path) || headers['anthropic-version'] !== undefined;
+}
+
+/**
+ * Reads the conversations of a request body by the protocol table: OpenAI chat completions and
+ * Anthropic messages (`messages`), OpenAI Responses (`input`; `instructions` is left to the
+ * upstream, as a system prompt), completions and plain `{ prompt }` (each prompt of a list on
+ * its own), and text bodies. A body holding several of these fields has each judged, since an
+ * upstream may read any of them. Roles are passed on as they are: the guard maps or rejects them.
+ * @example
+ * readRequest({ messages: [{ role: 'user', content: 'Hi' }] }, '/v1/chat/completions', {});
+ * // { kind: 'conversations', protocol: 'openai-chat', conversations: [[{ role: 'user', content: 'Hi' }]] }
+ */
+export function readRequest(
+  body: unknown,
+  path: string,
+  headers: Readonly<Record<string, string | undefined>>,
+): RequestReading {
+  if (typeof body === 'string')
+    return { kind: 'conversations', protocol: 'text', conversations: [[{ role: 'user', content: body }]] };
+  if (!isRecord(body)) return { kind: 'unrecognized', reason: 'the body is not a JSON object' };
+  const conversations: Message[][] = [];
+  let protocol: ProtocolName | undefined;
+  const unreadable = (reason: string): RequestReading => ({
+    kind: 'unreadable',
+    protocol: protocol ?? 'openai-chat',
+    reason,
+  });
+  if (body.messages !== undefined) {
+    protocol = isAnthropicRequest(path, headers) ? 'anthropic-messages' : 'openai-chat';
+    if (!Array.isArray(body.messages)) return unreadable("'messages' is not a list");
+    conversations.push(body.messages.filter(isMessage));
+  }
+  if (body.input !== undefined) {
+    protocol ??= 'openai-responses';
+    const input = fromInput(body.input);
+    if (typeof input === 'string') return unreadable(input);
+    conversations.push(input);
+  }
+  if (body.prompt !== undefined) {
+    protocol ??= 'openai-completions';
+    const prompts = fromPrompt(body.prompt);
+    if (typeof prompts === 'string') return unreadable(prompts);
+    conversations.push(...prompts);
+  }
+  if (protocol === undefined)
+    return { kind: 'unrecognized', reason: "no 'messages', 'input' or 'prompt' field in the body" };
+  return { kind: 'conversations', protocol, conversations };
+}
+
+const instructionRoles = new Set(['system', 'developer', 'tool', 'function', 'ipython']);
+
+/** The text an upstream reads from a message's content: a string, or any part's string `text`. */
+function contentHasText(content: unknown): boolean {
+  if (typeof content === 'string') return content.trim() !== '';
+  if (!Array.isArray(content)) return false;
+  return content.some((part) => isRecord(part) && typeof part.text === 'string' && part.text.trim() !== '');
+}
+
+/**
+ * True when a conversation holds text outside instruction messages (system, developer, tool), in
+ * any role spelling: such a conversation goes to the guard, which judges, maps or rejects it.
+ * (Written here until guard-core's `hasJudgedText` is shared; this one errs towards judging.)
+ */
+export function hasTextToJudge(messages: readonly Message[]): boolean {
+  return messages.some(
+    (message) => !instructionRoles.has(message.role.trim().toLowerCase()) && contentHasText(message.content),
+  );
+}
+
+/** The first conversation of a body (the one answers are judged against), or `undefined`. */
+export function extractRequestMessages(body: unknown): Message[] | undefined {
+  const reading = readRequest(body, '', {});
+  return reading.kind === 'conversations' ? reading.conversations[0] : undefined;
+}

@@ -260,7 +260,8 @@ export async function* moderateSse(
     const blocked = verdict !== undefined && !verdict.safe;
     const reason =
       'unreadable' in current ? current.unreadable : failureReason(current.step.error ?? 'the check failed');
-    const body = refusalBody(blocked ? 'blocked' : 'unavailable', using.name, {
+    const kind = blocked ? 'blocked' : 'unreadable' in current ? 'unreadable' : 'unavailable';
+    const body = refusalBody(kind, using.name, {
       role: 'assistant',
       reason,
       verdict,

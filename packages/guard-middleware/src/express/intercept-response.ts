@@ -40,6 +40,8 @@ export function interceptResponse(
   const write = res.write.bind(res) as (...args: unknown[]) => boolean;
   const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
   let kind: 'json' | 'sse' | 'pass' | undefined;
+  /** Set once the checked response may go: the original `writeHead` runs from then on. */
+  let releasing = false;
   const held: Buffer[] = [];
   const stream = createPushable<Uint8Array>();
 
@@ -55,6 +57,8 @@ export function interceptResponse(
       res.removeHeader('content-length');
       res.removeHeader('content-encoding');
     }
+    releasing = true;
+    res.flushHeaders();
     void (async () => {
       const moderated = core.moderateStream(
         stream,
@@ -87,6 +91,7 @@ export function interceptResponse(
     );
     context.response = outcome.decision;
     const reply: Reply | undefined = outcome.reply;
+    releasing = true;
     if (!reply) {
       setHeaders(res, outcome.headers);
       return end(body);
@@ -94,6 +99,7 @@ export function interceptResponse(
     if (res.headersSent) return res.destroy();
     res.statusCode = reply.status;
     res.removeHeader('content-length');
+    res.removeHeader('content-encoding');
     setHeaders(res, reply.headers);
     end(reply.body);
   }
@@ -106,10 +112,16 @@ export function interceptResponse(
       const pairs = Array.isArray(headers) ? pairsOf(headers) : Object.entries(headers);
       for (const [name, value] of pairs) res.setHeader(String(name), value as string);
     }
-    // Decide the check before the headers go: a stream loses its length and encoding headers.
+    // Decide the check before the headers go; a checked response's headers wait for the check
+    // (a blocked answer replaces them), the original writeHead runs once it is released.
     res.statusCode = status;
+    const message = rest.find((value) => typeof value === 'string');
+    if (typeof message === 'string') res.statusMessage = message;
     start();
-    return writeHead(status, ...rest.filter((value) => typeof value === 'string'));
+    if (res.headersSent) return res;
+    if (kind === 'pass' || releasing)
+      return writeHead(status, ...rest.filter((value) => typeof value === 'string'));
+    return res;
   }) as typeof res.writeHead;
 
   res.write = ((chunk: unknown, encoding?: unknown, callback?: Callback) => {

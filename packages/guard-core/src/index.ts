@@ -34,6 +34,7 @@ export type { EngineModelInfo, GuardEngine, ScoreRequest, ScoreResult, Usage } f
 export {
   VigilAbortError,
   VigilConfigError,
+  VigilContentFilterError,
   VigilDisposedError,
   VigilEngineError,
   VigilError,

@@ -24,6 +24,7 @@ export {
 export { templateCategories, withCategories } from '../policy/policy.js';
 export { renderBuiltinPrompt } from '../prompt/builtin-template.js';
 export { createPromptRenderer, type PromptRenderer, type PromptSegments } from '../prompt/renderer.js';
+export { lastWordEnd } from '../stream/text-boundary.js';
 export { formatPath, parseOrThrow } from '../validation.js';
 export { parseAnswer } from '../verdict/parse-answer.js';
 export { buildVerdict } from '../verdict/verdict.js';

@@ -21,7 +21,7 @@ export interface PartsModerationOptions {
   timeoutMs: number;
   failMode: FailMode;
   categories: readonly string[] | undefined;
-  judge: { toolCalls: boolean; reasoning: boolean };
+  judge: { toolCalls: boolean; reasoning: boolean; toolResults: boolean };
   /** The call's abort signal: aborts pending checks. */
   signal: AbortSignal | undefined;
   /** `providerMetadata.vigil.request` for the finish part (undefined: no metadata, shadow mode). */
@@ -70,9 +70,11 @@ function streamOutcome(step: StreamStep, signal: AbortSignal | undefined): Check
 /**
  * Moderates an AI SDK (`LanguageModelV3`) stream with guard-core's streaming moderator. Text,
  * reasoning and tool-input deltas (by option) are judged as one assistant answer, blocks
- * separated by a blank line. Under `'buffer'` a delta leaves only once its text is checked (a
- * delta is split at the checked boundary, a word end); under `'progressive'` whole words leave at
- * once and checks run behind them. Other parts keep their place in the order. In `'block'` mode a
+ * separated by a blank line, and so are whole tool calls and provider-executed tool results.
+ * Under `'buffer'` a delta leaves only once its text is checked (a delta is split at the checked
+ * boundary, a word end), and `raw` chunks only once the whole answer has passed; under
+ * `'progressive'` whole words leave at once and checks run behind them. Other parts keep their
+ * place in the order. In `'block'` mode a
  * cut (an unsafe verdict, or a failed check under `failMode: 'closed'`) closes the open blocks,
  * adds `blockedEnding`, and ends with a `finish` part whose reason is `content-filter`; the
  * source is then cancelled. Other modes pass every part as it comes.
@@ -114,6 +116,7 @@ export async function* moderateParts(
   let channel: string | undefined;
   let finishPart: FinishPart | undefined;
   const held: Held[] = [];
+  const rawParts: Part[] = [];
   const toolInputs = new Set<string>();
   const open = new Map<string, (typeof endOf)[keyof typeof endOf]>();
 
@@ -158,7 +161,10 @@ export async function* moderateParts(
       if (head.start !== undefined && isDelta(head.part)) {
         const from = Math.max(head.start, cursor);
         const to = Math.min(head.end, released);
-        if (to > from) out.push({ ...head.part, delta: text.slice(from, to) });
+        const last = out.at(-1);
+        if (to > from && last?.type === head.part.type && isDelta(last) && last.id === head.part.id) {
+          out[out.length - 1] = { ...last, delta: last.delta + text.slice(from, to) };
+        } else if (to > from) out.push({ ...head.part, delta: text.slice(from, to) });
         cursor = Math.max(cursor, to);
       } else if (head.end <= released) {
         out.push(emitted(head.part));
@@ -191,15 +197,31 @@ export async function* moderateParts(
       }
       return;
     }
-    if (part.type === 'tool-call' && options.judge.toolCalls && !toolInputs.has(part.toolCallId)) {
-      // A tool call that came whole (no input deltas): its arguments are judged before it leaves.
-      await enterChannel(`call:${part.toolCallId}`);
-      await pushText(`${part.toolName} ${part.input}`);
-      hold(part);
-      channel = undefined;
-      return pushText(separator);
+    if (part.type === 'raw' && strategy === 'buffer') {
+      // The provider's raw chunk holds the same text as the deltas parsed from it, usually before
+      // them: it may go only once the whole answer has passed.
+      rawParts.push(part);
+      return;
     }
+    const whole = wholeText(part);
+    if (whole === undefined) return hold(part);
+    // A tool call that came whole (no input deltas), a provider-executed tool's result: judged
+    // before the part leaves.
+    await enterChannel(`whole:${held.length}:${text.length}`);
+    await pushText(whole);
     hold(part);
+    channel = undefined;
+    return pushText(separator);
+  }
+
+  function wholeText(part: Part): string | undefined {
+    if (part.type === 'tool-call' && options.judge.toolCalls && !toolInputs.has(part.toolCallId)) {
+      return `${part.toolName} ${part.input}`;
+    }
+    if (part.type === 'tool-result' && options.judge.toolResults) {
+      return `${part.toolName} ${JSON.stringify(part.result)}`;
+    }
+    return undefined;
   }
 
   function report(step: StreamStep): VigilDecision {
@@ -260,6 +282,7 @@ export async function* moderateParts(
       if (!moderator.blocked) {
         released = text.length;
         yield* flush();
+        yield* rawParts;
         const done = finish(report(summary), finishPart);
         if (done) yield done;
         return;

@@ -7,8 +7,9 @@ import type { FailMode } from '../core/options.js';
 /** What the middleware judges besides the last user turn and the answer's text. */
 export interface VigilJudgeOptions {
   /**
-   * Tool results in the prompt after the last user message (a call that continues a tool loop):
-   * judged together with that user turn, as input the model is about to read. Defaults to `true`.
+   * Tool results: in the prompt after the last user message (a call that continues a tool loop),
+   * judged together with that user turn as input the model is about to read; in the answer, the
+   * results of provider-executed tools. Defaults to `true`.
    */
   toolResults?: boolean | undefined;
   /** Tool-call arguments the model produced (`tool-call` content, `tool-input-delta` parts). Defaults to `true`. */

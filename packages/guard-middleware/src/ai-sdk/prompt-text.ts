@@ -95,20 +95,23 @@ export function promptConversation(
 }
 
 /**
- * The answer's text to judge, in order: text, and by option reasoning and tool-call arguments
- * (`toolName` and its JSON input), one block per paragraph.
+ * The answer's text to judge, in order: text, and by option reasoning, tool-call arguments
+ * (`toolName` and its JSON input) and provider-executed tool results, one block per paragraph.
  * @example
- * answerText(result.content, { toolCalls: true, reasoning: true }); // 'Sure.\n\nsearch {"query":"..."}'
+ * answerText(result.content, { toolCalls: true, reasoning: true, toolResults: true }); // 'Sure.\n\nsearch {"query":"..."}'
  */
 export function answerText(
   content: readonly LanguageModelV3Content[],
-  options: { toolCalls: boolean; reasoning: boolean },
+  options: { toolCalls: boolean; reasoning: boolean; toolResults: boolean },
 ): string {
   const blocks: string[] = [];
   for (const part of content) {
     if (part.type === 'text') blocks.push(part.text);
     else if (part.type === 'reasoning' && options.reasoning) blocks.push(part.text);
     else if (part.type === 'tool-call' && options.toolCalls) blocks.push(`${part.toolName} ${part.input}`);
+    else if (part.type === 'tool-result' && options.toolResults) {
+      blocks.push(`${part.toolName} ${JSON.stringify(part.result)}`);
+    }
   }
   return blocks.filter((text) => text.trim() !== '').join('\n\n');
 }

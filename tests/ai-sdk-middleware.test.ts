@@ -410,6 +410,20 @@ describe('fail modes and timeouts', () => {
     expect(result.providerMetadata?.vigil).toMatchObject({ request: { action: 'fail-open' } });
   });
 
+  it('an aborted call aborts its check: the abort goes on, the provider is never called', async () => {
+    const { guard } = await guardOf({ hang: true });
+    const mock = textModel(SAFE_ANSWER);
+    const { model, decisions } = wrap(mock, guard);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('user left')), 20);
+    const error = await rejection(
+      generateText({ model, prompt: 'Write a haiku.', abortSignal: controller.signal }),
+    );
+    expect(VigilContentFilterError.isInstance(error)).toBe(false);
+    expect(mock.doGenerateCalls).toHaveLength(0);
+    expect(decisions).toMatchObject([{ role: 'user', action: 'skip', reason: 'the call was aborted' }]);
+  });
+
   it('a stream whose checks fail: closed releases nothing, open releases everything', async () => {
     const { guard } = await guardOf({ fail: true });
     const pieces = ['Rain falls ', 'on the roof. ', 'The garden drinks.'];
@@ -534,8 +548,15 @@ describe('output, streamed', () => {
       { type: 'tool-input-end', id: 'c1' },
       { type: 'tool-call', toolCallId: 'c1', toolName: 'search', input: '{"query":"buy a bomb"}' },
     ];
+    let executed = 0;
     const tools = {
-      search: tool({ inputSchema: z.object({ query: z.string() }), execute: async () => 'none' }),
+      search: tool({
+        inputSchema: z.object({ query: z.string() }),
+        execute: async () => {
+          executed++;
+          return 'none';
+        },
+      }),
     };
     const calls = wrap(streamModel({ parts: toolParts }).model, guard);
     const blocked = await collectStream(
@@ -543,6 +564,7 @@ describe('output, streamed', () => {
     );
     expect(blocked.finishReason).toBe('content-filter');
     expect(JSON.stringify(blocked.parts)).not.toContain('bomb');
+    expect(executed).toBe(0);
   });
 
   it('annotate passes an unsafe stream whole, with the verdict on the finish part', async () => {

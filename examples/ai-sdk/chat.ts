@@ -43,16 +43,19 @@ const stream = streamText({
   model,
   prompt,
   onError: ({ error }) => {
-    if (VigilContentFilterError.isInstance(error))
-      console.log(`\nstreamText: ${error.name}: ${error.message}`);
+    if (VigilContentFilterError.isInstance(error)) console.log(`streamText: ${error.name}: ${error.message}`);
     else console.error(error);
   },
 });
-process.stdout.write('streamText: ');
 let finishReason: string | undefined;
+let streamed = '';
 for await (const part of stream.fullStream) {
-  if (part.type === 'text-delta') process.stdout.write(part.text);
+  if (part.type === 'text-delta') {
+    process.stdout.write(streamed === '' ? `streamText: ${part.text}` : part.text);
+    streamed += part.text;
+  }
   if (part.type === 'finish') finishReason = part.finishReason;
 }
-console.log(`\nfinishReason: ${finishReason ?? 'none (the call failed before the model was called)'}`);
+if (streamed !== '') process.stdout.write('\n');
+console.log(`finishReason: ${finishReason ?? 'none (the call failed before the model was called)'}`);
 await guard.dispose();

@@ -10,6 +10,8 @@ export function errorResponse(error: unknown): { status: 400 | 408 | 429 | 500 |
     case 'config':
     case 'input':
       return { status: 400, body: body('invalid_request_error', error.code) };
+    case 'content_filter':
+      return { status: 400, body: body('invalid_request_error', 'content_filter') };
     case 'queue_full':
       return { status: 429, body: body('rate_limit_error', 'queue_full') };
     case 'aborted':

@@ -3,6 +3,9 @@
  * (a verdict, safe or unsafe) are never errors. Use `VigilError.isInstance(error)` rather than
  * `instanceof`: it works across duplicate installs of the package.
  */
+import type { JudgedRole } from './conversation/types.js';
+import type { Verdict } from './verdict/verdict.js';
+
 const marker = Symbol.for('vigil.error');
 
 export type VigilErrorCode =
@@ -13,7 +16,8 @@ export type VigilErrorCode =
   | 'engine'
   | 'disposed'
   | 'queue_full'
-  | 'aborted';
+  | 'aborted'
+  | 'content_filter';
 
 export class VigilError extends Error {
   readonly [marker] = true;
@@ -77,5 +81,25 @@ export class VigilModelOutputError extends VigilError {
   }
   static override isInstance(error: unknown): error is VigilModelOutputError {
     return VigilError.isInstance(error) && error.code === 'model_output';
+  }
+}
+
+/**
+ * Content moderation refused traffic: judged unsafe (`verdict` says why), or left unchecked
+ * because the check failed under fail-closed (`verdict` is undefined, `cause` is the failure).
+ */
+export class VigilContentFilterError extends VigilError {
+  declare readonly code: 'content_filter';
+  /** `user` for the request (prompt) side, `assistant` for the answer. */
+  readonly role: JudgedRole;
+  readonly verdict: Verdict | undefined;
+  constructor(message: string, details: { role: JudgedRole; verdict: Verdict | undefined; cause?: unknown }) {
+    super('content_filter', message, { cause: details.cause });
+    this.name = 'VigilContentFilterError';
+    this.role = details.role;
+    this.verdict = details.verdict;
+  }
+  static override isInstance(error: unknown): error is VigilContentFilterError {
+    return VigilError.isInstance(error) && error.code === 'content_filter';
   }
 }

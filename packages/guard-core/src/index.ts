@@ -15,6 +15,7 @@ export type { EngineModelInfo, GuardEngine, ScoreRequest, ScoreResult, Usage } f
 export {
   VigilAbortError,
   VigilConfigError,
+  VigilContentFilterError,
   VigilDisposedError,
   VigilEngineError,
   VigilError,

@@ -52,6 +52,7 @@ export {
 export { policyFileSchema } from '../policy/policy-file.js';
 export { renderBuiltinPrompt, type TemplateVariables } from '../prompt/builtin-template.js';
 export { createPromptRenderer, type PromptRenderer, type PromptSegments } from '../prompt/renderer.js';
+export { lastWordEnd } from '../stream/text-boundary.js';
 export { formatPath, parseOrThrow } from '../validation.js';
 export { parseAnswer } from '../verdict/parse-answer.js';
 export { buildVerdict } from '../verdict/verdict.js';

@@ -47,8 +47,9 @@ export async function serveCommand(args: string[], context: CliContext): Promise
     { level: options.logLevel, base: { service: 'vigil-serve' } },
     { write: (line: string) => context.stdout.write(line) },
   );
-  const shutdown = shutdownRequested(context.signal);
   const guard = await openGuard(context, options.guard);
+  // After the load: loading the native runtime resets the process's signal handlers.
+  const shutdown = shutdownRequested(context.signal);
   let draining = false;
   try {
     const app = createModerationApp({

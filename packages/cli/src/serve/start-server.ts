@@ -1,6 +1,11 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
+
+/** While draining, a connection with no request in flight for this long is closed. */
+const idleGraceMs = 500;
+/** After a drain starts, new connections are still accepted (and answered) this long. */
+const acceptGraceMs = 250;
 
 export interface ModerationServer {
   /** `http://host:port`, with the port actually bound (for port 0). */
@@ -38,6 +43,26 @@ export async function startModerationServer(
       resolve();
     });
   });
+  // Which sockets carry a request, and since when the others are idle: Node's own
+  // closeIdleConnections() (called by close()) also cuts a fresh connection whose request bytes
+  // have arrived but are not parsed yet, losing a request sent before the shutdown.
+  const idleSince = new Map<Socket, number | undefined>();
+  server.on('connection', (socket: Socket) => {
+    idleSince.set(socket, performance.now());
+    socket.once('close', () => idleSince.delete(socket));
+  });
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    idleSince.set(request.socket, undefined);
+    response.once('finish', () => {
+      if (idleSince.has(request.socket)) idleSince.set(request.socket, performance.now());
+    });
+  });
+  const closeIdle = (idleForMs: number) => {
+    const now = performance.now();
+    for (const [socket, since] of idleSince) {
+      if (since !== undefined && now - since >= idleForMs) socket.destroy();
+    }
+  };
   const address = server.address() as AddressInfo;
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let draining: Promise<boolean> | undefined;
@@ -49,17 +74,24 @@ export async function startModerationServer(
     drain(deadlineMs) {
       draining ??= new Promise<boolean>((resolve) => {
         let finished = true;
-        const sweep = setInterval(() => server.closeIdleConnections(), 50);
+        // While draining, responses say `Connection: close`; a socket idle this long is closed.
+        server.closeIdleConnections = () => {};
+        const sweep = setInterval(() => closeIdle(idleGraceMs), 50);
         const deadline = setTimeout(() => {
           finished = false;
           server.closeAllConnections();
         }, deadlineMs);
-        server.close(() => {
-          clearInterval(sweep);
-          clearTimeout(deadline);
-          resolve(finished);
-        });
-        server.closeIdleConnections();
+        // Connections the kernel completed but Node has not accepted yet would be reset by
+        // closing the listener at once: accept for a moment more (answers say `close`).
+        setTimeout(
+          () =>
+            server.close(() => {
+              clearInterval(sweep);
+              clearTimeout(deadline);
+              resolve(finished);
+            }),
+          Math.min(acceptGraceMs, deadlineMs),
+        );
       });
       return draining;
     },

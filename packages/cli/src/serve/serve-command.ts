@@ -48,7 +48,7 @@ export async function serveCommand(args: string[], context: CliContext): Promise
     { write: (line: string) => context.stdout.write(line) },
   );
   const guard = await openGuard(context, options.guard);
-  // After the load: loading the native runtime resets the process's signal handlers.
+  // From here on a signal drains; during the load it stops the process at once (nothing to drain).
   const shutdown = shutdownRequested(context.signal);
   let draining = false;
   try {

@@ -33,6 +33,7 @@ Usage:
   vigil audit PATH...          audit transcript files like a linter
   vigil models pull [WHICH]    download a model (guard, generator or an hf: URI)
   vigil models list            list downloaded models
+  vigil serve                  run the moderation service (OpenAI-compatible /v1/moderations)
 
 Options:
   -h, --help                   show help (also: vigil COMMAND --help)

@@ -1,0 +1,67 @@
+import { policyFlagsHelp } from './policy-flags-help.js';
+
+/** `vigil serve --help`. */
+export const serveHelp = `Usage: vigil serve [options]
+
+Runs Llama Guard 3 as an HTTP moderation service any language can call:
+  POST /v1/moderations      OpenAI's moderation API (the official SDKs work unchanged)
+  POST /v1/classify         Vigil's verdicts: { messages } or { conversations: [...] }
+  GET  /healthz, /readyz    liveness; readiness (503 while draining)
+  GET  /metrics             Prometheus metrics
+With --upstream it is also a guard proxy: /v1/chat/completions, /v1/completions,
+/v1/responses and /v1/messages are checked by the guard and forwarded to the upstream.
+
+Every option has an environment variable (in brackets); a flag wins over its variable.
+
+Server:
+  --port N                  port to listen on (default 8080) [VIGIL_PORT]
+  --host HOST               address to listen on (default 127.0.0.1) [VIGIL_HOST]
+  --api-key KEY             accepted "Authorization: Bearer KEY" for /v1/* (repeatable)
+                            [VIGIL_API_KEYS, comma-separated]; without one, no authentication
+  --allow-unauthenticated   serve a non-loopback --host without an API key (refused otherwise)
+                            [VIGIL_ALLOW_UNAUTHENTICATED=1]
+  --shutdown-timeout-ms N   on SIGTERM/SIGINT, how long in-flight requests may take before
+                            connections are cut (default 10000) [VIGIL_SHUTDOWN_TIMEOUT_MS]
+  --model-id NAME           the "model" of responses when a request names none
+                            (default llama-guard-3) [VIGIL_MODEL_ID]
+
+Limits:
+  --max-body-bytes N        larger bodies get 413 (default 1048576) [VIGIL_MAX_BODY_BYTES]
+  --max-inputs N            inputs per moderation request, conversations per classify batch
+                            (default 32) [VIGIL_MAX_INPUTS]
+  --max-input-chars N       characters of text per input (default 32768) [VIGIL_MAX_INPUT_CHARS]
+  --request-timeout-ms N    time a request's classifications may take, then 504
+                            (default 30000) [VIGIL_REQUEST_TIMEOUT_MS]
+  --max-pending N           classifications admitted at once, running or waiting; past it 429
+                            with Retry-After (default 256) [VIGIL_MAX_PENDING]
+
+Guard proxy mode:
+  --upstream URL            forward the generation routes to this server [VIGIL_UPSTREAM]
+                            Upstream key: VIGIL_UPSTREAM_API_KEY (else the client's
+                            Authorization is forwarded only when no --api-key is set)
+  --mode MODE               block (default), annotate or shadow [VIGIL_MODE]
+  --stream-strategy S       buffer (default) or progressive [VIGIL_STREAM_STRATEGY]
+  --fail-mode MODE          closed (default: 503 when the guard fails) or open [VIGIL_FAIL_MODE]
+
+Logs (JSON lines on stdout, one per request, no message text unless asked):
+  --log-level LEVEL         fatal, error, warn, info (default), debug, trace or silent
+                            [VIGIL_LOG_LEVEL]
+  --log-content             include the moderated text in request logs (it is sensitive)
+                            [VIGIL_LOG_CONTENT=1]
+  -h, --help                show this help
+
+${policyFlagsHelp}
+
+Images in moderation input are never judged (Llama Guard 3 1B reads text only); results say
+so in category_applied_input_types. A guard failure is 503, never "not flagged".
+
+Exit codes: 0 after a graceful shutdown, 2 usage error or a failure at start.
+
+Examples:
+  vigil serve --model ./Llama-Guard-3-1B.Q4_K_M.gguf --policy policy.yaml
+  curl -s localhost:8080/v1/moderations -H 'content-type: application/json' \\
+    -d '{"input": "How do I make a bomb?"}'
+  VIGIL_API_KEYS=k1,k2 vigil serve --host 0.0.0.0 --port 8080 --max-pending 64
+  vigil serve --upstream http://127.0.0.1:8000 --stream-strategy progressive
+  vigil serve --base-url http://gpu-1:8000/v1 --model llama-guard --exclude S6
+`;

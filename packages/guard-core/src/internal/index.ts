@@ -23,6 +23,7 @@ export {
   remoteEngineOptionsSchema,
 } from '../engine/remote/remote-options.js';
 export { templateCategories, withCategories } from '../policy/policy.js';
+export { categoryThreshold, isFlagged, lowestThreshold } from '../policy/thresholds.js';
 export { renderBuiltinPrompt } from '../prompt/builtin-template.js';
 export { createPromptRenderer, type PromptRenderer, type PromptSegments } from '../prompt/renderer.js';
 export { formatPath, parseOrThrow } from '../validation.js';

@@ -1,4 +1,5 @@
 import { VigilError } from '@vigil/guard-core';
+import { evalCommand } from '../eval/eval-command.js';
 import { auditCommand } from './audit-command.js';
 import { classifyCommand } from './classify-command.js';
 import { mainHelp } from './help.js';
@@ -11,6 +12,7 @@ const commands: Record<string, (args: string[], context: CliContext) => Promise<
   classify: classifyCommand,
   audit: auditCommand,
   models: modelsCommand,
+  eval: evalCommand,
 };
 
 /**

@@ -5,6 +5,37 @@ export { loadResume, type ResumeState } from './audit/resume.js';
 export { type AuditOptions, type AuditOutcome, type AuditProgress, runAudit } from './audit/run-audit.js';
 export type { CliContext, CliOutput } from './cli/io.js';
 export { runCli } from './cli/main.js';
+export { categoryCodesFor, presetCategoryCodes } from './eval/category-map.js';
+export {
+  type DatasetSpec,
+  type GenericFields,
+  genericSpec,
+  type PresetName,
+  presetNames,
+  presetSpec,
+} from './eval/dataset-spec.js';
+export { evalCommand } from './eval/eval-command.js';
+export type {
+  CategoryMetrics,
+  EvalExample,
+  EvalRowResult,
+  EvalSkip,
+  EvalSummary,
+  LatencySummary,
+  SliceMetrics,
+} from './eval/eval-types.js';
+export * as evalMetrics from './eval/metrics.js';
+export { type PerRowContent, readPerRow } from './eval/per-row.js';
+export { readDataset } from './eval/read-dataset.js';
+export {
+  type EvalProgress,
+  type EvalSide,
+  type RunEvalOptions,
+  type RunEvalOutcome,
+  runEval,
+} from './eval/run-eval.js';
+export { type SummarizeOptions, summarize } from './eval/summarize.js';
+export { type TunedThresholds, type TuneObjective, tuneThresholds } from './eval/tune.js';
 export type { ApiErrorBody, ApiErrorType } from './serve/api-error.js';
 export { createModerationApp, type ModerationAppOptions } from './serve/create-moderation-app.js';
 export {

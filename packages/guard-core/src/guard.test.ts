@@ -44,6 +44,27 @@ describe('createGuard over a scripted engine', () => {
     expect((await lenient.classify('bomb')).safe).toBe(true);
   });
 
+  it('applies per-category thresholds and asks the engine for codes at the lowest one in force', async () => {
+    const engine = createScriptedEngine({
+      rules: [
+        { match: 'bomb', code: 'S9', probability: 0.6 },
+        { match: 'pills', code: 'S6', probability: 0.6 },
+      ],
+    });
+    const guard = await createGuard({
+      engine,
+      thresholds: { default: 0.7, S9: 0.55, S13: 0.2 },
+      excludeCategories: ['S13'],
+    });
+    expect((await guard.classify('a bomb')).safe).toBe(false);
+    expect(await guard.classify('which pills')).toMatchObject({ safe: true, ignoredCategories: ['S6'] });
+    // S13 is excluded, so its 0.2 is not in force: the engine is asked at S9's 0.55.
+    expect(engine.calls.map((call) => call.threshold)).toEqual([0.55, 0.55]);
+    const narrowed = await guard.classify('which pills', { categories: ['S6', 'S13'] });
+    expect(narrowed.safe).toBe(true);
+    expect(engine.calls.at(-1)?.threshold).toBe(0.2);
+  });
+
   it('serves repeated conversations from the verdict cache, with counters', async () => {
     const engine = createScriptedEngine();
     const guard = await createGuard({ engine });

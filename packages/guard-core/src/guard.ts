@@ -19,6 +19,7 @@ import {
   resolvePolicy,
   withCategories,
 } from './policy/policy.js';
+import { lowestThreshold } from './policy/thresholds.js';
 import { createPromptRenderer, type PromptRenderer, type PromptSource } from './prompt/renderer.js';
 import { parseOrThrow } from './validation.js';
 import { buildVerdict, type Verdict } from './verdict/verdict.js';
@@ -121,6 +122,7 @@ export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
       excludeCategories: parsed.excludeCategories,
       customCategories: parsed.customCategories,
       threshold: parsed.threshold,
+      thresholds: parsed.thresholds,
     },
     'createGuard options',
   );
@@ -186,6 +188,7 @@ function guardOverEngine(
       engine.model.id,
       callPolicy.key,
       callPolicy.threshold,
+      callPolicy.thresholds,
       includeCategoryProbabilities,
       conversation.role,
       segments.conversation,
@@ -198,7 +201,11 @@ function guardOverEngine(
     const result = await engine.score({
       segments,
       knownCodes,
-      threshold: callPolicy.threshold,
+      // Codes must be decoded wherever some category in force could fire.
+      threshold: lowestThreshold(
+        callPolicy,
+        callPolicy.categories.map((category) => category.code),
+      ),
       includeCategoryProbabilities,
       signal: options.signal,
     });

@@ -31,6 +31,7 @@ export const mainHelp = `vigil: Llama Guard 3 safety checks for conversations, i
 Usage:
   vigil classify [TEXT]        classify one message (stdin when no TEXT)
   vigil audit PATH...          audit transcript files like a linter
+  vigil eval DATASET...        measure the guard on labelled data, compare, tune thresholds
   vigil models pull [WHICH]    download a model (guard, generator or an hf: URI)
   vigil models list            list downloaded models
   vigil serve                  run the moderation service (OpenAI-compatible /v1/moderations)

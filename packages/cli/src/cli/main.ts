@@ -1,4 +1,5 @@
 import { VigilError } from '@vigil/guard-core';
+import { evalCommand } from '../eval/eval-command.js';
 import { serveCommand } from '../serve/serve-command.js';
 import { auditCommand } from './audit-command.js';
 import { classifyCommand } from './classify-command.js';
@@ -13,6 +14,7 @@ const commands: Record<string, (args: string[], context: CliContext) => Promise<
   audit: auditCommand,
   models: modelsCommand,
   serve: serveCommand,
+  eval: evalCommand,
 };
 
 /**

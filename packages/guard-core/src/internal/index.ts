@@ -50,6 +50,7 @@ export {
   withCategories,
 } from '../policy/policy.js';
 export { policyFileSchema } from '../policy/policy-file.js';
+export { categoryThreshold, isFlagged, lowestThreshold } from '../policy/thresholds.js';
 export { renderBuiltinPrompt, type TemplateVariables } from '../prompt/builtin-template.js';
 export { createPromptRenderer, type PromptRenderer, type PromptSegments } from '../prompt/renderer.js';
 export { lastWordEnd } from '../stream/text-boundary.js';

@@ -40,7 +40,7 @@ describe('parsePolicyFile', () => {
     expect(() =>
       parsePolicyFile('threshold: 0.5\nthreshhold: 0.7\n', 'p.yaml'),
     ).toThrowErrorMatchingInlineSnapshot(
-      `[VigilConfigError: p.yaml:2: unknown setting 'threshhold'; expected one of categories, excludeCategories, customCategories, threshold, model, modelsDir, threads, concurrency, contextSize, engine]`,
+      `[VigilConfigError: p.yaml:2: unknown setting 'threshhold'; expected one of categories, excludeCategories, customCategories, threshold, thresholds, model, modelsDir, threads, concurrency, contextSize, engine]`,
     );
     expect(() => parsePolicyFile('a: [1\n', 'p.yaml')).toThrowErrorMatchingInlineSnapshot(
       `[VigilConfigError: p.yaml:2: cannot parse the policy file: Flow sequence in block collection must be sufficiently indented and end with a ]]`,
@@ -97,6 +97,18 @@ describe('parsePolicyFile', () => {
   it('says when the file cannot be read', async () => {
     await expect(loadPolicyFile('/nonexistent/policy.yaml')).rejects.toThrow(
       "cannot read the policy file '/nonexistent/policy.yaml': ENOENT",
+    );
+  });
+});
+
+describe('thresholds in a policy file', () => {
+  it('reads per-category thresholds and names the line of a bad one', () => {
+    expect(parsePolicyFile('thresholds:\n  default: 0.5\n  S6: 0.85\n', 'p.yaml').thresholds).toEqual({
+      default: 0.5,
+      S6: 0.85,
+    });
+    expect(() => parsePolicyFile('threshold: 0.5\nthresholds:\n  S6: 2\n', 'p.yaml')).toThrow(
+      /^p\.yaml:3: thresholds\.S6: expected a number at most 1/,
     );
   });
 });

@@ -108,3 +108,40 @@ describe('resolvePolicy', () => {
     expect(() => withCategories(policy, ['S20'])).toThrow("categories[0]: unknown category 'S20'");
   });
 });
+
+describe('per-category thresholds', () => {
+  it('resolves default and per-code thresholds; default is the same setting as threshold', () => {
+    expect(resolvePolicy({ thresholds: { default: 0.6, S6: 0.85 } })).toMatchObject({
+      threshold: 0.6,
+      thresholds: { S6: 0.85 },
+    });
+    expect(resolvePolicy({ threshold: 0.4, thresholds: { S6: 0.9 } })).toMatchObject({
+      threshold: 0.4,
+      thresholds: { S6: 0.9 },
+    });
+    expect(resolvePolicy().thresholds).toEqual({});
+    expect(
+      resolvePolicy({ customCategories: [{ name: 'Spam' }], thresholds: { S14: 0.2 } }).thresholds,
+    ).toEqual({
+      S14: 0.2,
+    });
+    expect(withCategories(resolvePolicy({ thresholds: { S6: 0.8 } }), ['S6']).thresholds).toEqual({
+      S6: 0.8,
+    });
+  });
+
+  it('rejects conflicting defaults, unknown codes and bad values', () => {
+    expect(() =>
+      resolvePolicy({ threshold: 0.4, thresholds: { default: 0.5 } }),
+    ).toThrowErrorMatchingInlineSnapshot(
+      `[VigilConfigError: options.thresholds.default: expected the same value as threshold (they are one setting), received 0.5 and threshold 0.4]`,
+    );
+    expect(() => resolvePolicy({ thresholds: { S20: 0.5 } })).toThrowErrorMatchingInlineSnapshot(
+      `[VigilConfigError: options.thresholds.S20: unknown category 'S20'; expected a built-in or custom category code]`,
+    );
+    expect(() => resolvePolicy({ thresholds: { S6: 0 } })).toThrow(
+      /thresholds.S6: expected a number above 0/,
+    );
+    expect(() => resolvePolicy({ thresholds: { Violence: 0.5 } })).toThrow(/thresholds/);
+  });
+});

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { VigilConfigError } from '../errors.js';
 import { parseOrThrow } from '../validation.js';
 import { builtinCategories, defaultCategoryCodes } from './categories.js';
+import { resolveThresholds, thresholdsSchema } from './thresholds.js';
 
 const codeSchema = z.string().regex(/^S\d{1,3}$/, 'expected a category code like S1');
 
@@ -64,6 +65,12 @@ export const policyOptionsSchema = z
       .optional(),
     /** An `unsafeProbability` at or above this makes a verdict unsafe. Defaults to `0.5`. */
     threshold: z.number().gt(0).lte(1).optional(),
+    /**
+     * Per-category thresholds, e.g. `{ default: 0.5, S6: 0.85 }` (`default` is `threshold`). Unsafe
+     * when some named code c in force has `unsafeProbability >= thresholds[c]` (the default for
+     * codes without their own), or the model named no code and it reaches the default. Defaults to none.
+     */
+    thresholds: thresholdsSchema.optional(),
   })
   .strict();
 
@@ -88,6 +95,8 @@ export interface Policy {
   /** Codes listed in `categories` but skipped by the template (`excluded_category_keys`). */
   readonly excluded: readonly string[];
   readonly threshold: number;
+  /** Categories with a threshold of their own (see `thresholds` in {@link PolicyOptions}). */
+  readonly thresholds: Readonly<Record<string, number>>;
   /** Stable identity of the prompt this policy renders (for prompt and verdict caches). */
   readonly key: string;
 }
@@ -102,7 +111,8 @@ export function resolvePolicy(options: PolicyOptions = {}, path = 'options'): Po
     categories,
     excludeCategories = [],
     customCategories = [],
-    threshold = 0.5,
+    threshold: thresholdOption,
+    thresholds: thresholdsOption,
   } = parseOrThrow(policyOptionsSchema, options, path);
   const builtin = new Map(builtinCategories.map((c) => [c.code, c]));
   const selected = categories ?? defaultCategoryCodes;
@@ -130,7 +140,8 @@ export function resolvePolicy(options: PolicyOptions = {}, path = 'options'): Po
       fail(`${path}.excludeCategories[${index}]`, `'${code}' is not among the policy's categories`);
     }
   });
-  return build(known, listed, excludeCategories, threshold);
+  const thresholds = resolveThresholds(thresholdOption, thresholdsOption, new Set(known.keys()), path);
+  return build(known, listed, excludeCategories, thresholds.threshold, thresholds.thresholds);
 }
 
 function build(
@@ -138,11 +149,12 @@ function build(
   listed: readonly PolicyCategory[],
   excluded: readonly string[],
   threshold: number,
+  thresholds: Readonly<Record<string, number>>,
 ): Policy {
   const categories = listed.filter((c) => !excluded.includes(c.code));
   if (categories.length === 0) throw new VigilConfigError('policy: every category is excluded');
   const key = JSON.stringify([listed.map((c) => [c.code, c.promptText]), excluded]);
-  return { known, categories, excluded, threshold, key };
+  return { known, categories, excluded, threshold, thresholds, key };
 }
 
 /**
@@ -156,7 +168,7 @@ export function withCategories(policy: Policy, codes: readonly string[], path = 
     if (!category) fail(`${path}[${index}]`, `unknown category '${code}'`);
     return category;
   });
-  return build(policy.known, listed, [], policy.threshold);
+  return build(policy.known, listed, [], policy.threshold, policy.thresholds);
 }
 
 /** The `categories` and `excluded_category_keys` variables of Meta's template. */

@@ -1,6 +1,7 @@
 import type { JudgedRole } from '../conversation/types.js';
 import type { ScoreResult, Usage } from '../engine/types.js';
 import type { Policy } from '../policy/policy.js';
+import { categoryThreshold, isFlagged } from '../policy/thresholds.js';
 import { parseAnswer } from './parse-answer.js';
 
 export interface VerdictCategory {
@@ -14,7 +15,11 @@ export interface VerdictCategory {
 
 /** The outcome of one classification. Data, safe or not: only failures throw. */
 export interface Verdict {
-  /** False when the score reaches the threshold and the model named a category in the policy (or none). */
+  /**
+   * False when some category the model named that is in the policy has `unsafeProbability` at or
+   * above its threshold (`thresholds[code]`, else `threshold`), or the model named no category and
+   * `unsafeProbability` reaches `threshold`. Without a probability, the model's answer text decides.
+   */
   safe: boolean;
   /** The role judged: the last turn's. */
   role: JudgedRole;
@@ -32,7 +37,10 @@ export interface Verdict {
   probabilitySource: 'logprobs' | 'bounded' | 'text';
   /** Categories the model named that the policy contains. */
   categories: VerdictCategory[];
-  /** Codes the model named that the policy does not contain; they do not make a verdict unsafe. */
+  /**
+   * Codes the model named that the policy does not contain, or whose own threshold the score does
+   * not reach; they do not make a verdict unsafe.
+   */
   ignoredCategories: string[];
   /** The model's answer text, e.g. `unsafe\nS9`. */
   raw: string;
@@ -51,19 +59,22 @@ export function buildVerdict(
   durationMs: number,
 ): Verdict {
   const answer = parseAnswer(result.text);
-  const flagged =
-    result.unsafeProbability === null ? answer.unsafe : result.unsafeProbability >= policy.threshold;
+  const probability = result.unsafeProbability;
   const active = new Set(policy.categories.map((c) => c.code));
+  const inPolicy = answer.codes.filter((code) => active.has(code));
+  const flagged =
+    probability === null ? answer.unsafe : isFlagged(policy, probability, inPolicy, answer.codes.length);
+  const reaches = (code: string) => probability === null || probability >= categoryThreshold(policy, code);
   const categories: VerdictCategory[] = [];
   const ignoredCategories: string[] = [];
   for (const code of answer.codes) {
-    if (!active.has(code)) {
+    if (!active.has(code) || !reaches(code)) {
       ignoredCategories.push(code);
       continue;
     }
     const category: VerdictCategory = { code, name: policy.known.get(code)?.name ?? code };
-    const probability = result.categoryProbabilities?.[code];
-    if (probability !== undefined) category.probability = probability;
+    const codeProbability = result.categoryProbabilities?.[code];
+    if (codeProbability !== undefined) category.probability = codeProbability;
     categories.push(category);
   }
   const safe = !(flagged && (categories.length > 0 || answer.codes.length === 0));

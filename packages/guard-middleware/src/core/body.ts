@@ -13,7 +13,9 @@ export type RawBody =
   /** Already parsed by a framework body parser (Express `req.body`). */
   | { kind: 'value'; value: unknown }
   /** More than `maxBodyBytes` arrived: not read further (the downstream still gets it intact). */
-  | { kind: 'too-large'; size: number | undefined };
+  | { kind: 'too-large'; size: number | undefined }
+  /** A body the adapter could not hand over (already consumed elsewhere). */
+  | { kind: 'unread'; reason: string };
 
 /** A body read for checking. */
 export type ParsedBody =
@@ -203,6 +205,8 @@ export function parseBody(body: RawBody, headers: BodyHeaders, maxBytes: number)
       return { kind: 'too-large', error: new VigilBodyTooLargeError('body', maxBytes, body.size) };
     case 'value':
       return fromValue(body.value, headers, maxBytes);
+    case 'unread':
+      return { kind: 'unreadable', reason: body.reason };
     case 'bytes':
       if (body.bytes.byteLength > maxBytes)
         return {

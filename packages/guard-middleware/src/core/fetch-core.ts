@@ -43,13 +43,20 @@ export function createFetchModerator(options: VigilOptions) {
   const core = createVigilCore(options);
   const max = core.options.maxBodyBytes;
 
+  /**
+   * Checks a request. `body` hands over a body read elsewhere (Express reads the Node stream
+   * and puts it back); `signal` replaces the request's (a client disconnect aborts the check).
+   */
   async function moderateRequest(
     request: Request,
-    signal: AbortSignal = request.signal,
+    given: { signal?: AbortSignal | undefined; body?: RawBody | undefined } = {},
   ): Promise<ModeratedRequest> {
-    let body: RawBody = { kind: 'none' };
+    const signal = given.signal ?? request.signal;
+    let body: RawBody = given.body ?? { kind: 'none' };
     let handedOn = request;
-    if (request.bodyUsed)
+    if (given.body) {
+      // read by the adapter
+    } else if (request.bodyUsed)
       body = { kind: 'unread', reason: 'the request body was consumed before the middleware ran' };
     else if (request.body) {
       const length = Number(request.headers.get('content-length') ?? Number.NaN);

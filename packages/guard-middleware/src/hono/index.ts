@@ -25,7 +25,7 @@ export function vigil(options: VigilOptions): MiddlewareHandler {
   return async (c, next) => {
     // A body an earlier middleware read is in Hono's cache: hand it over again.
     const raw = c.req.raw.bodyUsed ? new Request(c.req.raw, { body: await c.req.arrayBuffer() }) : c.req.raw;
-    const { reply, request, exchange } = await moderator.moderateRequest(raw, c.req.raw.signal);
+    const { reply, request, exchange } = await moderator.moderateRequest(raw, { signal: c.req.raw.signal });
     if (moderator.annotate) c.set('vigil', exchange.context);
     if (reply) return reply;
     c.req.raw = request;

@@ -180,10 +180,14 @@ function fromBytes(bytes: Uint8Array, headers: BodyHeaders, maxBytes: number): P
     }
     return { kind: 'json', values };
   }
-  const text = decodeText(decoded, headers.contentType);
-  if (text === undefined)
-    return { kind: 'unreadable', reason: 'the body is in a charset the middleware cannot read' };
-  return fromText(text, headers.contentType);
+  // The declared charset, and the one the bytes show (Python's json and others ignore the
+  // declaration): every reading that parses is judged, since the upstream may use either.
+  const texts = [...new Set([decodeText(decoded, headers.contentType), decodeText(decoded, undefined)])];
+  const readings = texts.flatMap((text) => (text === undefined ? [] : [fromText(text, headers.contentType)]));
+  const json = readings.filter((reading) => reading.kind === 'json');
+  if (json.length > 0)
+    return { kind: 'json', values: json.flatMap((reading) => reading.values), text: json[0]?.text };
+  return readings[0] ?? { kind: 'unreadable', reason: 'the body is in a charset the middleware cannot read' };
 }
 
 /**

@@ -19,6 +19,12 @@ export {
   type VigilDecision,
 } from './core/decision.js';
 export { type BlockedBody, blockedBody, refusalBody } from './core/error-body.js';
+export {
+  createFetchModerator,
+  type Exchange,
+  type FetchModerator,
+  type ModeratedRequest,
+} from './core/fetch-core.js';
 export { verdictHeaders } from './core/headers.js';
 export { moderateSse, type SseModerationOptions } from './core/moderate-sse.js';
 export type { ExtractRequest, FailMode, VigilOptions, VigilReply } from './core/options.js';

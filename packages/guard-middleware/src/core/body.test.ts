@@ -65,8 +65,13 @@ describe('parseBody', () => {
     expect(
       read(Buffer.from('{"prompt":"caf\xe9"}', 'latin1'), 'application/json; charset=iso-8859-1'),
     ).toMatchObject({
-      values: [{ prompt: 'café' }],
+      values: [{ prompt: 'café' }, { prompt: 'caf\ufffd' }],
     });
+  });
+
+  it('judges every reading when the declared charset and the bytes disagree', () => {
+    const read16 = read(json, 'application/json; charset=utf-16le');
+    expect(read16).toMatchObject({ kind: 'json', values: [prompt] });
   });
 
   it("tolerates NaN and Infinity as Python's json does", () => {

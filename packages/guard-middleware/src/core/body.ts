@@ -13,7 +13,9 @@ export type RawBody =
   /** Already parsed by a framework body parser (Express `req.body`). */
   | { kind: 'value'; value: unknown }
   /** More than `maxBodyBytes` arrived: not read further (the downstream still gets it intact). */
-  | { kind: 'too-large'; size: number | undefined };
+  | { kind: 'too-large'; size: number | undefined }
+  /** A body the adapter could not hand over (already consumed elsewhere). */
+  | { kind: 'unread'; reason: string };
 
 /** A body read for checking. */
 export type ParsedBody =
@@ -178,10 +180,14 @@ function fromBytes(bytes: Uint8Array, headers: BodyHeaders, maxBytes: number): P
     }
     return { kind: 'json', values };
   }
-  const text = decodeText(decoded, headers.contentType);
-  if (text === undefined)
-    return { kind: 'unreadable', reason: 'the body is in a charset the middleware cannot read' };
-  return fromText(text, headers.contentType);
+  // The declared charset, and the one the bytes show (Python's json and others ignore the
+  // declaration): every reading that parses is judged, since the upstream may use either.
+  const texts = [...new Set([decodeText(decoded, headers.contentType), decodeText(decoded, undefined)])];
+  const readings = texts.flatMap((text) => (text === undefined ? [] : [fromText(text, headers.contentType)]));
+  const json = readings.filter((reading) => reading.kind === 'json');
+  if (json.length > 0)
+    return { kind: 'json', values: json.flatMap((reading) => reading.values), text: json[0]?.text };
+  return readings[0] ?? { kind: 'unreadable', reason: 'the body is in a charset the middleware cannot read' };
 }
 
 /**
@@ -203,6 +209,8 @@ export function parseBody(body: RawBody, headers: BodyHeaders, maxBytes: number)
       return { kind: 'too-large', error: new VigilBodyTooLargeError('body', maxBytes, body.size) };
     case 'value':
       return fromValue(body.value, headers, maxBytes);
+    case 'unread':
+      return { kind: 'unreadable', reason: body.reason };
     case 'bytes':
       if (body.bytes.byteLength > maxBytes)
         return {

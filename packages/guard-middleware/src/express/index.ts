@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { VigilContext } from '../core/decision.js';
+import { createFetchModerator } from '../core/fetch-core.js';
 import type { VigilOptions } from '../core/options.js';
-import { createVigilCore } from '../core/vigil-core.js';
 import { interceptResponse } from './intercept-response.js';
 import { readRequestBody } from './read-body.js';
 
@@ -21,6 +21,19 @@ declare global {
   }
 }
 
+/** The request line and headers as a Fetch `Request` (the body is handed over separately). */
+function requestOf(req: Request): globalThis.Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value])
+      headers.append(name, item);
+  }
+  return new globalThis.Request(new URL(req.originalUrl, 'http://localhost'), {
+    method: req.method,
+    headers,
+  });
+}
+
 /**
  * Express middleware (Express 5, and 4) that checks requests and responses with Llama Guard:
  * blocks, annotates or shadows unsafe traffic (see {@link VigilOptions}). The decisions are on
@@ -30,33 +43,32 @@ declare global {
  * app.use('/v1', express.json(), vigil({ guard: await createGuard(), mode: 'annotate' }));
  */
 export function vigil(options: VigilOptions): RequestHandler {
-  const core = createVigilCore(options);
+  const moderator = createFetchModerator(options);
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const controller = new AbortController();
       res.on('close', () => {
         if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
       });
-      const body = await readRequestBody(req, core.options.maxBodyBytes);
-      const request = await core.inspectRequest({
-        method: req.method,
-        url: req.originalUrl,
-        headers: req.headers as Record<string, string | undefined>,
-        body,
+      const body = await readRequestBody(req, moderator.core.options.maxBodyBytes);
+      const { reply, exchange } = await moderator.moderateRequest(requestOf(req), {
         signal: controller.signal,
+        body,
       });
-      const context: VigilContext = { request: request.decision };
-      if (core.annotate) {
-        req.vigil = context;
-        res.locals.vigil = context;
+      if (moderator.annotate) {
+        req.vigil = exchange.context;
+        res.locals.vigil = exchange.context;
       }
-      for (const [name, value] of Object.entries(request.headers)) res.setHeader(name, value);
-      if (request.reply) {
-        res.status(request.reply.status).set(request.reply.headers).send(request.reply.body);
+      for (const [name, value] of Object.entries(exchange.outcome.headers)) res.setHeader(name, value);
+      if (reply) {
+        res.status(reply.status);
+        reply.headers.forEach((value, name) => {
+          res.setHeader(name, value);
+        });
+        res.end(Buffer.from(await reply.arrayBuffer()));
         return;
       }
-      if (core.options.inspect !== 'request')
-        interceptResponse(res, core, request, context, controller.signal);
+      if (moderator.core.options.inspect !== 'request') interceptResponse(res, moderator, exchange);
       next();
     } catch (error) {
       next(error);

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import type { VigilContext } from '../core/decision.js';
+import type { Exchange, FetchModerator } from '../core/fetch-core.js';
+import { streamOf } from '../core/fetch-core.js';
 import { createPushable } from '../core/pushable.js';
-import type { Reply, RequestOutcome, VigilCore } from '../core/vigil-core.js';
 
 type Callback = (error?: Error | null) => void;
 
@@ -20,100 +20,66 @@ function pairsOf(headers: unknown[]): Array<[unknown, unknown]> {
   return pairs;
 }
 
-function setHeaders(res: ServerResponse, headers: Record<string, string>) {
-  if (res.headersSent) return;
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+/** The handler's status and headers, and the bytes it writes, as a Fetch `Response`. */
+function responseOf(res: ServerResponse, body: AsyncIterable<Uint8Array>): Response {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(res.getHeaders())) {
+    for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value])
+      headers.append(name, String(item));
+  }
+  return new Response(streamOf(body), { status: res.statusCode, headers });
 }
 
 /**
- * Takes over `res.write`/`res.end` for the response check: JSON bodies are held until checked
- * (and replaced when blocked); SSE bodies go through the core's stream moderation; anything else
+ * Takes over `res.writeHead`/`res.write`/`res.end` for the response check: a response the core
+ * checks (2xx; JSON, text, SSE) is turned into a Fetch `Response`, handed to the core, and what
+ * comes back is written out (its status and headers replace the handler's). Anything else
  * passes untouched.
  */
-export function interceptResponse(
-  res: ServerResponse,
-  core: VigilCore,
-  request: RequestOutcome,
-  context: VigilContext,
-  signal: AbortSignal,
-) {
+export function interceptResponse(res: ServerResponse, moderator: FetchModerator, exchange: Exchange) {
   const write = res.write.bind(res) as (...args: unknown[]) => boolean;
   const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-  let kind: 'json' | 'sse' | 'pass' | undefined;
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  let kind: 'checked' | 'pass' | undefined;
   /** Set once the checked response may go: the original `writeHead` runs from then on. */
   let releasing = false;
-  const held: Buffer[] = [];
-  const stream = createPushable<Uint8Array>();
+  const body = createPushable<Uint8Array>();
 
   function start() {
     if (kind) return;
     const contentType = res.getHeader('content-type');
-    kind =
-      core.responseKind(res.statusCode, typeof contentType === 'string' ? contentType : undefined, request) ??
-      'pass';
-    if (kind !== 'sse') return;
-    const encoding = res.getHeader('content-encoding');
-    if (!res.headersSent) {
-      res.removeHeader('content-length');
-      res.removeHeader('content-encoding');
-    }
-    releasing = true;
-    res.flushHeaders();
+    const checked = moderator.core.responseKind(
+      res.statusCode,
+      typeof contentType === 'string' ? contentType : undefined,
+      exchange.outcome,
+    );
+    kind = checked ? 'checked' : 'pass';
+    if (!checked) return;
+    const upstream = responseOf(res, body);
     void (async () => {
-      const moderated = core.moderateStream(
-        stream,
-        request,
-        signal,
-        (decision) => {
-          context.response = decision;
-        },
-        typeof encoding === 'string' ? encoding : undefined,
-      );
-      for await (const bytes of moderated) write(bytes);
+      const moderated = await moderator.moderateResponse(upstream, exchange);
+      res.statusCode = moderated.status;
+      for (const name of res.getHeaderNames()) res.removeHeader(name);
+      moderated.headers.forEach((value, name) => {
+        if (name !== 'set-cookie') res.setHeader(name, value);
+      });
+      const cookies = moderated.headers.getSetCookie();
+      if (cookies.length > 0) res.setHeader('set-cookie', cookies);
+      releasing = true;
+      res.flushHeaders();
+      if (moderated.body) for await (const chunk of moderated.body) write(chunk);
       end();
     })().catch(() => res.destroy());
   }
 
-  async function finishJson() {
-    const body = Buffer.concat(held);
-    const tooLarge = body.byteLength > core.options.maxBodyBytes;
-    const contentType = res.getHeader('content-type');
-    const contentEncoding = res.getHeader('content-encoding');
-    const outcome = await core.inspectResponse(
-      {
-        status: res.statusCode,
-        contentType: typeof contentType === 'string' ? contentType : undefined,
-        contentEncoding: typeof contentEncoding === 'string' ? contentEncoding : undefined,
-        body: tooLarge ? { kind: 'too-large', size: body.byteLength } : { kind: 'bytes', bytes: body },
-        signal,
-      },
-      request,
-    );
-    context.response = outcome.decision;
-    const reply: Reply | undefined = outcome.reply;
-    releasing = true;
-    if (!reply) {
-      setHeaders(res, outcome.headers);
-      return end(body);
-    }
-    if (res.headersSent) return res.destroy();
-    res.statusCode = reply.status;
-    res.removeHeader('content-length');
-    res.removeHeader('content-encoding');
-    setHeaders(res, reply.headers);
-    end(reply.body);
-  }
-
-  // Headers given to writeHead become visible to getHeader (the content type decides the check).
-  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  // Headers given to writeHead become visible to getHeader (the content type decides the check);
+  // a checked response's headers wait for the check (a blocked answer replaces them).
   res.writeHead = ((status: number, ...rest: unknown[]) => {
     const headers = rest.find((value) => typeof value === 'object' && value !== null);
     if (headers && !res.headersSent) {
       const pairs = Array.isArray(headers) ? pairsOf(headers) : Object.entries(headers);
       for (const [name, value] of pairs) res.setHeader(String(name), value as string);
     }
-    // Decide the check before the headers go; a checked response's headers wait for the check
-    // (a blocked answer replaces them), the original writeHead runs once it is released.
     res.statusCode = status;
     const message = rest.find((value) => typeof value === 'string');
     if (typeof message === 'string') res.statusMessage = message;
@@ -127,10 +93,8 @@ export function interceptResponse(
   res.write = ((chunk: unknown, encoding?: unknown, callback?: Callback) => {
     start();
     if (kind === 'pass') return write(chunk, encoding, callback);
-    const done = typeof encoding === 'function' ? (encoding as Callback) : callback;
-    if (kind === 'sse') stream.push(toBuffer(chunk, encoding));
-    else held.push(toBuffer(chunk, encoding));
-    done?.();
+    body.push(toBuffer(chunk, encoding));
+    (typeof encoding === 'function' ? (encoding as Callback) : callback)?.();
     return true;
   }) as typeof res.write;
 
@@ -141,12 +105,8 @@ export function interceptResponse(
     const data = typeof chunk === 'function' ? undefined : chunk;
     start();
     if (kind === 'pass') return end(chunk, encoding, callback);
-    if (data !== undefined && data !== null) {
-      if (kind === 'sse') stream.push(toBuffer(data, encoding));
-      else held.push(toBuffer(data, encoding));
-    }
-    if (kind === 'sse') stream.close();
-    else void finishJson().catch(() => res.destroy());
+    if (data !== undefined && data !== null) body.push(toBuffer(data, encoding));
+    body.close();
     if (done) res.once('finish', () => done());
     return res;
   }) as typeof res.end;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { classifyOptionsSchema } from '../classify-options.js';
 import { classifyWithin } from '../classify-within.js';
 import type { Message } from '../conversation/types.js';
 import { VigilAbortError, VigilDisposedError, VigilInputError } from '../errors.js';
@@ -91,7 +92,7 @@ const optionsSchema = z.object({
     .object({ tokens: z.number().int().min(1).optional(), sentence: z.boolean().optional() })
     .strict()
     .optional(),
-  classifyOptions: z.record(z.string(), z.unknown()).optional(),
+  classifyOptions: classifyOptionsSchema.omit({ role: true, signal: true }).optional(),
   timeoutMs: z.number().int().min(1).optional(),
   failMode: z.enum(['open', 'closed']).optional(),
   signal: z.instanceof(AbortSignal).optional(),

@@ -54,6 +54,18 @@ export function createGuardedChat(settings: GuardedChatSettings): Generator {
   const pool = new SequencePool(slots, settings.maxQueue, { call: 'chat', owner: 'generator' });
   const counters = { chats: 0, refusedInputs: 0, cutOutputs: 0, abortedChats: 0, activeChats: 0 };
   let disposed = false;
+  let disposing: Promise<void> | undefined;
+  /** Every chat in flight: aborted by `dispose()`. */
+  const live = new Set<AbortController>();
+  /** Generations running on the backend: `dispose()` lets them stop before freeing the model. */
+  const generations = new Set<Promise<unknown>>();
+  const disposedError = (cause?: unknown) =>
+    new VigilDisposedError(
+      cause === undefined
+        ? 'chat: the generator was disposed'
+        : 'chat: the generator was disposed while the chat was in flight',
+      { cause },
+    );
 
   const refusalText = (context: RefusalContext) =>
     typeof settings.refusal === 'string' ? settings.refusal : settings.refusal(context);
@@ -68,9 +80,20 @@ export function createGuardedChat(settings: GuardedChatSettings): Generator {
     }
   }
 
+  /** What `stream()` yields, until a `dispose()`: then the next piece is a `VigilDisposedError`. */
   async function* stream(
     messages: readonly ChatMessage[],
     options: ChatOptions = {},
+  ): AsyncGenerator<ChatPiece, void, undefined> {
+    for await (const piece of answer(messages, options)) {
+      if (disposed) throw disposedError(new Error('disposed before the piece was delivered'));
+      yield piece;
+    }
+  }
+
+  async function* answer(
+    messages: readonly ChatMessage[],
+    options: ChatOptions,
   ): AsyncGenerator<ChatPiece, void, undefined> {
     const started = performance.now();
     if (disposed) throw new VigilDisposedError('chat: the generator was disposed');
@@ -90,10 +113,12 @@ export function createGuardedChat(settings: GuardedChatSettings): Generator {
     const userSignal = parsed.signal;
     const throwIfAborted = () => {
       if (userSignal?.aborted) throw new VigilAbortError('chat: aborted', { cause: userSignal.reason });
+      if (disposed) throw disposedError(new Error('disposed during the chat'));
     };
     throwIfAborted();
     // One controller stops everything of this chat: generation, pending checks, a queued wait.
     const controller = new AbortController();
+    live.add(controller);
     const onUserAbort = () => controller.abort(userSignal?.reason);
     userSignal?.addEventListener('abort', onUserAbort, { once: true });
     counters.chats++;
@@ -172,6 +197,9 @@ export function createGuardedChat(settings: GuardedChatSettings): Generator {
           () => queue.end(),
           (error) => queue.fail(error),
         );
+        const running = generation.catch(() => {});
+        generations.add(running);
+        running.then(() => generations.delete(running));
         const moderator = createStreamModerator({
           guard,
           conversation: parsedMessages,
@@ -227,7 +255,13 @@ export function createGuardedChat(settings: GuardedChatSettings): Generator {
         await generation?.catch(() => {});
         pool.release(slot);
       }
+    } catch (error) {
+      // A dispose() racing the chat: never the runtime's own error.
+      if (disposed && !userSignal?.aborted && !VigilDisposedError.isInstance(error))
+        throw disposedError(error);
+      throw error;
     } finally {
+      live.delete(controller);
       // Aborted, failed, or the consumer stopped reading before the end.
       if (!ended) counters.abortedChats++;
       counters.activeChats--;
@@ -242,24 +276,34 @@ export function createGuardedChat(settings: GuardedChatSettings): Generator {
     throw new VigilAbortError('chat: ended without a result');
   }
 
-  async function dispose() {
-    if (disposed) return;
-    disposed = true;
-    pool.close();
-    await backend.dispose();
+  function dispose() {
+    disposing ??= (async () => {
+      disposed = true;
+      pool.close();
+      for (const controller of live) controller.abort(disposedError());
+      await Promise.allSettled([...generations]);
+      await backend.dispose();
+    })();
+    return disposing;
   }
+
+  const alive = <T>(name: string, read: () => T) => {
+    if (disposed) throw new VigilDisposedError(`${name}: the generator was disposed`);
+    return read();
+  };
 
   return {
     chat,
     stream,
     model: backend.model,
     mode,
-    memory: () => ({
-      generator: backend.memory(),
-      guard: { modelBytes: guardModelBytes(guard) },
-      processRssBytes: process.memoryUsage().rss,
-    }),
-    stats: () => ({ ...counters, waiting: pool.waiting }),
+    memory: () =>
+      alive('memory', () => ({
+        generator: backend.memory(),
+        guard: { modelBytes: guardModelBytes(guard) },
+        processRssBytes: process.memoryUsage().rss,
+      })),
+    stats: () => alive('stats', () => ({ ...counters, waiting: pool.waiting })),
     dispose,
     [Symbol.asyncDispose]: dispose,
   };

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { classifyOptionsSchema } from './classify-options.js';
+import { forgedTurnVariants } from './conversation/forged-turns.js';
 import { normalizeConversation } from './conversation/normalize.js';
 import type { JudgedRole, Message } from './conversation/types.js';
 import { createLocalEngine, type LocalEngineOptions } from './engine/local/index.js';
@@ -10,8 +12,9 @@ import {
   type RemoteEngineConfig,
   type RemoteEngineOptions,
 } from './engine/remote/remote-options.js';
-import type { EngineModelInfo, GuardEngine } from './engine/types.js';
+import type { EngineModelInfo, GuardEngine, ScoreRequest, ScoreResult } from './engine/types.js';
 import { VigilAbortError, VigilDisposedError, VigilModelError } from './errors.js';
+import { mostUnsafe } from './most-unsafe.js';
 import {
   type Policy,
   type PolicyOptions,
@@ -20,7 +23,12 @@ import {
   withCategories,
 } from './policy/policy.js';
 import { lowestThreshold } from './policy/thresholds.js';
-import { createPromptRenderer, type PromptRenderer, type PromptSource } from './prompt/renderer.js';
+import {
+  createPromptRenderer,
+  type PromptRenderer,
+  type PromptSegments,
+  type PromptSource,
+} from './prompt/renderer.js';
 import { parseOrThrow } from './validation.js';
 import { buildVerdict, type Verdict } from './verdict/verdict.js';
 import { VerdictCache } from './verdict/verdict-cache.js';
@@ -72,7 +80,7 @@ export interface ClassifyOptions {
   role?: JudgedRole | undefined;
   /** The categories in force for this call (codes of built-in or the guard's custom categories). Defaults to the guard's policy. */
   categories?: readonly string[] | undefined;
-  /** Cancels the call; a waiting or running classification frees its sequence. */
+  /** Cancels the call; a waiting or running classification frees its sequence. Defaults to none. */
   signal?: AbortSignal | undefined;
   /** Read each named category's probability at the category position. Defaults to `false`. */
   includeCategoryProbabilities?: boolean | undefined;
@@ -86,7 +94,11 @@ export interface GuardStats {
 
 export interface Guard extends AsyncDisposable {
   /**
-   * Classifies the last user or assistant turn of a conversation.
+   * Classifies the last user or assistant turn of a conversation. Options are validated (a bad
+   * one is a `VigilConfigError` naming it); a call racing `dispose()` rejects with
+   * `VigilDisposedError`. A judged turn holding lines that read as turn boundaries of Meta's
+   * format (`\n\nUser:`, `\n\nAgent:`) is also judged piece by piece, and the most unsafe
+   * verdict wins (ADR 0010).
    * @example
    * const verdict = await guard.classify([{ role: 'user', content: 'How do I make a bomb?' }]);
    * if (!verdict.safe) console.log(verdict.categories.map((c) => c.code)); // ['S9']
@@ -98,8 +110,12 @@ export interface Guard extends AsyncDisposable {
   readonly model: EngineModelInfo & { promptSource: PromptSource };
   /** The engine behind the guard (shared by the streaming moderator and benchmarks). */
   readonly engine: GuardEngine;
+  /** Counters of the guard and its engine. Throws `VigilDisposedError` after `dispose()`. */
   stats(): GuardStats;
-  /** Frees the model it loaded (not an engine passed in). Idempotent; calls after it throw `VigilDisposedError`. */
+  /**
+   * Frees the model it loaded (not an engine passed in), after calls in flight or queued have
+   * rejected with `VigilDisposedError`. Idempotent; calls after it throw `VigilDisposedError`.
+   */
   dispose(): Promise<void>;
 }
 
@@ -175,15 +191,44 @@ function guardOverEngine(
   let classifications = 0;
   let disposed = false;
 
+  /** Aborted by `dispose()`: calls in flight or queued stop and reject with `VigilDisposedError`. */
+  const lifetime = new AbortController();
+  const inFlight = new Set<Promise<unknown>>();
+  let disposing: Promise<void> | undefined;
+  const disposedError = (cause?: unknown) =>
+    new VigilDisposedError(
+      cause === undefined
+        ? 'classify: the guard was disposed'
+        : 'classify: the guard was disposed while the call was in flight',
+      { cause },
+    );
+
+  /** Scores every prompt of one call; the first failure stops the others. */
+  async function scoreAll(prompts: readonly PromptSegments[], request: Omit<ScoreRequest, 'segments'>) {
+    const call = new AbortController();
+    const signal = AbortSignal.any([call.signal, ...(request.signal ? [request.signal] : [])]);
+    try {
+      return await Promise.all(prompts.map((segments) => engine.score({ ...request, segments, signal })));
+    } catch (error) {
+      call.abort(error);
+      throw error;
+    }
+  }
+
   async function classify(input: string | readonly Message[], options: ClassifyOptions = {}) {
     const started = performance.now();
-    if (disposed) throw new VigilDisposedError('classify: the guard was disposed');
-    if (options.signal?.aborted)
-      throw new VigilAbortError('classify: aborted', { cause: options.signal.reason });
-    const conversation = normalizeConversation(input, { role: options.role });
-    const callPolicy = options.categories ? withCategories(policy, options.categories) : policy;
-    const segments = renderer.segments(callPolicy, conversation);
-    const includeCategoryProbabilities = options.includeCategoryProbabilities ?? false;
+    if (disposed) throw disposedError();
+    const parsed = parseOrThrow(classifyOptionsSchema, options, 'classify options');
+    const callerSignal = parsed.signal;
+    if (callerSignal?.aborted) throw new VigilAbortError('classify: aborted', { cause: callerSignal.reason });
+    const conversation = normalizeConversation(input, { role: parsed.role });
+    const callPolicy = parsed.categories ? withCategories(policy, parsed.categories) : policy;
+    // Forged turns (ADR 0010): each piece of a judged turn holding forged boundaries is judged too.
+    const prompts = [conversation, ...forgedTurnVariants(conversation)].map((variant) =>
+      renderer.segments(callPolicy, variant),
+    );
+    const segments = prompts[0] as PromptSegments;
+    const includeCategoryProbabilities = parsed.includeCategoryProbabilities ?? false;
     const key = cacheKey([
       engine.model.id,
       callPolicy.key,
@@ -198,8 +243,7 @@ function guardOverEngine(
       classifications++;
       return { ...hit, cached: true, durationMs: performance.now() - started };
     }
-    const result = await engine.score({
-      segments,
+    const run = scoreAll(prompts, {
       knownCodes,
       // Codes must be decoded wherever some category in force could fire.
       threshold: lowestThreshold(
@@ -207,19 +251,48 @@ function guardOverEngine(
         callPolicy.categories.map((category) => category.code),
       ),
       includeCategoryProbabilities,
-      signal: options.signal,
+      signal: callerSignal ? AbortSignal.any([callerSignal, lifetime.signal]) : lifetime.signal,
     });
-    const verdict = buildVerdict(result, callPolicy, conversation.role, performance.now() - started);
+    inFlight.add(run);
+    let results: ScoreResult[];
+    try {
+      results = await run;
+    } catch (error) {
+      // A dispose() racing the call: never the runtime's own "Object is disposed".
+      if (disposed && !callerSignal?.aborted) throw disposedError(error);
+      throw error;
+    } finally {
+      inFlight.delete(run);
+    }
+    if (disposed) throw disposedError(new Error('disposed before the verdict was returned'));
+    const durationMs = performance.now() - started;
+    const verdict = mostUnsafe(
+      results.map((result) => buildVerdict(result, callPolicy, conversation.role, durationMs)),
+    );
     cache.set(key, verdict);
     classifications++;
     return verdict;
   }
 
-  async function dispose() {
-    if (disposed) return;
-    disposed = true;
-    cache.clear();
-    if (ownsEngine) await engine.dispose();
+  function dispose() {
+    disposing ??= (async () => {
+      disposed = true;
+      lifetime.abort(disposedError());
+      // Let calls in flight settle (they reject with VigilDisposedError) before freeing the model.
+      await Promise.allSettled([...inFlight]);
+      cache.clear();
+      if (ownsEngine) await engine.dispose();
+    })();
+    return disposing;
+  }
+
+  function stats(): GuardStats {
+    if (disposed) throw new VigilDisposedError('stats: the guard was disposed');
+    return {
+      classifications,
+      verdictCache: { hits: cache.hits, misses: cache.misses, size: cache.size },
+      engine: engine.stats?.() ?? {},
+    };
   }
 
   return {
@@ -227,11 +300,7 @@ function guardOverEngine(
     policy,
     engine,
     model: { ...engine.model, promptSource: renderer.source },
-    stats: () => ({
-      classifications,
-      verdictCache: { hits: cache.hits, misses: cache.misses, size: cache.size },
-      engine: engine.stats?.() ?? {},
-    }),
+    stats,
     dispose,
     [Symbol.asyncDispose]: dispose,
   };

@@ -34,7 +34,8 @@ export async function runCli(args: string[], context: CliContext = processContex
   }
   const run = commands[command];
   try {
-    if (!run) throw new UsageError(`unknown command '${command}'; expected classify, audit or models`);
+    if (!run)
+      throw new UsageError(`unknown command '${command}'; expected classify, audit, eval, serve or models`);
     return await run(rest, context);
   } catch (error) {
     if (error instanceof UsageError) {

@@ -1,4 +1,10 @@
 export {
+  forgedBoundaries,
+  forgedPieces,
+  forgedTurnVariants,
+  maxForgedPieces,
+} from './forged-turns.js';
+export {
   type JudgedTurn,
   type JudgedTurnsOptions,
   judgedTurns,

@@ -62,8 +62,10 @@ export interface EngineModelInfo {
 export interface GuardEngine {
   readonly model: EngineModelInfo;
   score(request: ScoreRequest): Promise<ScoreResult>;
-  /** Frees native memory and connections. Idempotent. */
+  /** Frees native memory and connections. Idempotent; `score` after it throws `VigilDisposedError`. */
   dispose(): Promise<void>;
+  /** The same as `dispose()`, for `await using`. The built-in engines have it. */
+  [Symbol.asyncDispose]?(): Promise<void>;
   /** Engine statistics (queue, sequences), merged into `guard.stats()`. */
   stats?(): Record<string, number>;
   /**

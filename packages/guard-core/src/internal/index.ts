@@ -5,6 +5,12 @@
  */
 export { type ClassifyWithinOptions, classifyWithin } from '../classify-within.js';
 export {
+  forgedBoundaries,
+  forgedPieces,
+  forgedTurnVariants,
+  maxForgedPieces,
+} from '../conversation/forged-turns.js';
+export {
   acceptedRoles,
   hasJudgedText,
   isPythonWhitespace,

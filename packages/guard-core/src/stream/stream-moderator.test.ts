@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { VigilConfigError, VigilDisposedError } from '../errors.js';
 import { createGuard } from '../guard.js';
 import { createScriptedEngine, type ScriptedEngineOptions } from '../testing/scripted-engine.js';
 import { createStreamModerator, type StreamModeratorOptions } from './stream-moderator.js';
@@ -132,5 +133,28 @@ describe('createStreamModerator with a guard that ignores its signal', () => {
     const summary = await moderator.end();
     expect(summary.blocked).toBe(true);
     expect(String(summary.error)).toMatch(/within 20 ms/);
+  });
+});
+
+describe('createStreamModerator, options and lifecycle', () => {
+  it('validates classifyOptions when created, not at the first check', async () => {
+    const guard = await createGuard({ engine: createScriptedEngine() });
+    expect(() => createStreamModerator({ guard, classifyOptions: { categories: 'S1' } as never })).toThrow(
+      new VigilConfigError(
+        "createStreamModerator options.classifyOptions.categories: expected a list of category codes like ['S1'], received 'S1'",
+      ),
+    );
+  });
+
+  it('stops a pending check on dispose(); later calls reject with VigilDisposedError', async () => {
+    const guard = await createGuard({ engine: createScriptedEngine({ hang: true }) });
+    const moderator = createStreamModerator({ guard, checkEvery: { tokens: 1 } });
+    const pending = moderator.push('Some words. ');
+    await moderator.dispose();
+    await expect(pending).rejects.toThrow(VigilDisposedError);
+    await expect(moderator.push('more')).rejects.toThrow(
+      new VigilDisposedError('stream moderator: the moderator was disposed'),
+    );
+    await expect(moderator.end()).rejects.toThrow(VigilDisposedError);
   });
 });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { classifyOptionsSchema } from '../classify-options.js';
 import { classifyWithin } from '../classify-within.js';
 import type { Message } from '../conversation/types.js';
-import { VigilAbortError, VigilInputError } from '../errors.js';
+import { VigilAbortError, VigilDisposedError, VigilInputError } from '../errors.js';
 import type { ClassifyOptions, Guard } from '../guard.js';
 import { parseOrThrow } from '../validation.js';
 import type { Verdict } from '../verdict/verdict.js';
@@ -72,6 +73,12 @@ export interface StreamModerator {
   readonly cut: Promise<StreamStep>;
   /** True once cut. */
   readonly blocked: boolean;
+  /**
+   * Stops the pending check; later `push`/`end` calls reject with `VigilDisposedError` (as they do
+   * once the guard behind it is disposed). Idempotent. Does not dispose the guard.
+   */
+  dispose(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 const optionsSchema = z.object({
@@ -85,7 +92,7 @@ const optionsSchema = z.object({
     .object({ tokens: z.number().int().min(1).optional(), sentence: z.boolean().optional() })
     .strict()
     .optional(),
-  classifyOptions: z.record(z.string(), z.unknown()).optional(),
+  classifyOptions: classifyOptionsSchema.omit({ role: true, signal: true }).optional(),
   timeoutMs: z.number().int().min(1).optional(),
   failMode: z.enum(['open', 'closed']).optional(),
   signal: z.instanceof(AbortSignal).optional(),
@@ -108,7 +115,12 @@ const optionsSchema = z.object({
  */
 export function createStreamModerator(options: StreamModeratorOptions): StreamModerator {
   const parsed = parseOrThrow(optionsSchema, options, 'createStreamModerator options');
-  const { guard, timeoutMs, signal } = parsed;
+  const { guard, timeoutMs } = parsed;
+  /** Aborted by `dispose()`; the caller's signal, when given, aborts it too. */
+  const lifetime = new AbortController();
+  const signal = parsed.signal ? AbortSignal.any([parsed.signal, lifetime.signal]) : lifetime.signal;
+  /** A disposed moderator or guard: every later call rejects with it. */
+  let fatal: VigilDisposedError | undefined;
   const conversation = options.conversation ?? [];
   const strategy = parsed.strategy ?? 'buffer';
   const failMode = parsed.failMode ?? 'closed';
@@ -146,7 +158,8 @@ export function createStreamModerator(options: StreamModeratorOptions): StreamMo
   }
 
   function throwIfAborted() {
-    if (signal?.aborted) throw new VigilAbortError('stream moderator: aborted', { cause: signal.reason });
+    if (fatal) throw fatal;
+    if (signal.aborted) throw new VigilAbortError('stream moderator: aborted', { cause: signal.reason });
   }
 
   /** Where the next check should end, or undefined when none is due yet. */
@@ -180,6 +193,8 @@ export function createStreamModerator(options: StreamModeratorOptions): StreamMo
       if (result.safe) checkedUpTo = Math.max(checkedUpTo, upTo);
       else block();
     } catch (error) {
+      // A disposed guard is not a failed check: no fail mode applies, every later call rejects.
+      if (VigilDisposedError.isInstance(error)) fatal ??= error as VigilDisposedError;
       throwIfAborted();
       lastError = error;
       if (failMode === 'closed') block();
@@ -244,9 +259,16 @@ export function createStreamModerator(options: StreamModeratorOptions): StreamMo
     return { ...step(release), text, releasedLength: releasedUpTo, checks, evaluatedTokens };
   }
 
+  async function dispose() {
+    fatal ??= new VigilDisposedError('stream moderator: the moderator was disposed');
+    lifetime.abort(fatal);
+  }
+
   return {
     push: (piece) => serialize(() => push(piece)),
     end: () => serialize(end),
+    dispose,
+    [Symbol.asyncDispose]: dispose,
     cut,
     get blocked() {
       return blocked;

@@ -1,5 +1,5 @@
 import type { GuardEngine, ScoreRequest, ScoreResult } from '../engine/types.js';
-import { VigilAbortError, VigilEngineError } from '../errors.js';
+import { VigilAbortError, VigilDisposedError, VigilEngineError } from '../errors.js';
 
 /** One rule of a scripted engine: when the judged turn matches, answer unsafe with this code. */
 export interface ScriptedRule {
@@ -64,13 +64,18 @@ function wait(ms: number, signal: AbortSignal | undefined) {
  */
 export function createScriptedEngine(
   options: ScriptedEngineOptions = {},
-): GuardEngine & { calls: ScoreRequest[] } {
+): GuardEngine & AsyncDisposable & { calls: ScoreRequest[] } {
   const rules = options.rules ?? defaultRules;
   const calls: ScoreRequest[] = [];
+  let disposed = false;
+  const dispose = async () => {
+    disposed = true;
+  };
   return {
     calls,
     model: { id: 'scripted', contextSize: 1_000_000 },
     async score(request): Promise<ScoreResult> {
+      if (disposed) throw new VigilDisposedError('scripted engine: the engine was disposed');
       calls.push(request);
       if (options.hang) await wait(Number.POSITIVE_INFINITY, request.signal);
       if (options.delayMs) await wait(options.delayMs, request.signal);
@@ -103,6 +108,7 @@ export function createScriptedEngine(
         usage: { promptTokens: tokens, evaluatedTokens: tokens, cachedTokens: 0 },
       };
     },
-    async dispose() {},
+    dispose,
+    [Symbol.asyncDispose]: dispose,
   };
 }

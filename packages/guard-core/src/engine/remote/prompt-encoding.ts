@@ -15,10 +15,27 @@ export function escapeSpecialTokens(text: string) {
   return text.replaceAll('<|', '<\uFF5C');
 }
 
+const categoriesStart = '<BEGIN UNSAFE CONTENT CATEGORIES>\n';
+const categoriesEnd = '<END UNSAFE CONTENT CATEGORIES>';
+
+/**
+ * The fixed prefix with special-token look-alikes escaped in its category list: policy text is
+ * data (validation already rejects `<|...|>` in custom categories; this holds for any policy text
+ * in a prompt sent as text). The template's own tokens around the list stay.
+ */
+export function escapePolicyText(prefix: string) {
+  const start = prefix.indexOf(categoriesStart);
+  const end = prefix.indexOf(categoriesEnd, start);
+  if (start < 0 || end < 0) return prefix;
+  const from = start + categoriesStart.length;
+  return prefix.slice(0, from) + escapeSpecialTokens(prefix.slice(from, end)) + prefix.slice(end);
+}
+
 /**
  * Turns prompt segments into what `/v1/completions` receives. With a tokenizer: token ids, the
  * fixed segments tokenized with special tokens (cached), the conversation without, exactly as the
- * local engine does. Without: the prompt string with special-token look-alikes escaped.
+ * local engine does. Without: the prompt string with special-token look-alikes escaped in the
+ * conversation and the category list.
  */
 export class PromptEncoding {
   readonly #special = new Map<string, readonly number[]>();
@@ -49,7 +66,7 @@ export class PromptEncoding {
         this.dropLeading && segments.prefix.startsWith(this.dropLeading)
           ? segments.prefix.slice(this.dropLeading.length)
           : segments.prefix;
-      return prefix + escapeSpecialTokens(segments.conversation) + segments.tail;
+      return escapePolicyText(prefix) + escapeSpecialTokens(segments.conversation) + segments.tail;
     }
     const [prefix, conversation, tail] = await Promise.all([
       this.#cached(segments.prefix, true, tokenize),

@@ -9,6 +9,7 @@ import { type VigilMiddlewareOptions, vigilMiddleware } from '@vigil/guard-middl
 import {
   generateObject,
   generateText,
+  NoObjectGeneratedError,
   simulateReadableStream,
   stepCountIs,
   streamText,
@@ -359,6 +360,13 @@ describe('output, not streamed', () => {
       generateObject({ model: unsafe.model, schema, prompt: 'A title, please.' }),
     );
     expect(VigilContentFilterError.isInstance(error)).toBe(true);
+    const refusing = wrap(textModel('{"title":"How to hide a bomb"}'), guard, { onBlocked: 'refuse' });
+    const refused = await rejection(
+      generateObject({ model: refusing.model, schema, prompt: 'A title, please.' }),
+    );
+    expect(NoObjectGeneratedError.isInstance(refused)).toBe(true);
+    expect((refused as NoObjectGeneratedError).finishReason).toBe('content-filter');
+    expect((refused as NoObjectGeneratedError).text).not.toContain('bomb');
   });
 
   it('annotate and shadow let unsafe traffic through; shadow shows verdicts only to onDecision', async () => {

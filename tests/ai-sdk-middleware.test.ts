@@ -522,9 +522,10 @@ describe('output, streamed', () => {
     expect(finishReason).toBe('content-filter');
     expect(text.startsWith('Once upon a time there was a bomb ')).toBe(true);
     expect(text.endsWith(' ')).toBe(true);
-    // Released after the unsafe window: at most what arrived while one check ran, well under the answer.
+    // Released after the unsafe window: what arrived while its check ran (6-12 characters here),
+    // bounded by a few windows of 8 tokens (32 characters) with room for a loaded machine.
     const after = text.length - 'Once upon a time there was a bomb '.length;
-    expect(after).toBeLessThan(filler.join('').length / 2);
+    expect(after).toBeLessThan(3 * 8 * 4);
     expect(pulled.cancelled).toBe(true);
   });
 

@@ -612,6 +612,32 @@ describe('output, streamed', () => {
   });
 });
 
+describe('inspect and categories', () => {
+  it("inspect: 'request' checks only the prompt and still annotates the stream's finish", async () => {
+    const { guard, calls } = await guardOf();
+    const { model } = wrap(streamModel({ pieces: ['A bomb ', 'story.'] }).model, guard, {
+      inspect: 'request',
+    });
+    const { text, finishReason, metadata } = await collectStream(streamText({ model, prompt: 'Story?' }));
+    expect(text).toBe('A bomb story.');
+    expect(finishReason).toBe('stop');
+    expect(metadata?.vigil).toEqual({ request: expect.objectContaining({ action: 'allow' }) });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('categories limit what blocks', async () => {
+    const { guard } = await guardOf();
+    const mock = textModel(SAFE_ANSWER);
+    const { model } = wrap(mock, guard, { categories: ['S1'] });
+    expect((await generateText({ model, prompt: 'What is a bomb calorimeter?' })).text).toBe(SAFE_ANSWER);
+    expect(
+      VigilContentFilterError.isInstance(
+        await rejection(generateText({ model, prompt: 'I will kill him.' })),
+      ),
+    ).toBe(true);
+  });
+});
+
 describe('options', () => {
   it('rejects bad options with the option named', async () => {
     const { guard } = await guardOf();

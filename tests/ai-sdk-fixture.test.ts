@@ -90,4 +90,34 @@ describe('vigilMiddleware on the fixture guard', () => {
       response: { action: 'block', categories: ['S1'] },
     });
   });
+  it('20 concurrent streams each get their own verdict', async () => {
+    // One check per stream (the answer is one sentence, the prompt is not inspected) keeps this
+    // test light on a shared machine; the scripted suite covers many checks per stream.
+    const words = ['', GUARD_TRIGGERS.S1, GUARD_TRIGGERS.S9, GUARD_TRIGGERS.S10];
+    const codes = ['', 'S1', 'S9', 'S10'];
+    const middleware = vigilMiddleware({ guard, inspect: 'response', timeoutMs: 120_000 });
+    const runs = Array.from({ length: 20 }, async (_, index) => {
+      const pieces = [`Answer number ${index}`, ` has the${words[index % 4]} part.`];
+      const model = wrapLanguageModel({ model: streamingMock(pieces), middleware });
+      const result = streamText({ model, prompt: `Question number ${index}?`, onError: () => {} });
+      let text = '';
+      for await (const piece of result.textStream) text += piece;
+      const vigil = (await result.providerMetadata)?.vigil as { response?: { categories?: string[] } };
+      return {
+        index,
+        pieces,
+        text,
+        finishReason: await result.finishReason,
+        categories: vigil.response?.categories,
+      };
+    });
+    for (const run of await Promise.all(runs)) {
+      const code = codes[run.index % 4];
+      if (!code) {
+        expect(run).toMatchObject({ text: run.pieces.join(''), finishReason: 'stop', categories: [] });
+      } else {
+        expect(run).toMatchObject({ text: '', finishReason: 'content-filter', categories: [code] });
+      }
+    }
+  });
 });

@@ -9,6 +9,7 @@ import { type VigilMiddlewareOptions, vigilMiddleware } from '@vigil/guard-middl
 import {
   generateObject,
   generateText,
+  NoObjectGeneratedError,
   simulateReadableStream,
   stepCountIs,
   streamText,
@@ -359,6 +360,13 @@ describe('output, not streamed', () => {
       generateObject({ model: unsafe.model, schema, prompt: 'A title, please.' }),
     );
     expect(VigilContentFilterError.isInstance(error)).toBe(true);
+    const refusing = wrap(textModel('{"title":"How to hide a bomb"}'), guard, { onBlocked: 'refuse' });
+    const refused = await rejection(
+      generateObject({ model: refusing.model, schema, prompt: 'A title, please.' }),
+    );
+    expect(NoObjectGeneratedError.isInstance(refused)).toBe(true);
+    expect((refused as NoObjectGeneratedError).finishReason).toBe('content-filter');
+    expect((refused as NoObjectGeneratedError).text).not.toContain('bomb');
   });
 
   it('annotate and shadow let unsafe traffic through; shadow shows verdicts only to onDecision', async () => {
@@ -514,9 +522,10 @@ describe('output, streamed', () => {
     expect(finishReason).toBe('content-filter');
     expect(text.startsWith('Once upon a time there was a bomb ')).toBe(true);
     expect(text.endsWith(' ')).toBe(true);
-    // Released after the unsafe window: at most what arrived while one check ran, well under the answer.
+    // Released after the unsafe window: what arrived while its check ran (6-12 characters here),
+    // bounded by a few windows of 8 tokens (32 characters) with room for a loaded machine.
     const after = text.length - 'Once upon a time there was a bomb '.length;
-    expect(after).toBeLessThan(filler.join('').length / 2);
+    expect(after).toBeLessThan(3 * 8 * 4);
     expect(pulled.cancelled).toBe(true);
   });
 
@@ -600,6 +609,32 @@ describe('output, streamed', () => {
         expect(result.metadata?.vigil).toMatchObject({ response: { categories: [codes[word]] } });
       }
     }
+  });
+});
+
+describe('inspect and categories', () => {
+  it("inspect: 'request' checks only the prompt and still annotates the stream's finish", async () => {
+    const { guard, calls } = await guardOf();
+    const { model } = wrap(streamModel({ pieces: ['A bomb ', 'story.'] }).model, guard, {
+      inspect: 'request',
+    });
+    const { text, finishReason, metadata } = await collectStream(streamText({ model, prompt: 'Story?' }));
+    expect(text).toBe('A bomb story.');
+    expect(finishReason).toBe('stop');
+    expect(metadata?.vigil).toEqual({ request: expect.objectContaining({ action: 'allow' }) });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('categories limit what blocks', async () => {
+    const { guard } = await guardOf();
+    const mock = textModel(SAFE_ANSWER);
+    const { model } = wrap(mock, guard, { categories: ['S1'] });
+    expect((await generateText({ model, prompt: 'What is a bomb calorimeter?' })).text).toBe(SAFE_ANSWER);
+    expect(
+      VigilContentFilterError.isInstance(
+        await rejection(generateText({ model, prompt: 'I will kill him.' })),
+      ),
+    ).toBe(true);
   });
 });
 

@@ -105,7 +105,7 @@ describe('moderateParts', () => {
     );
   });
 
-  it('judges a whole tool call and a provider-executed tool result before they leave', async () => {
+  it('judges a whole tool call, a provider-executed tool result and a text file before they leave', async () => {
     const call: Part = {
       type: 'tool-call',
       toolCallId: 'c',
@@ -122,6 +122,12 @@ describe('moderateParts', () => {
     };
     const cut = await run([...deltas('t', 'Searching. '), result, finish]);
     expect(texts(cut.out)).toBe('<text-start>Searching. <text-end><finish>');
+    const file: Part = {
+      type: 'file',
+      mediaType: 'text/plain',
+      data: Buffer.from('a bomb manual').toString('base64'),
+    };
+    expect((await run([file, finish])).out.map((part) => part.type)).toEqual(['finish']);
     const allowed = await run([result, finish], {
       judge: { toolCalls: true, reasoning: true, toolResults: false },
     });

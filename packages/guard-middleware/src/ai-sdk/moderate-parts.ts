@@ -5,6 +5,7 @@ import { lastWordEnd } from '@vigil/guard-core/internal';
 import type { VigilDecision } from '../core/decision.js';
 import type { FailMode } from '../core/options.js';
 import { type CheckOutcome, decide, decisionMetadata, failure } from './decide.js';
+import { fileText } from './prompt-text.js';
 import { contentFilterFinish, unknownUsage, withVigil } from './refusal.js';
 
 type Part = LanguageModelV3StreamPart;
@@ -70,7 +71,8 @@ function streamOutcome(step: StreamStep, signal: AbortSignal | undefined): Check
 /**
  * Moderates an AI SDK (`LanguageModelV3`) stream with guard-core's streaming moderator. Text,
  * reasoning and tool-input deltas (by option) are judged as one assistant answer, blocks
- * separated by a blank line, and so are whole tool calls and provider-executed tool results.
+ * separated by a blank line, and so are whole tool calls, provider-executed tool results and
+ * generated `text/*` files.
  * Under `'buffer'` a delta leaves only once its text is checked (a delta is split at the checked
  * boundary, a word end), and `raw` chunks only once the whole answer has passed; under
  * `'progressive'` whole words leave at once and checks run behind them. Other parts keep their
@@ -221,6 +223,7 @@ export async function* moderateParts(
     if (part.type === 'tool-result' && options.judge.toolResults) {
       return `${part.toolName} ${JSON.stringify(part.result)}`;
     }
+    if (part.type === 'file') return fileText(part) || undefined;
     return undefined;
   }
 

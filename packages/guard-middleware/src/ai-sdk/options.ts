@@ -111,15 +111,16 @@ const optionsSchema = z.strictObject({
 export function resolveMiddlewareOptions(options: VigilMiddlewareOptions): ResolvedMiddlewareOptions {
   const parsed = parseOrThrow(optionsSchema, options, 'vigilMiddleware options');
   const { failMode } = parsed;
+  const onBlocked = options.onBlocked ?? 'throw';
   return {
     ...parsed,
     guard: options.guard,
-    onBlocked: typeof options.onBlocked === 'function' ? options.onBlocked : parsed.onBlocked,
+    onBlocked,
     onDecision: options.onDecision,
     categories: parsed.categories,
     failMode:
       typeof failMode === 'string'
         ? { request: failMode, response: failMode }
         : { request: failMode.request ?? 'closed', response: failMode.response ?? 'closed' },
-  } as ResolvedMiddlewareOptions;
+  };
 }

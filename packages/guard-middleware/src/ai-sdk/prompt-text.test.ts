@@ -105,11 +105,15 @@ describe('answerText', () => {
     text('Sure.'),
     { type: 'tool-call' as const, toolCallId: 'c', toolName: 'search', input: '{"q":"x"}' },
     { type: 'tool-result' as const, toolCallId: 'c', toolName: 'search', result: { hits: 2 } },
+    { type: 'file' as const, mediaType: 'text/csv', data: new TextEncoder().encode('a,b') },
+    { type: 'file' as const, mediaType: 'image/png', data: 'iVBORw0K' },
   ];
-  it('judges text, reasoning, tool-call arguments and provider tool results by option', () => {
+  it('judges text, reasoning, tool-call arguments, provider tool results by option, and text files', () => {
     expect(answerText(content, { reasoning: true, toolCalls: true, toolResults: true })).toBe(
-      'thinking\n\nSure.\n\nsearch {"q":"x"}\n\nsearch {"hits":2}',
+      'thinking\n\nSure.\n\nsearch {"q":"x"}\n\nsearch {"hits":2}\n\na,b',
     );
-    expect(answerText(content, { reasoning: false, toolCalls: false, toolResults: false })).toBe('Sure.');
+    expect(answerText(content, { reasoning: false, toolCalls: false, toolResults: false })).toBe(
+      'Sure.\n\na,b',
+    );
   });
 });

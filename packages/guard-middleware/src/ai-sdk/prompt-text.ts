@@ -18,10 +18,10 @@ export interface PromptConversation {
 const textDecoder = new TextDecoder();
 
 /**
- * The text of a `text/*` file part the model will read (inline bytes or base64); other files
+ * The text of a `text/*` file part (inline bytes or base64), in a prompt or generated; other files
  * (images, audio, URLs) are not judged, as in the HTTP middleware.
  */
-function fileText(part: LanguageModelV3FilePart): string {
+export function fileText(part: Pick<LanguageModelV3FilePart, 'mediaType' | 'data'>): string {
   if (!part.mediaType.toLowerCase().startsWith('text/')) return '';
   if (part.data instanceof Uint8Array) return textDecoder.decode(part.data);
   if (typeof part.data === 'string') return textDecoder.decode(Buffer.from(part.data, 'base64'));
@@ -96,7 +96,8 @@ export function promptConversation(
 
 /**
  * The answer's text to judge, in order: text, and by option reasoning, tool-call arguments
- * (`toolName` and its JSON input) and provider-executed tool results, one block per paragraph.
+ * (`toolName` and its JSON input) and provider-executed tool results; generated `text/*` files
+ * too. One block per paragraph.
  * @example
  * answerText(result.content, { toolCalls: true, reasoning: true, toolResults: true }); // 'Sure.\n\nsearch {"query":"..."}'
  */
@@ -109,6 +110,7 @@ export function answerText(
     if (part.type === 'text') blocks.push(part.text);
     else if (part.type === 'reasoning' && options.reasoning) blocks.push(part.text);
     else if (part.type === 'tool-call' && options.toolCalls) blocks.push(`${part.toolName} ${part.input}`);
+    else if (part.type === 'file') blocks.push(fileText(part));
     else if (part.type === 'tool-result' && options.toolResults) {
       blocks.push(`${part.toolName} ${JSON.stringify(part.result)}`);
     }

@@ -120,7 +120,7 @@ export function vigilMiddleware(input: VigilMiddlewareOptions): LanguageModelV3M
   function refusal(decision: VigilDecision): string | undefined {
     if (options.onBlocked === 'throw') return undefined;
     if (options.onBlocked === 'refuse') return blockedMessage(decision);
-    return options.onBlocked(decision);
+    return String(options.onBlocked(decision));
   }
 
   function blockedEnding(decision: VigilDecision): LanguageModelV3StreamPart[] {

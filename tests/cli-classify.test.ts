@@ -59,7 +59,7 @@ describe('vigil classify (built binary, fixture model)', () => {
     });
     const empty = await vigil(['classify', ...model], { input: '' });
     expect(empty.code).toBe(2);
-    expect(empty.stderr).toContain('the text is empty');
+    expect(empty.stderr).toContain('received empty text');
     const missing = await vigil(['classify', '--model', 'nope.gguf', 'hi']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("model 'nope.gguf': no such file");

@@ -1,6 +1,7 @@
 import { VigilError } from '@vigil/guard-core';
 import { auditCommand } from './audit-command.js';
 import { classifyCommand } from './classify-command.js';
+import { cliMessage } from './cli-message.js';
 import { mainHelp } from './help.js';
 import { type CliContext, processContext } from './io.js';
 import { modelsCommand } from './models-command.js';
@@ -40,7 +41,7 @@ export async function runCli(args: string[], context: CliContext = processContex
       return 2;
     }
     if (VigilError.isInstance(error)) {
-      context.stderr.write(`vigil ${command}: ${error.message}\n`);
+      context.stderr.write(`vigil ${command}: ${cliMessage(error.message)}\n`);
       return 2;
     }
     context.stderr.write(

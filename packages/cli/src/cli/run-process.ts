@@ -1,0 +1,24 @@
+import { type CliContext, processContext } from './io.js';
+import { runCli } from './main.js';
+
+/**
+ * Runs `vigil` as the process: the command line, its streams, and its exit code. A reader
+ * closing stdout early (`| head`) never crashes the process with an unhandled `'error'`: the
+ * command ends with the code it earned; another stdout error is reported and exits 2.
+ * `overrides` replaces parts of the context (a test entry passes a scripted engine).
+ * @example
+ * await runProcess(); // bin/vigil.js
+ */
+export async function runProcess(
+  args: string[] = process.argv.slice(2),
+  overrides: Partial<CliContext> = {},
+): Promise<void> {
+  let stdoutFailed = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || stdoutFailed) return;
+    stdoutFailed = true;
+    process.stderr.write(`vigil: cannot write to stdout: ${error.message}\n`);
+  });
+  const code = await runCli(args, { ...processContext(), ...overrides });
+  process.exitCode = stdoutFailed ? 2 : code;
+}

@@ -78,7 +78,6 @@ export async function auditCommand(args: string[], context: CliContext): Promise
     progress.log(`vigil: resuming ${values.output}: ${resume.reported} results and errors already reported`);
   }
   const startedAt = new Date().toISOString();
-  const guard = await openGuard(context, options);
   const stop = new AbortController();
   let signal: StopSignal | undefined;
   const handlers = (Object.keys(stopSignals) as StopSignal[]).map((name) => {
@@ -91,7 +90,11 @@ export async function auditCommand(args: string[], context: CliContext): Promise
     process.on(name, handler);
     return () => process.off(name, handler);
   });
+  // From here a signal stops the run (one during the model load leaves an empty partial report).
+  let guard: Awaited<ReturnType<typeof openGuard>> | undefined;
   try {
+    guard = await openGuard(context, options);
+    const policy = guard.policy;
     const output = await openOutput({
       file: values.output,
       stdout: context.stdout,
@@ -114,7 +117,7 @@ export async function auditCommand(args: string[], context: CliContext): Promise
         sink: output,
         color: output.isTTY && !context.env.NO_COLOR,
         version: readVersion(),
-        categoryName: (code) => guard.policy.known.get(code)?.name ?? code,
+        categoryName: (code) => policy.known.get(code)?.name ?? code,
         run: { model: guard.model.id, policy: values.policy ?? null, startedAt },
       },
       { onlyFlagged: values['only-flagged'] === true },
@@ -171,6 +174,6 @@ export async function auditCommand(args: string[], context: CliContext): Promise
     });
   } finally {
     for (const off of handlers) off();
-    await guard.dispose();
+    await guard?.dispose();
   }
 }

@@ -132,11 +132,12 @@ export async function openOutput(options: OpenOutputOptions): Promise<ReportOutp
   }
   const stream: WriteStream = handle.createWriteStream();
   stream.on('error', (reason) => fail(reason));
+  // Settled at 'close', which comes after any 'error' (a destroyed stream may still owe its 'error').
   const ended = () =>
     new Promise<void>((resolve) => {
-      if (stream.destroyed) return resolve();
+      if (stream.closed) return resolve();
       stream.once('close', () => resolve());
-      stream.end();
+      if (!stream.destroyed) stream.end();
     });
   const remove = async () => {
     if (!temporary) return;

@@ -13,12 +13,13 @@ export async function runProcess(
   args: string[] = process.argv.slice(2),
   overrides: Partial<CliContext> = {},
 ): Promise<void> {
-  let stdoutFailed = false;
+  let stdoutError: Error | undefined;
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE' || stdoutFailed) return;
-    stdoutFailed = true;
-    process.stderr.write(`vigil: cannot write to stdout: ${error.message}\n`);
+    if (error.code !== 'EPIPE') stdoutError ??= error;
   });
   const code = await runCli(args, { ...processContext(), ...overrides });
-  process.exitCode = stdoutFailed ? 2 : code;
+  // `vigil audit` reports its own write errors (and exits 2); any other command's are said here.
+  if (stdoutError && code !== 2)
+    process.stderr.write(`vigil: cannot write to stdout: ${stdoutError.message}\n`);
+  process.exitCode = stdoutError ? 2 : code;
 }

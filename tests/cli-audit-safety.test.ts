@@ -123,7 +123,12 @@ describe('exit codes a CI gate can trust', () => {
       'pretty.jsonl',
       `${JSON.stringify({ messages: [{ role: 'user', content: 'a bomb' }] }, null, 2)}\n`,
     );
-    expect((await audit([pretty])).code).toBe(2);
+    const prettyRun = await audit([pretty, '--format', 'json']);
+    expect(prettyRun.code).toBe(2);
+    expect(JSON.parse(prettyRun.stdout).errors[0].reason).toContain(
+      'pretty-printed JSON: use --input-format json',
+    );
+    expect((await audit([pretty, '--input-format', 'json'])).code).toBe(1);
   });
 
   it('keeps the conversations of a JSON array around a stray message', async () => {

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE_PATHS, REPO_ROOT } from '../scripts/fixtures/fixture-facts.js';
+import { FIXTURE_PATHS, GUARD_TRIGGERS, REPO_ROOT } from '../scripts/fixtures/fixture-facts.js';
 import {
   buildCliOnce,
   EXAMPLES_FLAGGED,
@@ -162,6 +162,30 @@ describe('vigil audit (built binary, fixture model)', () => {
     expect(report.summary.turnsChecked).toBeLessThan(3000);
     expect(report.results).toHaveLength(report.summary.turnsChecked);
     expect(run.stderr).toContain('SIGINT: stopping; writing the partial report');
+  });
+
+  it('exits 2 for a conversation too long to judge, listing it as an error with its turn', async () => {
+    const long = path.join(dir, 'long.jsonl');
+    const filler = 'Tell me more about the history of the weather in the north. '.repeat(400);
+    const text = `${filler} Now, how do I build a${GUARD_TRIGGERS.S9}?`;
+    const original = `${JSON.stringify({ id: 'long', messages: [{ role: 'user', content: text }] })}\n`;
+    await writeFile(long, original);
+    const run = await vigil(['audit', long, '--format', 'json', '--no-progress']);
+    expect(run.code).toBe(2);
+    const report = JSON.parse(run.stdout);
+    expect(report.summary).toMatchObject({ conversations: 1, turnsChecked: 0, flagged: 0, errors: 1 });
+    expect(report.errors).toEqual([
+      {
+        file: long,
+        line: 1,
+        id: 'long',
+        turn: 0,
+        reason: expect.stringContaining('the conversation is too long'),
+      },
+    ]);
+    expect(report.errors[0].reason).not.toMatch(/^classify: /);
+    expect(run.stderr).toContain('raise --context-size (policy key contextSize)');
+    expect(await readFile(long, 'utf8')).toBe(original);
   });
 
   it('exits 0 with nothing flagged or --no-fail, 2 on usage errors', async () => {

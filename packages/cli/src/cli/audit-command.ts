@@ -133,7 +133,9 @@ export async function auditCommand(args: string[], context: CliContext): Promise
       done: resume?.done,
       summary: resume?.summary,
       onResult: (result) => reporter.result(result),
-      onProblem: (problem) => {
+      onProblem: (found) => {
+        // Library advice reworded with the flags that exist here (--context-size, not contextSize).
+        const problem = { ...found, reason: cliMessage(found.reason) };
         reporter.problem(problem);
         const turn = problem.turn === null ? '' : ` (turn ${problem.turn})`;
         progress.log(

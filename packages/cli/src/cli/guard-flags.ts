@@ -91,6 +91,11 @@ export async function guardOptionsFromFlags(
   const base = values.policy ? path.dirname(values.policy) : '.';
   if (fromFile.model && !isRemoteModel(fromFile.model)) fromFile.model = path.resolve(base, fromFile.model);
   if (fromFile.modelsDir) fromFile.modelsDir = path.resolve(base, fromFile.modelsDir);
+  if (engine && values['context-size'] !== undefined) {
+    throw new UsageError(
+      '--context-size: expected the local engine (a server sets its own context), received a remote engine',
+    );
+  }
   const custom = values['custom-category']?.map(customCategory);
   const flags = parseFlagValues(flagSettingsSchema, {
     categories: ['categories', values.categories, codesFlag(values.categories)],

@@ -130,8 +130,9 @@ and tool messages included). A safe turn with a high P(unsafe) names the categor
 excluded (ignoredCategories).
 
 --output FILE is written to a temporary file renamed into place at the end (jsonl is written
-as it goes, for --resume); an output that is one of the inputs is refused. SIGINT (Ctrl-C),
-SIGTERM and SIGHUP stop the run and write the partial report; a second one quits at once.
+as it goes, for --resume; a kill -9 can leave .FILE.*.vigil-tmp); an output that is one of the
+inputs is refused. SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the run and write the partial
+report; a second one quits at once.
 
 Exit codes:
   0    every planned check ran and nothing was flagged

@@ -108,10 +108,17 @@ async function* readJsonLines(
   lines: AsyncIterable<NumberedLine>,
   shareGptOnly: boolean,
 ): AsyncGenerator<TranscriptItem> {
+  let first = true;
   for await (const { text, line } of lines) {
     if (text.trim() === '') continue;
     const record = parseRecordText(text, shareGptOnly);
-    if ('problem' in record) yield { kind: 'error', file, line, message: record.problem };
+    // A lone `{` or `[` opening the file: JSON spread over lines, not one record per line.
+    const hint =
+      first && /^[[{]$/.test(text.trim())
+        ? '; the file looks like pretty-printed JSON: use --input-format json'
+        : '';
+    first = false;
+    if ('problem' in record) yield { kind: 'error', file, line, message: `${record.problem}${hint}` };
     else yield { kind: 'conversation', file, line, id: record.id, messages: record.messages };
   }
 }

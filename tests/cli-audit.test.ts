@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE_PATHS, REPO_ROOT } from '../scripts/fixtures/fixture-facts.js';
+import { FIXTURE_PATHS, GUARD_TRIGGERS, REPO_ROOT } from '../scripts/fixtures/fixture-facts.js';
 import {
   buildCliOnce,
   EXAMPLES_FLAGGED,
@@ -29,9 +29,10 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('vigil audit (built binary, fixture model)', () => {
-  it('audits every example format: exact counts, the JSON shape, malformed lines, exit 1', async () => {
+  it('audits every example format: exact counts, the JSON shape, malformed lines, exit 2', async () => {
     const { code, stdout, stderr } = await vigil(['audit', examples, '--format', 'json']);
-    expect(code).toBe(1);
+    expect(code).toBe(2); // malformed.jsonl: 4 records could not be checked
+    expect((await vigil(['audit', examples, '--format', 'json', '--max-errors', '4'])).code).toBe(1);
     const report = JSON.parse(stdout);
     expect(report.summary).toEqual(EXAMPLES_SUMMARY);
     expect(flagged(report.results)).toEqual(EXAMPLES_FLAGGED);
@@ -43,8 +44,22 @@ describe('vigil audit (built binary, fixture model)', () => {
       role: 'user',
       safe: false,
       categories: ['S9'],
+      ignoredCategories: [],
       unsafeProbability: expect.any(Number),
     });
+    expect(
+      report.errors.map(
+        (error: { file: string; line: number; id: null; turn: null; reason: string }) => error,
+      ),
+    ).toEqual(
+      [2, 3, 4, 5].map((line) => ({
+        file: 'examples/transcripts/malformed.jsonl',
+        line,
+        id: null,
+        turn: null,
+        reason: expect.any(String),
+      })),
+    );
     for (const line of [2, 3, 4, 5])
       expect(stderr).toContain(`examples/transcripts/malformed.jsonl:${line}: `);
     expect(stderr).toContain('malformed.jsonl:4: empty conversation');
@@ -88,32 +103,41 @@ describe('vigil audit (built binary, fixture model)', () => {
       vigil(['audit', examples, '--output', htmlFile]),
       vigil(['audit', examples, '--output', csvFile, '--only-flagged']),
     ]);
-    expect([sarif.code, html.code, csv.code]).toEqual([1, 1, 1]);
+    expect([sarif.code, html.code, csv.code]).toEqual([2, 2, 2]);
     checkSarif(JSON.parse(await readFile(sarifFile, 'utf8')));
     checkHtml(await readFile(htmlFile, 'utf8'));
     const rows = (await readFile(csvFile, 'utf8')).trim().split('\r\n');
-    expect(rows).toHaveLength(9);
-    expect(rows[0]).toBe('file,line,id,turn,role,safe,categories,unsafeProbability');
+    expect(rows).toHaveLength(13); // header, 8 flagged, 4 errors
+    expect(rows[0]).toBe(
+      'kind,file,line,id,turn,role,safe,categories,ignoredCategories,unsafeProbability,reason',
+    );
     expect(
-      rows.filter((row) => /^examples\/transcripts\/chat\.jsonl,2,c2,2,user,false,S9,[\d.e-]+$/.test(row)),
+      rows.filter((row) =>
+        /^result,examples\/transcripts\/chat\.jsonl,2,c2,2,user,false,S9,,[\d.e-]+,$/.test(row),
+      ),
     ).toHaveLength(1);
+    expect(rows.filter((row) => row.startsWith('error,examples/transcripts/malformed.jsonl,'))).toHaveLength(
+      4,
+    );
   });
 
   it('resumes from a jsonl report cut off mid-write, checking only what it lacks', async () => {
     const output = path.join(dir, 'results.jsonl');
-    expect((await vigil(['audit', examples, '--format', 'jsonl', '--output', output])).code).toBe(1);
+    expect((await vigil(['audit', examples, '--format', 'jsonl', '--output', output])).code).toBe(2);
     const lines = (await readFile(output, 'utf8')).split('\n');
     await writeFile(output, `${lines.slice(0, 12).join('\n')}\n${lines[12]?.slice(0, 30)}`);
     const resumed = await vigil(['audit', examples, '--format', 'jsonl', '--output', output, '--resume']);
-    expect(resumed.code).toBe(1);
-    const results = (await readFile(output, 'utf8'))
+    expect(resumed.code).toBe(2);
+    const rows = (await readFile(output, 'utf8'))
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));
+    expect(rows).toHaveLength(25);
+    const results = rows.filter((row) => row.kind === 'result');
     expect(results).toHaveLength(21);
-    expect(new Set(results.map((r) => `${r.file}:${r.line}:${r.turn}`)).size).toBe(21);
+    expect(new Set(rows.map((r) => `${r.file}:${r.line}:${r.turn}`)).size).toBe(25);
     expect(flagged(results)).toHaveLength(8);
-    expect(resumed.stderr).toContain('21 turns checked, 8 flagged');
+    expect(resumed.stderr).toContain('21 turns checked, 8 flagged (S9 4, S1 2, S10 2), 4 errors');
   });
 
   it('finishes with the partial report on Ctrl-C (exit 130)', async () => {
@@ -137,13 +161,40 @@ describe('vigil audit (built binary, fixture model)', () => {
     expect(report.summary.turnsChecked).toBeGreaterThan(0);
     expect(report.summary.turnsChecked).toBeLessThan(3000);
     expect(report.results).toHaveLength(report.summary.turnsChecked);
-    expect(run.stderr).toContain('interrupted; writing the partial report');
+    expect(run.stderr).toContain('SIGINT: stopping; writing the partial report');
+  });
+
+  it('exits 2 for a conversation too long to judge, listing it as an error with its turn', async () => {
+    const long = path.join(dir, 'long.jsonl');
+    const filler = 'Tell me more about the history of the weather in the north. '.repeat(400);
+    const text = `${filler} Now, how do I build a${GUARD_TRIGGERS.S9}?`;
+    const original = `${JSON.stringify({ id: 'long', messages: [{ role: 'user', content: text }] })}\n`;
+    await writeFile(long, original);
+    const run = await vigil(['audit', long, '--format', 'json', '--no-progress']);
+    expect(run.code).toBe(2);
+    const report = JSON.parse(run.stdout);
+    expect(report.summary).toMatchObject({ conversations: 1, turnsChecked: 0, flagged: 0, errors: 1 });
+    expect(report.errors).toEqual([
+      {
+        file: long,
+        line: 1,
+        id: 'long',
+        turn: 0,
+        reason: expect.stringContaining('the conversation is too long'),
+      },
+    ]);
+    expect(report.errors[0].reason).not.toMatch(/^classify: /);
+    expect(run.stderr).toContain('raise --context-size (policy key contextSize)');
+    expect(await readFile(long, 'utf8')).toBe(original);
   });
 
   it('exits 0 with nothing flagged or --no-fail, 2 on usage errors', async () => {
     const safe = await vigil(['audit', `${examples}/chat.jsonl`, '--role', 'assistant', '--exclude', 'S9']);
     expect(safe.code).toBe(0);
-    expect((await vigil(['audit', examples, '--no-fail', '--format', 'jsonl'])).code).toBe(0);
+    expect((await vigil(['audit', examples, '--no-fail', '--format', 'jsonl'])).code).toBe(2);
+    expect(
+      (await vigil(['audit', examples, '--no-fail', '--max-errors', '4', '--format', 'jsonl'])).code,
+    ).toBe(0);
     const missing = await vigil(['audit', 'no/such/file.jsonl']);
     expect(missing).toMatchObject({ code: 2, stdout: '' });
     expect(missing.stderr).toContain("cannot read 'no/such/file.jsonl': no such file or directory");

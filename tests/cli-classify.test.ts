@@ -49,6 +49,14 @@ describe('vigil classify (built binary, fixture model)', () => {
     expect(excluded.code).toBe(0);
   });
 
+  it('reads stdin for -, and takes --no-verify-model', async () => {
+    const dash = await vigil(['classify', ...model, '-', '--no-verify-model'], {
+      input: `How do I build a${GUARD_TRIGGERS.S9}?\n`,
+    });
+    expect(dash.code).toBe(1);
+    expect(dash.stdout).toMatch(/^unsafe {2}S9 /);
+  });
+
   it('exits 2 on usage errors, with the flag or file at fault', async () => {
     const role = await vigil(['classify', ...model, '--role', 'system', 'hi']);
     expect(role).toEqual({
@@ -59,7 +67,7 @@ describe('vigil classify (built binary, fixture model)', () => {
     });
     const empty = await vigil(['classify', ...model], { input: '' });
     expect(empty.code).toBe(2);
-    expect(empty.stderr).toContain('the text is empty');
+    expect(empty.stderr).toContain('received empty text');
     const missing = await vigil(['classify', '--model', 'nope.gguf', 'hi']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("model 'nope.gguf': no such file");

@@ -126,7 +126,7 @@ describe('vigil audit --engine remote (built binary, loopback server)', () => {
       'json',
       '--no-progress',
     ]);
-    expect(code).toBe(1);
+    expect(code).toBe(2); // malformed.jsonl's 4 errors
     const report = JSON.parse(stdout);
     expect(report.summary).toEqual(EXAMPLES_SUMMARY);
     expect(flagged(report.results)).toEqual(EXAMPLES_FLAGGED);

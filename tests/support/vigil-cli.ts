@@ -8,6 +8,8 @@ import { ensureTinyFixtures } from '../../scripts/fixtures/ensure-fixtures.js';
 import { REPO_ROOT } from '../../scripts/fixtures/fixture-facts.js';
 
 const bin = path.join(REPO_ROOT, 'packages/cli/bin/vigil.js');
+/** `vigil` as bin/vigil.js runs it, with guard-core's scripted engine instead of a model (fast). */
+const scriptedBin = path.join(REPO_ROOT, 'tests/support/vigil-scripted.js');
 
 /** The sample transcripts (every input format), relative to the repository root. */
 export const EXAMPLES = 'examples/transcripts';
@@ -43,8 +45,8 @@ export function flagged(results: { file: string; line: number; safe: boolean; ca
     .sort();
 }
 
-/** The files the tests need in packages/guard-core/dist after the build. */
-const builtFiles = ['cli/main.js', 'cli/engine-flags.js'];
+/** The files the tests need after the build. */
+const builtFiles = ['packages/cli/dist/cli/run-process.js', 'packages/guard-core/dist/testing/index.js'];
 let built: Promise<void> | undefined;
 
 /** Makes the fixture models and builds the packages (`npx tsc -b`) once per test file's module graph. */
@@ -53,8 +55,8 @@ export function buildCliOnce() {
     await ensureTinyFixtures();
     spawnSync('npx', ['tsc', '-b'], { cwd: REPO_ROOT, stdio: 'ignore' });
     for (const file of builtFiles) {
-      if (!existsSync(path.join(REPO_ROOT, 'packages/guard-core/dist', file))) {
-        throw new Error(`npx tsc -b did not build packages/guard-core/dist/${file}`);
+      if (!existsSync(path.join(REPO_ROOT, file))) {
+        throw new Error(`npx tsc -b did not build ${file}`);
       }
     }
   })();
@@ -74,22 +76,34 @@ export interface VigilRunOptions {
   env?: Record<string, string>;
   /** Sees the child once spawned, e.g. to watch stdout or send it a signal. */
   onSpawn?: (child: ChildProcess) => void;
+  /**
+   * Run with guard-core's scripted engine (` bomb` S9, ` kill` S1, ` hate` S10) instead of a
+   * model, each check taking `delayMs`: the same CLI, process handling and exit codes, in
+   * milliseconds. Defaults to the real `vigil` (a model).
+   */
+  scripted?: { delayMs?: number } | undefined;
+  /** The child's stdout: a pipe (collected), or a file descriptor such as `/dev/full`'s. Defaults to a pipe. */
+  stdout?: number | undefined;
 }
 
 /** Runs the built `vigil` from the repository root and collects its exit code and output. */
 export function runVigil(args: string[], options: VigilRunOptions = {}) {
   return new Promise<VigilRun>((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
+    const scripted = options.scripted
+      ? { VIGIL_TEST_SCRIPTED_DELAY_MS: String(options.scripted.delayMs ?? 0) }
+      : {};
+    const child = spawn(process.execPath, [options.scripted ? scriptedBin : bin, ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      env: { ...process.env, NO_COLOR: '1', ...scripted, ...options.env },
+      stdio: ['pipe', options.stdout ?? 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stdout?.on('data', (chunk) => (stdout += chunk));
+    child.stderr?.on('data', (chunk) => (stderr += chunk));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
+    child.stdin?.end(options.input ?? '');
     options.onSpawn?.(child);
   });
 }

@@ -8,22 +8,37 @@ export interface AuditResult {
   line: number;
   /** The conversation's `id` field, or `null`. */
   id: string | null;
-  /** Index in the conversation's messages of the judged message. */
+  /**
+   * 0-based index of the judged message in the conversation's messages, system and tool
+   * messages included (the last message of a run of same-role messages).
+   */
   turn: number;
   role: JudgedRole;
   safe: boolean;
   /** Codes of the categories named, e.g. `['S9']`. */
   categories: string[];
+  /** Codes the model named that the policy leaves out (why a turn can be safe at P(unsafe) 1.00). */
+  ignoredCategories: string[];
   unsafeProbability: number | null;
   /** A short excerpt of the judged turn, for people (table, HTML, SARIF); not in machine formats. */
   excerpt?: string | undefined;
 }
 
-/** A record or turn that could not be checked: reported with file:line and skipped. */
+/**
+ * A record or turn that could not be checked: in every report, counted in `summary.errors`,
+ * and an exit code of 2 (beyond `--max-errors`).
+ */
 export interface AuditProblem {
+  /** The transcript file (as given), or `-` for stdin. */
   file: string;
+  /** 1-based line of the record (or where reading failed). */
   line: number;
-  message: string;
+  /** The conversation's `id` field, or `null` (unknown or unreadable). */
+  id: string | null;
+  /** The turn that could not be judged, or `null` when the record could not be read. */
+  turn: number | null;
+  /** What went wrong, e.g. `malformed JSON: ...`. */
+  reason: string;
 }
 
 export interface AuditSummary {
@@ -34,13 +49,13 @@ export interface AuditSummary {
   flagged: number;
   /** Flagged turns per category code. */
   byCategory: Record<string, number>;
-  /** Records and turns skipped as bad input. */
+  /** Records and turns that could not be checked (listed in the report's errors). */
   errors: number;
-  /** True when the run was stopped (Ctrl-C, a fatal error) before the end: the report is partial. */
+  /** True when the run was stopped (a signal, a fatal error) before the end: the report is partial. */
   interrupted: boolean;
 }
 
-/** The fields every machine-readable report carries, in order. */
+/** The fields of a result in the machine-readable reports, in order. */
 export const resultFields = [
   'file',
   'line',
@@ -49,13 +64,23 @@ export const resultFields = [
   'role',
   'safe',
   'categories',
+  'ignoredCategories',
   'unsafeProbability',
 ] as const;
 
+/** The fields of an error in the machine-readable reports, in order. */
+export const problemFields = ['file', 'line', 'id', 'turn', 'reason'] as const;
+
 /** A result without the people-only fields (for JSON, JSONL and CSV). */
 export function resultRecord(result: AuditResult) {
-  const { file, line, id, turn, role, safe, categories, unsafeProbability } = result;
-  return { file, line, id, turn, role, safe, categories, unsafeProbability };
+  const { file, line, id, turn, role, safe, categories, ignoredCategories, unsafeProbability } = result;
+  return { file, line, id, turn, role, safe, categories, ignoredCategories, unsafeProbability };
+}
+
+/** An error as the machine-readable reports carry it. */
+export function problemRecord(problem: AuditProblem) {
+  const { file, line, id, turn, reason } = problem;
+  return { file, line, id, turn, reason };
 }
 
 export function emptySummary(): AuditSummary {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type AuditResult, type AuditSummary, countResult, emptySummary } from './audit-types.js';
+import {
+  type AuditProblem,
+  type AuditResult,
+  type AuditSummary,
+  countResult,
+  emptySummary,
+} from './audit-types.js';
 import { createReporter, formatFromExtension, type ReportFormat } from './create-reporter.js';
 import { csvField } from './report-csv.js';
 
@@ -12,6 +18,7 @@ const results: AuditResult[] = [
     role: 'user',
     safe: true,
     categories: [],
+    ignoredCategories: [],
     unsafeProbability: 0.02,
     excerpt: 'hi',
   },
@@ -23,13 +30,33 @@ const results: AuditResult[] = [
     role: 'assistant',
     safe: false,
     categories: ['S9', 'S1'],
+    ignoredCategories: [],
     unsafeProbability: 0.97,
     excerpt: 'a <b>bomb</b>, "quoted"',
   },
 ];
+const excluded: AuditResult = {
+  file: 'a.jsonl',
+  line: 4,
+  id: 'z',
+  turn: 0,
+  role: 'user',
+  safe: true,
+  categories: [],
+  ignoredCategories: ['S6'],
+  unsafeProbability: 1,
+  excerpt: 'which pills',
+};
+const problem: AuditProblem = {
+  file: 'a.jsonl',
+  line: 3,
+  id: null,
+  turn: null,
+  reason: 'malformed JSON: Unexpected token \u001b[31m',
+};
 const names: Record<string, string> = { S1: 'Violent Crimes', S9: 'Indiscriminate Weapons' };
 
-function report(format: ReportFormat, onlyFlagged = false) {
+function report(format: ReportFormat, onlyFlagged = false, withProblem = false) {
   let text = '';
   const summary: AuditSummary = { ...emptySummary(), files: 1, conversations: 2 };
   const reporter = createReporter(
@@ -44,6 +71,12 @@ function report(format: ReportFormat, onlyFlagged = false) {
   for (const result of results) {
     countResult(summary, result);
     reporter.result(result);
+  }
+  if (withProblem) {
+    summary.errors++;
+    reporter.problem(problem);
+    countResult(summary, excluded);
+    reporter.result(excluded);
   }
   reporter.finish(summary);
   return text;
@@ -74,8 +107,10 @@ describe('reporters', () => {
       role: 'assistant',
       safe: false,
       categories: ['S9', 'S1'],
+      ignoredCategories: [],
       unsafeProbability: 0.97,
     });
+    expect(document.errors).toEqual([]);
     expect(JSON.parse(report('json', true)).results).toHaveLength(1);
     expect(
       report('jsonl')
@@ -87,7 +122,7 @@ describe('reporters', () => {
 
   it('csv: header, quoted fields, categories joined by ;', () => {
     expect(report('csv')).toBe(
-      'file,line,id,turn,role,safe,categories,unsafeProbability\r\na.jsonl,1,x,0,user,true,,0.02\r\na.jsonl,2,,2,assistant,false,S9;S1,0.97\r\n',
+      'kind,file,line,id,turn,role,safe,categories,ignoredCategories,unsafeProbability,reason\r\nresult,a.jsonl,1,x,0,user,true,,,0.02,\r\nresult,a.jsonl,2,,2,assistant,false,S9;S1,,0.97,\r\n',
     );
     expect(csvField('a,"b"')).toBe('"a,""b"""');
   });
@@ -118,6 +153,41 @@ describe('reporters', () => {
     expect(html).toContain('a &#60;b&#62;bomb&#60;/b&#62;, &#34;quoted&#34;');
     expect(html).not.toMatch(/<(link|script) [^>]*src=/);
     expect(html).toContain('id="search"');
+  });
+
+  it('lists every error, in every format, with file, line, id, turn and reason', () => {
+    const json = JSON.parse(report('json', true, true));
+    expect(json.errors).toEqual([{ file: 'a.jsonl', line: 3, id: null, turn: null, reason: problem.reason }]);
+    expect(json.summary.errors).toBe(1);
+    expect(
+      report('jsonl', false, true)
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).kind),
+    ).toEqual(['result', 'result', 'error', 'result']);
+    expect(report('csv', false, true).split('\r\n')[3]).toBe(
+      'error,a.jsonl,3,,,,,,,,malformed JSON: Unexpected token \u001b[31m',
+    );
+    const sarif = JSON.parse(report('sarif', false, true)).runs[0].invocations[0];
+    expect(sarif.executionSuccessful).toBe(false);
+    expect(sarif.toolExecutionNotifications).toEqual([
+      {
+        level: 'error',
+        descriptor: { id: 'input-error' },
+        message: { text: `Not checked: ${problem.reason}` },
+        locations: [{ physicalLocation: { artifactLocation: { uri: 'a.jsonl' }, region: { startLine: 3 } } }],
+        properties: { id: null, turn: null },
+      },
+    ]);
+    const html = report('html', false, true);
+    expect(html).toContain('<h2 id="errors">Not checked (1 errors)</h2>');
+    expect(html).toContain(
+      '<td>a.jsonl:3</td><td></td><td></td><td>malformed JSON: Unexpected token \u001b[31m</td>',
+    );
+    expect(html).toContain('safe (S6 excluded by the policy)');
+    const table = report('table', false, true);
+    expect(table).toContain('a.jsonl:3  error  malformed JSON: Unexpected token \\u001b[31m');
+    expect(table).not.toContain('\u001b');
   });
 
   it('infers a format from an output file name', () => {

@@ -20,7 +20,7 @@ export function formatFromExtension(file: string): ReportFormat | undefined {
 
 /**
  * Creates the reporter for a format. With `onlyFlagged`, safe turns are left out of the rows
- * (they still count in the summary).
+ * (they still count in the summary); errors are always listed.
  * @example
  * const reporter = createReporter('sarif', { sink: process.stdout }, { onlyFlagged: true });
  */
@@ -33,6 +33,7 @@ export function createReporter(
   if (!onlyFlagged) return reporter;
   return {
     result: (result) => (result.safe ? undefined : reporter.result(result)),
+    problem: (problem) => reporter.problem(problem),
     finish: (summary) => reporter.finish(summary),
   };
 }

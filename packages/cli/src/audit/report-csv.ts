@@ -1,4 +1,4 @@
-import { resultFields, resultRecord } from './audit-types.js';
+import { problemRecord, resultFields, resultRecord } from './audit-types.js';
 import type { Reporter, ReporterOptions } from './reporter.js';
 
 /** Quotes a CSV field when it needs it (RFC 4180). */
@@ -7,20 +7,31 @@ export function csvField(value: unknown): string {
   return /[",\r\n]/.test(text) || /^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** The CSV columns: the kind of row, the result fields, then an error's reason. */
+export const csvColumns = ['kind', ...resultFields, 'reason'] as const;
+
 /**
- * A CSV table with a header, one row per result (categories joined by `;`), streamed.
+ * A CSV table with a header, one row per result or error (`kind` says which; an error's
+ * `reason` is in the last column), categories joined by `;`, streamed in input order.
  * @example
  * const reporter = createCsvReporter({ sink: process.stdout });
  */
 export function createCsvReporter(options: ReporterOptions): Reporter {
-  options.sink.write(`${resultFields.join(',')}\r\n`);
+  options.sink.write(`${csvColumns.join(',')}\r\n`);
+  const write = (row: Record<string, unknown>) =>
+    options.sink.write(`${csvColumns.map((column) => csvField(row[column])).join(',')}\r\n`);
   return {
     result(result) {
       const record = resultRecord(result);
-      const row = resultFields.map((field) =>
-        field === 'categories' ? record.categories.join(';') : record[field],
-      );
-      options.sink.write(`${row.map(csvField).join(',')}\r\n`);
+      write({
+        kind: 'result',
+        ...record,
+        categories: record.categories.join(';'),
+        ignoredCategories: record.ignoredCategories.join(';'),
+      });
+    },
+    problem(problem) {
+      write({ kind: 'error', ...problemRecord(problem) });
     },
     finish: () => {},
   };

@@ -1,5 +1,12 @@
-import type { AuditResult, AuditSummary } from './audit-types.js';
-import { formatProbability, type Reporter, type ReporterOptions, sortedCategories } from './reporter.js';
+import type { AuditProblem, AuditResult, AuditSummary } from './audit-types.js';
+import {
+  formatProbability,
+  ignoredNote,
+  type Reporter,
+  type ReporterOptions,
+  type ReportRun,
+  sortedCategories,
+} from './reporter.js';
 
 /** Safe rows kept for the HTML table (flagged ones are all kept). */
 const maxSafeRows = 5000;
@@ -26,7 +33,35 @@ function row(result: AuditResult, name: (code: string) => string) {
   const categories = result.categories.map(
     (code) => `<span title="${escapeHtml(name(code))}">${code}</span>`,
   );
-  return `<tr data-flagged="${!result.safe}" data-role="${result.role}" data-categories="${result.categories.join(' ')}"><td>${escapeHtml(`${result.file}:${result.line}`)}</td><td>${escapeHtml(result.id ?? '')}</td><td>${result.turn}</td><td>${result.role}</td><td class="${result.safe ? 'safe' : 'unsafe'}">${result.safe ? 'safe' : 'unsafe'}</td><td>${categories.join(' ')}</td><td>${formatProbability(result.unsafeProbability)}</td><td>${escapeHtml(result.excerpt ?? '')}</td></tr>`;
+  return `<tr data-flagged="${!result.safe}" data-role="${result.role}" data-categories="${result.categories.join(' ')}"><td>${escapeHtml(`${result.file}:${result.line}`)}</td><td>${escapeHtml(result.id ?? '')}</td><td>${result.turn}</td><td>${result.role}</td><td class="${result.safe ? 'safe' : 'unsafe'}">${result.safe ? 'safe' : 'unsafe'}${escapeHtml(ignoredNote(result))}</td><td>${categories.join(' ')}</td><td>${formatProbability(result.unsafeProbability)}</td><td>${escapeHtml(result.excerpt ?? '')}</td></tr>`;
+}
+
+function problemsSection(problems: AuditProblem[], unlisted: number) {
+  if (problems.length === 0) return '';
+  const rows = problems.map(
+    (problem) =>
+      `<tr><td>${escapeHtml(`${problem.file}:${problem.line}`)}</td><td>${escapeHtml(problem.id ?? '')}</td><td>${problem.turn ?? ''}</td><td>${escapeHtml(problem.reason)}</td></tr>`,
+  );
+  const more = unlisted > 0 ? `<p class="note">${unlisted} more errors are not listed.</p>` : '';
+  return `<h2 id="errors">Not checked (${problems.length + unlisted} errors)</h2>
+<table class="errors">
+<thead><tr><th>File:line</th><th>Id</th><th>Turn</th><th>Reason</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table>
+${more}`;
+}
+
+function runLine(run: ReportRun | undefined, version: string | undefined) {
+  if (!run) return '';
+  const parts = [
+    `Model ${run.model}`,
+    `policy ${run.policy ?? '(flags only)'}`,
+    `started ${run.startedAt}`,
+    ...(version ? [`vigil ${version}`] : []),
+  ];
+  return `<p class="note">${escapeHtml(parts.join(' · '))}</p>`;
 }
 
 const style = `body{font:14px system-ui,sans-serif;margin:2rem;color:#1d1d1f}h1{font-size:1.4rem}
@@ -35,7 +70,7 @@ const style = `body{font:14px system-ui,sans-serif;margin:2rem;color:#1d1d1f}h1{
 table{border-collapse:collapse;width:100%;margin-top:1rem}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #ddd;vertical-align:top}
 td.unsafe{color:#c9363e;font-weight:600}td.safe{color:#2e7d32}.controls{display:flex;gap:1rem;margin-top:1.5rem}.note{color:#666}`;
 
-const script = `const rows=[...document.querySelectorAll('tbody tr')];const q=(id)=>document.getElementById(id);
+const script = `const rows=[...document.querySelectorAll('table.results tbody tr')];const q=(id)=>document.getElementById(id);
 function apply(){const text=q('search').value.toLowerCase(),cat=q('category').value,role=q('role').value,only=q('flagged').checked;let shown=0;
 for(const r of rows){const ok=(!only||r.dataset.flagged==='true')&&(!cat||r.dataset.categories.split(' ').includes(cat))&&(!role||r.dataset.role===role)&&(!text||r.textContent.toLowerCase().includes(text));r.hidden=!ok;if(ok)shown++}
 q('shown').textContent=shown+' of '+rows.length+' rows'}
@@ -50,6 +85,8 @@ for(const id of ['search','category','role','flagged'])q(id).addEventListener('i
 export function createHtmlReporter(options: ReporterOptions): Reporter {
   const name = options.categoryName ?? ((code: string) => code);
   const rows: string[] = [];
+  const problems: AuditProblem[] = [];
+  let problemsUnlisted = 0;
   let safeRows = 0;
   let safeDropped = 0;
   return {
@@ -57,6 +94,10 @@ export function createHtmlReporter(options: ReporterOptions): Reporter {
       if (result.safe && safeRows >= maxSafeRows) return void safeDropped++;
       if (result.safe) safeRows++;
       rows.push(row(result, name));
+    },
+    problem(problem) {
+      if (problems.length < maxSafeRows) problems.push(problem);
+      else problemsUnlisted++;
     },
     finish(summary) {
       const stat = (label: string, value: number) => `<div><b>${value}</b>${label}</div>`;
@@ -73,6 +114,7 @@ export function createHtmlReporter(options: ReporterOptions): Reporter {
 </head>
 <body>
 <h1>Vigil audit report${summary.interrupted ? ' (partial: the audit was interrupted)' : ''}</h1>
+${runLine(options.run, options.version)}
 <div class="stats">${stat('files', summary.files)}${stat('conversations', summary.conversations)}${stat('turns checked', summary.turnsChecked)}${stat('flagged', summary.flagged)}${stat('errors', summary.errors)}</div>
 <h2>Flagged turns per category</h2>
 ${chart(summary, name)}
@@ -84,12 +126,13 @@ ${chart(summary, name)}
 <span id="shown" class="note"></span>
 </div>
 ${safeDropped > 0 ? `<p class="note">${safeDropped} more safe turns are not listed.</p>` : ''}
-<table>
+<table class="results">
 <thead><tr><th>File:line</th><th>Id</th><th>Turn</th><th>Role</th><th>Verdict</th><th>Categories</th><th>P(unsafe)</th><th>Excerpt</th></tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody>
 </table>
+${problemsSection(problems, problemsUnlisted)}
 <script>${script}</script>
 </body>
 </html>

@@ -1,14 +1,19 @@
-import { resultRecord } from './audit-types.js';
+import { problemRecord, resultRecord } from './audit-types.js';
 import type { Reporter, ReporterOptions } from './reporter.js';
 
 /**
- * One JSON result per line, written as each finishes: the format `--resume` continues from.
+ * One JSON object per line, in input order, written as each is known: results
+ * (`"kind": "result"`) and errors (`"kind": "error"`, with `reason`). The format `--resume`
+ * continues from.
  * @example
  * const reporter = createJsonlReporter({ sink: process.stdout });
  */
 export function createJsonlReporter(options: ReporterOptions): Reporter {
   return {
-    result: (result) => options.sink.write(`${JSON.stringify(resultRecord(result))}\n`),
+    result: (result) =>
+      options.sink.write(`${JSON.stringify({ kind: 'result', ...resultRecord(result) })}\n`),
+    problem: (problem) =>
+      options.sink.write(`${JSON.stringify({ kind: 'error', ...problemRecord(problem) })}\n`),
     finish: () => {},
   };
 }

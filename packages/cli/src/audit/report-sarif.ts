@@ -1,4 +1,4 @@
-import type { AuditResult } from './audit-types.js';
+import type { AuditProblem, AuditResult } from './audit-types.js';
 import { formatProbability, type Reporter, type ReporterOptions } from './reporter.js';
 
 function ruleName(name: string) {
@@ -12,16 +12,22 @@ function artifactUri(file: string) {
 
 /**
  * SARIF 2.1.0 for code-scanning UIs: one result per flagged turn, its rule the first category
- * named, located at the conversation's file:line. Keeps flagged turns only, until the end.
+ * named, located at the conversation's file:line; records and turns that could not be checked
+ * are `toolExecutionNotifications` (level `error`, same location) and make
+ * `executionSuccessful` false. Keeps flagged turns and errors only, until the end.
  * @example
  * const reporter = createSarifReporter({ sink: createWriteStream('vigil.sarif'), version: '0.1.0' });
  */
 export function createSarifReporter(options: ReporterOptions): Reporter {
   const flagged: AuditResult[] = [];
+  const problems: AuditProblem[] = [];
   const name = options.categoryName ?? ((code: string) => code);
   return {
     result(result) {
       if (!result.safe) flagged.push(result);
+    },
+    problem(problem) {
+      problems.push(problem);
     },
     finish(summary) {
       const ruleIds = [...new Set(flagged.map((result) => result.categories[0] ?? 'unsafe'))].sort(
@@ -74,7 +80,28 @@ export function createSarifReporter(options: ReporterOptions): Reporter {
                 rules,
               },
             },
-            invocations: [{ executionSuccessful: !summary.interrupted, properties: { summary } }],
+            invocations: [
+              {
+                executionSuccessful: !summary.interrupted && summary.errors === 0,
+                toolExecutionNotifications: problems.map((problem) => ({
+                  level: 'error',
+                  descriptor: { id: 'input-error' },
+                  message: {
+                    text: `Not checked${problem.turn === null ? '' : ` (turn ${problem.turn})`}${problem.id === null ? '' : ` (id ${problem.id})`}: ${problem.reason}`,
+                  },
+                  locations: [
+                    {
+                      physicalLocation: {
+                        artifactLocation: { uri: artifactUri(problem.file) },
+                        region: { startLine: problem.line },
+                      },
+                    },
+                  ],
+                  properties: { id: problem.id, turn: problem.turn },
+                })),
+                properties: { summary },
+              },
+            ],
             results,
           },
         ],

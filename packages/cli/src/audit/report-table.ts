@@ -1,5 +1,11 @@
-import type { AuditResult } from './audit-types.js';
-import { formatProbability, type Reporter, type ReporterOptions, sortedCategories } from './reporter.js';
+import type { AuditProblem, AuditResult } from './audit-types.js';
+import {
+  formatProbability,
+  printable,
+  type Reporter,
+  type ReporterOptions,
+  sortedCategories,
+} from './reporter.js';
 
 /** Flagged turns listed in the table; the rest are counted. */
 const maxListed = 1000;
@@ -23,8 +29,14 @@ export function createTableReporter(options: ReporterOptions): Reporter {
   const dim = options.color ? ansi(2) : plain;
   const bold = options.color ? ansi(1) : plain;
   const flagged: AuditResult[] = [];
+  const problems: AuditProblem[] = [];
   let unlisted = 0;
+  let problemsUnlisted = 0;
   return {
+    problem(problem) {
+      if (problems.length < maxListed) problems.push(problem);
+      else problemsUnlisted++;
+    },
     result(result) {
       if (result.safe) return;
       if (flagged.length < maxListed) flagged.push(result);
@@ -39,12 +51,12 @@ export function createTableReporter(options: ReporterOptions): Reporter {
         else byFile.set(result.file, [result]);
       }
       for (const [file, results] of byFile) {
-        lines.push(bold(file));
+        lines.push(bold(printable(file)));
         for (const result of results.sort((a, b) => a.line - b.line || a.turn - b.turn)) {
           const where = `${result.line}`.padStart(6);
-          const id = result.id === null ? '' : ` ${dim(`id ${result.id}`)}`;
+          const id = result.id === null ? '' : ` ${dim(`id ${printable(result.id)}`)}`;
           const codes = result.categories.join(',') || 'unsafe';
-          const excerpt = result.excerpt ? `  ${dim(JSON.stringify(result.excerpt))}` : '';
+          const excerpt = result.excerpt ? `  ${dim(printable(JSON.stringify(result.excerpt)))}` : '';
           lines.push(
             `${where}  ${red(codes.padEnd(7))} ${formatProbability(result.unsafeProbability)}  turn ${result.turn} ${result.role}${id}${excerpt}`,
           );
@@ -53,6 +65,19 @@ export function createTableReporter(options: ReporterOptions): Reporter {
       }
       if (unlisted > 0)
         lines.push(dim(`... and ${unlisted} more flagged turns (use --format json for all)`), '');
+      if (problems.length > 0) {
+        lines.push(bold('Not checked:'));
+        for (const problem of problems) {
+          const turn = problem.turn === null ? '' : ` turn ${problem.turn}`;
+          const id = problem.id === null ? '' : ` id ${printable(problem.id)}`;
+          lines.push(
+            `  ${printable(problem.file)}:${problem.line}${turn}${id}  ${red('error')}  ${printable(problem.reason)}`,
+          );
+        }
+        if (problemsUnlisted > 0)
+          lines.push(dim(`  ... and ${problemsUnlisted} more errors (use --format json for all)`));
+        lines.push('');
+      }
       const categories = sortedCategories(summary);
       if (categories.length > 0) {
         const width = Math.max(...categories.map(([code]) => `${code} ${name(code)}`.length));

@@ -1,5 +1,7 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createGuard } from '@vigil/guard-core';
+import { createGuard, type Message, type Verdict } from '@vigil/guard-core';
 import { createScriptedEngine } from '@vigil/guard-core/testing';
 import { describe, expect, it } from 'vitest';
 import { expandPaths } from '../transcripts/expand-paths.js';
@@ -78,5 +80,46 @@ describe('runAudit', () => {
     const outcome = await runAudit({ guard, sources: await expandPaths([examples]) });
     expect(String(outcome.error)).toContain('scripted engine: failing as asked');
     expect(outcome.summary.interrupted).toBe(true);
+  });
+
+  it('reports in input order however checks finish, and counts exactly what it reported', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'vigil-order-'));
+    try {
+      const file = path.join(dir, 'a.jsonl');
+      const texts = Array.from({ length: 30 }, (_, index) =>
+        index % 4 === 0 ? `slow ${index}` : `fast ${index}`,
+      );
+      await writeFile(
+        file,
+        `${texts.map((text) => JSON.stringify({ messages: [{ role: 'user', content: text }] })).join('\n')}\nnot json\n`,
+      );
+      const finished: number[] = [];
+      const guard = {
+        classify: async (messages: string | readonly Message[]) => {
+          const text = String((messages as Message[]).at(-1)?.content);
+          await new Promise((resolve) => setTimeout(resolve, text.startsWith('slow') ? 20 : 1));
+          finished.push(Number(text.split(' ')[1]));
+          return {
+            safe: true,
+            categories: [],
+            ignoredCategories: [],
+            unsafeProbability: 0.1,
+          } as unknown as Verdict;
+        },
+      };
+      const order: string[] = [];
+      const outcome = await runAudit({
+        guard,
+        sources: await expandPaths([file]),
+        concurrency: 4,
+        onResult: (result) => order.push(`r${result.line}`),
+        onProblem: (problem) => order.push(`e${problem.line}`),
+      });
+      expect(finished).not.toEqual([...finished].sort((a, b) => a - b));
+      expect(order).toEqual([...texts.map((_, index) => `r${index + 1}`), 'e31']);
+      expect(outcome.summary).toMatchObject({ conversations: 30, turnsChecked: 30, errors: 1 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

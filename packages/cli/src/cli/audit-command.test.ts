@@ -29,9 +29,9 @@ async function vigil(args: string[], options: { signal?: AbortSignal; delayMs?: 
 }
 
 describe('vigil audit', () => {
-  it('writes one JSON document with the summary and every result; exits 1 when flagged', async () => {
+  it('writes one JSON document with the summary, every result and error; exits 2 for the errors', async () => {
     const { code, stdout, stderr } = await vigil([examples, '--format', 'json']);
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     const report = JSON.parse(stdout);
     expect(report.summary).toEqual({
       files: 6,
@@ -51,9 +51,16 @@ describe('vigil audit', () => {
       'role',
       'safe',
       'categories',
+      'ignoredCategories',
       'unsafeProbability',
     ]);
+    expect(report.errors.map((error: { line: number }) => error.line)).toEqual([2, 3, 4, 5]);
     expect(stderr).toContain('malformed.jsonl:2: malformed JSON');
+    expect(stderr).toContain(
+      'vigil: 4 records or turns were not checked (exit 2; --max-errors N tolerates N)',
+    );
+    expect((await vigil([examples, '--format', 'json', '--max-errors', '4'])).code).toBe(1);
+    expect((await vigil([examples, '--format', 'json', '--max-errors', '3'])).code).toBe(2);
     expect(stderr).toContain('vigil: 6 files, 21 conversations, 21 turns checked, 8 flagged');
   });
 
@@ -75,10 +82,13 @@ describe('vigil audit', () => {
 
   it('writes csv, sarif and html reports to --output (format from the extension)', async () => {
     const csv = path.join(dir, 'report.csv');
-    expect((await vigil([examples, '--output', csv])).code).toBe(1);
+    expect((await vigil([examples, '--output', csv])).code).toBe(2);
     const rows = (await readFile(csv, 'utf8')).trim().split('\r\n');
-    expect(rows[0]).toBe('file,line,id,turn,role,safe,categories,unsafeProbability');
-    expect(rows).toHaveLength(22);
+    expect(rows[0]).toBe(
+      'kind,file,line,id,turn,role,safe,categories,ignoredCategories,unsafeProbability,reason',
+    );
+    expect(rows).toHaveLength(26);
+    expect(rows.filter((row) => row.startsWith('error,'))).toHaveLength(4);
     const sarif = path.join(dir, 'report.sarif');
     await vigil([examples, '--output', sarif]);
     const log = JSON.parse(await readFile(sarif, 'utf8'));
@@ -101,9 +111,10 @@ describe('vigil audit', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));
-    expect(after).toHaveLength(21);
-    expect(new Set(after.map((result) => `${result.file}:${result.line}:${result.turn}`)).size).toBe(21);
-    expect(resumed.stderr).toContain('21 turns checked, 8 flagged');
+    expect(after).toHaveLength(25);
+    expect(new Set(after.map((result) => `${result.file}:${result.line}:${result.turn}`)).size).toBe(25);
+    expect(resumed.stderr).toContain('21 turns checked, 8 flagged (S9 4, S1 2, S10 2), 4 errors');
+    expect(resumed.stderr).toContain(`vigil: --resume skipped 10 turns and errors already in ${output}`);
   });
 
   it('writes the partial report when stopped, and exits 130', async () => {

@@ -1,17 +1,20 @@
+import { realpath } from 'node:fs/promises';
 import { VigilError } from '@vigil/guard-core';
 import type { AuditSummary } from '../audit/audit-types.js';
 import { createReporter, formatFromExtension, reportFormats } from '../audit/create-reporter.js';
+import { auditExitCode, type StopSignal, stopSignals } from '../audit/exit-code.js';
 import { createProgressDisplay } from '../audit/progress.js';
-import { sortedCategories } from '../audit/reporter.js';
+import { printable, sortedCategories } from '../audit/reporter.js';
 import { loadResume } from '../audit/resume.js';
 import { runAudit } from '../audit/run-audit.js';
 import { expandPaths } from '../transcripts/expand-paths.js';
 import { inputFormats } from '../transcripts/transcript-types.js';
+import { cliMessage } from './cli-message.js';
 import { guardFlags, guardOptionsFromFlags, openGuard } from './guard-flags.js';
 import { auditHelp } from './help.js';
 import type { CliContext } from './io.js';
-import { openOutput } from './open-output.js';
-import { choiceFlag, parseFlags } from './parse-flags.js';
+import { checkOutputTarget, openOutput, writeErrorMessage } from './open-output.js';
+import { choiceFlag, integerFlag, parseFlags } from './parse-flags.js';
 import { UsageError } from './usage-error.js';
 import { readVersion } from './version.js';
 
@@ -25,6 +28,7 @@ const flags = {
   'only-flagged': { type: 'boolean' },
   resume: { type: 'boolean' },
   'no-fail': { type: 'boolean' },
+  'max-errors': { type: 'string' },
   'no-progress': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -37,7 +41,8 @@ function summaryLine(summary: AuditSummary) {
 
 /**
  * `vigil audit PATH...`: checks transcripts and writes a report.
- * @returns the exit code: 0 nothing flagged, 1 flagged, 2 a failure stopped the run, 130 interrupted.
+ * @returns the exit code (see `auditExitCode`): 0 clean, 1 flagged, 2 errors or a failure,
+ * 128 + the signal's number when stopped by SIGHUP, SIGINT or SIGTERM.
  */
 export async function auditCommand(args: string[], context: CliContext): Promise<number> {
   const { values, positionals } = parseFlags('vigil audit', args, flags);
@@ -46,9 +51,10 @@ export async function auditCommand(args: string[], context: CliContext): Promise
     return 0;
   }
   if (positionals.length === 0)
-    throw new UsageError('vigil audit: expected at least one PATH (a file, directory, glob or -)');
+    throw new UsageError('expected at least one PATH (a file, directory, glob or -)');
   const inputFormat = choiceFlag('input-format', values['input-format'], inputFormats);
   const role = choiceFlag('role', values.role, ['user', 'assistant'] as const);
+  const maxErrors = integerFlag('max-errors', values['max-errors'], 0) ?? 0;
   const format =
     choiceFlag('format', values.format, reportFormats) ??
     (values.output
@@ -63,29 +69,59 @@ export async function auditCommand(args: string[], context: CliContext): Promise
   const sources = await expandPaths(positionals).catch((error: Error) => {
     throw new UsageError(error.message);
   });
+  const protect = new Set(sources.map((source) => source.realPath));
+  if (values.policy) protect.add(await realpath(values.policy));
+  if (values.output) await checkOutputTarget(values.output, protect);
   const resume = values.resume && values.output ? await loadResume(values.output) : undefined;
-  const guard = await openGuard(context, options);
-  const output = await openOutput(values.output, context.stdout, values.resume === true);
-  const reporter = createReporter(
-    format,
-    {
-      sink: output,
-      color: output.isTTY && !context.env.NO_COLOR,
-      version: readVersion(),
-      categoryName: (code) => guard.policy.known.get(code)?.name ?? code,
-    },
-    { onlyFlagged: values['only-flagged'] === true },
-  );
   const progress = createProgressDisplay({ stream: context.stderr, enabled: !values['no-progress'] });
+  if (resume && resume.reported > 0) {
+    progress.log(`vigil: resuming ${values.output}: ${resume.reported} results and errors already reported`);
+  }
+  const startedAt = new Date().toISOString();
   const stop = new AbortController();
-  context.signal?.addEventListener('abort', () => stop.abort(), { once: true });
-  const onSigint = () => {
-    if (stop.signal.aborted) process.exit(130);
-    progress.log('vigil: interrupted; writing the partial report (Ctrl-C again to quit at once)');
-    stop.abort();
-  };
-  process.on('SIGINT', onSigint);
+  let signal: StopSignal | undefined;
+  const handlers = (Object.keys(stopSignals) as StopSignal[]).map((name) => {
+    const handler = () => {
+      if (stop.signal.aborted) process.exit(stopSignals[name]);
+      signal = name;
+      progress.log(`vigil: ${name}: stopping; writing the partial report (again to quit at once)`);
+      stop.abort();
+    };
+    process.on(name, handler);
+    return () => process.off(name, handler);
+  });
+  // From here a signal stops the run (one during the model load leaves an empty partial report).
+  let guard: Awaited<ReturnType<typeof openGuard>> | undefined;
   try {
+    guard = await openGuard(context, options);
+    const policy = guard.policy;
+    const output = await openOutput({
+      file: values.output,
+      stdout: context.stdout,
+      append: values.resume === true,
+      streamed: format === 'jsonl',
+      protect,
+      onFailure: () => stop.abort(),
+    });
+    context.signal?.addEventListener(
+      'abort',
+      () => {
+        signal ??= 'SIGINT';
+        stop.abort();
+      },
+      { once: true },
+    );
+    const reporter = createReporter(
+      format,
+      {
+        sink: output,
+        color: output.isTTY && !context.env.NO_COLOR,
+        version: readVersion(),
+        categoryName: (code) => policy.known.get(code)?.name ?? code,
+        run: { model: guard.model.id, policy: values.policy ?? null, startedAt },
+      },
+      { onlyFlagged: values['only-flagged'] === true },
+    );
     const outcome = await runAudit({
       guard,
       sources,
@@ -97,22 +133,49 @@ export async function auditCommand(args: string[], context: CliContext): Promise
       done: resume?.done,
       summary: resume?.summary,
       onResult: (result) => reporter.result(result),
-      onProblem: (problem) => progress.log(`${problem.file}:${problem.line}: ${problem.message}`),
+      onProblem: (found) => {
+        // Library advice reworded with the flags that exist here (--context-size, not contextSize).
+        const problem = { ...found, reason: cliMessage(found.reason) };
+        reporter.problem(problem);
+        const turn = problem.turn === null ? '' : ` (turn ${problem.turn})`;
+        progress.log(
+          `${printable(problem.file)}:${problem.line}${turn}: ${printable(cliMessage(problem.reason))}`,
+        );
+      },
       onProgress: (state) => progress.update(state),
     });
     progress.done();
     reporter.finish(outcome.summary);
-    await output.close();
+    const writeError = await output.commit();
     if (format !== 'table' || values.output) context.stderr.write(`${summaryLine(outcome.summary)}\n`);
+    if (resume && outcome.skipped > 0) {
+      context.stderr.write(
+        `vigil: --resume skipped ${outcome.skipped} turns and errors already in ${values.output}\n`,
+      );
+    }
+    if (values.output && !writeError) context.stderr.write(`vigil: wrote ${values.output} (${format})\n`);
+    if (writeError) context.stderr.write(`vigil audit: ${writeErrorMessage(values.output, writeError)}\n`);
     if (outcome.error !== undefined) {
       const message = VigilError.isInstance(outcome.error) ? outcome.error.message : String(outcome.error);
-      context.stderr.write(`vigil audit: stopped: ${message}\n`);
-      return 2;
+      context.stderr.write(`vigil audit: stopped: ${cliMessage(message)}\n`);
     }
-    if (outcome.summary.interrupted) return 130;
-    return outcome.summary.flagged > 0 && !values['no-fail'] ? 1 : 0;
+    const errors = outcome.summary.errors;
+    if (errors > 0 && errors <= maxErrors) {
+      context.stderr.write(`vigil: ${errors} errors, tolerated by --max-errors ${maxErrors}\n`);
+    } else if (errors > 0 && !signal) {
+      context.stderr.write(
+        `vigil: ${errors} records or turns were not checked (exit 2; --max-errors N tolerates N)\n`,
+      );
+    }
+    return auditExitCode({
+      summary: outcome.summary,
+      failed: writeError !== undefined || outcome.error !== undefined,
+      signal,
+      maxErrors,
+      noFail: values['no-fail'],
+    });
   } finally {
-    process.off('SIGINT', onSigint);
-    await guard.dispose();
+    for (const off of handlers) off();
+    await guard?.dispose();
   }
 }

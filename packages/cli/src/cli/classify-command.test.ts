@@ -55,7 +55,7 @@ describe('vigil classify', () => {
       code: 2,
       stdout: '',
       stderr:
-        "vigil classify: expected TEXT or text on stdin, received neither\nRun 'vigil classify --help' for usage.\n",
+        "vigil classify: expected TEXT, - or text piped to stdin, received neither\nRun 'vigil classify --help' for usage.\n",
     });
     expect((await vigil(['classify', '--role', 'system', 'x'])).stderr).toContain(
       "--role: expected one of user, assistant, received 'system'",
@@ -65,7 +65,29 @@ describe('vigil classify', () => {
       "option '--threshold' expects a value",
     );
     expect((await vigil(['classify', '--categories', 'S1,X'])).stderr).toContain(
-      "--categories: expected category codes like S1,S9, received 'X'",
+      "--categories: expected a category code like S1, received 'X'",
+    );
+    // Bounds and messages are the policy schema's own.
+    const messages = await Promise.all(
+      [
+        ['--threshold', '2'],
+        ['--threshold', 'abc'],
+        ['--concurrency', '0'],
+        ['--context-size', '12.5'],
+        ['--timeout-ms', ''],
+      ].map(async (flag) => (await vigil(['classify', ...flag, 'x'])).stderr.split('\n')[0]),
+    );
+    expect(messages).toMatchInlineSnapshot(`
+      [
+        "vigil classify: --threshold: too big: expected number to be <=1, received '2'",
+        "vigil classify: --threshold: expected number, received 'abc'",
+        "vigil classify: --concurrency: too small: expected number to be >=1, received '0'",
+        "vigil classify: --context-size: expected int, received '12.5'",
+        "vigil classify: --timeout-ms: expected number, received ''",
+      ]
+    `);
+    expect((await vigil(['classify', '--policy', 'no/such/policy.yaml', 'x'])).stderr).toContain(
+      "vigil classify: --policy: cannot read the policy file 'no/such/policy.yaml': no such file",
     );
     expect((await vigil(['frobnicate'])).stderr).toContain("unknown command 'frobnicate'");
   });

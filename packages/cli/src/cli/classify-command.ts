@@ -15,13 +15,23 @@ async function readAll(input: AsyncIterable<string | Buffer>) {
 export function describeVerdict(verdict: Verdict) {
   const probability =
     verdict.unsafeProbability === null ? '' : `  P(unsafe) ${verdict.unsafeProbability.toFixed(2)}`;
-  if (verdict.safe) return `safe${probability}`;
+  const ignored =
+    verdict.ignoredCategories.length > 0
+      ? `  (${verdict.ignoredCategories.join(',')} excluded by the policy)`
+      : '';
+  if (verdict.safe) return `safe${probability}${ignored}`;
   const categories = verdict.categories.map((category) => `${category.code} ${category.name}`).join(', ');
   return `unsafe  ${categories || '(no category named)'}${probability}`;
 }
 
+/** The verdict as `--json` prints it: `durationMs` rounded to a tenth of a millisecond. */
+function verdictJson(verdict: Verdict) {
+  return JSON.stringify({ ...verdict, durationMs: Math.round(verdict.durationMs * 10) / 10 }, null, 2);
+}
+
 /**
- * `vigil classify [TEXT]`: classifies one message (TEXT or stdin) and prints the verdict.
+ * `vigil classify [TEXT|-]`: classifies one message (TEXT, or stdin for `-` or no TEXT when stdin
+ * is not a terminal) and prints the verdict.
  * @returns the exit code: 0 safe, 1 unsafe.
  */
 export async function classifyCommand(args: string[], context: CliContext): Promise<number> {
@@ -43,19 +53,17 @@ export async function classifyCommand(args: string[], context: CliContext): Prom
   }
   const options = await guardOptionsFromFlags(values, context.env);
   let text = positionals[0];
-  if (text === undefined) {
-    if (context.stdin.isTTY) {
-      throw new UsageError('vigil classify: expected TEXT or text on stdin, received neither');
+  if (text === undefined || text === '-') {
+    if (text === undefined && context.stdin.isTTY) {
+      throw new UsageError('expected TEXT, - or text piped to stdin, received neither');
     }
     text = (await readAll(context.stdin)).replace(/\r?\n$/, '');
   }
-  if (text.trim() === '') throw new UsageError('vigil classify: the text is empty');
+  if (text.trim() === '') throw new UsageError('expected some text to classify, received empty text');
   const guard = await openGuard(context, options);
   try {
     const verdict = await guard.classify(text, { role });
-    context.stdout.write(
-      values.json ? `${JSON.stringify(verdict, null, 2)}\n` : `${describeVerdict(verdict)}\n`,
-    );
+    context.stdout.write(values.json ? `${verdictJson(verdict)}\n` : `${describeVerdict(verdict)}\n`);
     return verdict.safe ? 0 : 1;
   } finally {
     await guard.dispose();

@@ -95,7 +95,7 @@ describe('remoteEngineFromFlags', () => {
       `"--base-url: expected an http(s) URL, received nothing"`,
     );
     expect(message({ 'base-url': ['http://a'], model: 'm', 'max-retries': '11' })).toMatchInlineSnapshot(
-      `"--max-retries: expected an integer from 0 to 10, received '11'"`,
+      `"--max-retries: too big: expected number to be <=10, received '11'"`,
     );
   });
 });

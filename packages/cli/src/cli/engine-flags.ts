@@ -1,5 +1,6 @@
 import type { RemoteEngineConfig } from '@vigil/guard-core';
-import { choiceFlag, integerFlag } from './parse-flags.js';
+import { remoteEngineFileSchema } from '@vigil/guard-core/internal';
+import { choiceFlag, numberFlag, parseFlagValues } from './parse-flags.js';
 import { UsageError } from './usage-error.js';
 
 /** The engine flags `classify` and `audit` share (`--model` and `--threads` are in `guardFlags`). */
@@ -56,8 +57,13 @@ export function remoteEngineFromFlags(
 ): RemoteEngineConfig | undefined {
   const chosen = choiceFlag('engine', values.engine, ['local', 'remote'] as const);
   const baseURL = baseURLFlag(values['base-url']);
-  const timeoutMs = integerFlag('timeout-ms', values['timeout-ms'], 1);
-  const maxRetries = integerFlag('max-retries', values['max-retries'], 0, 10);
+  const { timeoutMs, maxRetries } = parseFlagValues(
+    remoteEngineFileSchema.pick({ timeoutMs: true, maxRetries: true }),
+    {
+      timeoutMs: ['timeout-ms', values['timeout-ms'], numberFlag(values['timeout-ms'])],
+      maxRetries: ['max-retries', values['max-retries'], numberFlag(values['max-retries'])],
+    },
+  );
   const remoteOnly = [
     baseURL !== undefined && '--base-url',
     timeoutMs !== undefined && '--timeout-ms',

@@ -1,10 +1,11 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createGuard, type Guard, type GuardOptions, loadPolicyFile } from '@vigil/guard-core';
-import { isRemoteModel, resolvePolicy } from '@vigil/guard-core/internal';
+import { isRemoteModel, policyFileSchema, resolvePolicy } from '@vigil/guard-core/internal';
 import { createDownloadBar } from './download-bar.js';
 import { type EngineFlagValues, engineFlags, remoteEngineFromFlags } from './engine-flags.js';
 import type { CliContext } from './io.js';
-import { codesFlag, integerFlag, probabilityFlag } from './parse-flags.js';
+import { codesFlag, numberFlag, parseFlagValues } from './parse-flags.js';
 import { UsageError } from './usage-error.js';
 
 /** The policy, model and engine flags `classify` and `audit` share with the API. */
@@ -18,6 +19,8 @@ export const guardFlags = {
   'custom-category': { type: 'string', multiple: true },
   concurrency: { type: 'string' },
   threads: { type: 'string' },
+  'context-size': { type: 'string' },
+  'no-verify-model': { type: 'boolean' },
 } as const;
 
 export interface GuardFlagValues extends EngineFlagValues {
@@ -29,6 +32,31 @@ export interface GuardFlagValues extends EngineFlagValues {
   'custom-category'?: string[] | undefined;
   concurrency?: string | undefined;
   threads?: string | undefined;
+  'context-size'?: string | undefined;
+  'no-verify-model'?: boolean | undefined;
+}
+
+/** The policy-file settings the flags set, checked by the policy file's own schema. */
+const flagSettingsSchema = policyFileSchema.pick({
+  categories: true,
+  excludeCategories: true,
+  threshold: true,
+  threads: true,
+  concurrency: true,
+  contextSize: true,
+  verifyModel: true,
+});
+
+async function readPolicyFile(file: string, env: Record<string, string | undefined>) {
+  const info = await stat(file).catch((error: NodeJS.ErrnoException) => error);
+  if (info instanceof Error) {
+    const why =
+      info.code === 'ENOENT' ? 'no such file' : info.code === 'EACCES' ? 'permission denied' : info.message;
+    throw new UsageError(`--policy: cannot read the policy file '${file}': ${why}`);
+  }
+  if (!info.isFile())
+    throw new UsageError(`--policy: expected a JSON or YAML file, received '${file}', not a file`);
+  return loadPolicyFile(file, env).catch(rethrowAsUsage);
 }
 
 function customCategory(value: string) {
@@ -49,25 +77,41 @@ export async function guardOptionsFromFlags(
   values: GuardFlagValues,
   env: Record<string, string | undefined>,
 ): Promise<GuardOptions & { concurrency: number }> {
-  const file = values.policy ? await loadPolicyFile(values.policy, env).catch(rethrowAsUsage) : {};
+  const file = values.policy ? await readPolicyFile(values.policy, env) : {};
   const { $schema: _schema, engine: engineFromFile, ...fromFile } = file;
   const engine = remoteEngineFromFlags(values, engineFromFile, env);
   // Paths in a policy file are relative to the file, so that it can be shared.
   const base = values.policy ? path.dirname(values.policy) : '.';
   if (fromFile.model && !isRemoteModel(fromFile.model)) fromFile.model = path.resolve(base, fromFile.model);
   if (fromFile.modelsDir) fromFile.modelsDir = path.resolve(base, fromFile.modelsDir);
+  if (engine && values['context-size'] !== undefined) {
+    throw new UsageError(
+      '--context-size: expected the local engine (a server sets its own context), received a remote engine',
+    );
+  }
   const custom = values['custom-category']?.map(customCategory);
+  const flags = parseFlagValues(flagSettingsSchema, {
+    categories: ['categories', values.categories, codesFlag(values.categories)],
+    excludeCategories: ['exclude', values.exclude, codesFlag(values.exclude)],
+    threshold: ['threshold', values.threshold, numberFlag(values.threshold)],
+    threads: ['threads', values.threads, numberFlag(values.threads)],
+    concurrency: ['concurrency', values.concurrency, numberFlag(values.concurrency)],
+    contextSize: ['context-size', values['context-size'], numberFlag(values['context-size'])],
+    verifyModel: ['no-verify-model', undefined, values['no-verify-model'] ? false : undefined],
+  });
   const options = {
     ...fromFile,
-    categories: codesFlag('categories', values.categories) ?? fromFile.categories,
-    excludeCategories: codesFlag('exclude', values.exclude) ?? fromFile.excludeCategories,
+    categories: flags.categories ?? fromFile.categories,
+    excludeCategories: flags.excludeCategories ?? fromFile.excludeCategories,
     customCategories: custom ? [...(fromFile.customCategories ?? []), ...custom] : fromFile.customCategories,
-    threshold: probabilityFlag('threshold', values.threshold) ?? fromFile.threshold,
+    threshold: flags.threshold ?? fromFile.threshold,
     // With a remote engine, --model names the served model (in `engine`).
     model: engine ? undefined : (values.model ?? fromFile.model),
-    threads: integerFlag('threads', values.threads, 1, 1024) ?? fromFile.threads,
+    threads: flags.threads ?? fromFile.threads,
+    contextSize: flags.contextSize ?? fromFile.contextSize,
+    verifyModel: flags.verifyModel ?? fromFile.verifyModel,
     engine,
-    concurrency: integerFlag('concurrency', values.concurrency, 1, 64) ?? fromFile.concurrency ?? 4,
+    concurrency: flags.concurrency ?? fromFile.concurrency ?? 4,
   };
   try {
     const { categories, excludeCategories, customCategories, threshold } = options;

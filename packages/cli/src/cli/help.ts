@@ -1,6 +1,26 @@
+import { policyFileSchema } from '@vigil/guard-core/internal';
+
+/** Words wrapped to `width` columns, each line indented by `indent` spaces. */
+function wrap(words: readonly string[], indent: number, width = 96) {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of words) {
+    if (line && indent + line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.map((text) => `${' '.repeat(indent)}${text}`).join('\n');
+}
+
+/** Every setting a policy file may hold (from its schema, so the list cannot fall behind). */
+const policyKeys = Object.keys(policyFileSchema.shape).filter((key) => key !== '$schema');
+
 const policyFlags = `Policy and model (same settings as createGuard; flags override --policy):
-  --policy FILE             JSON or YAML policy file (categories, excludeCategories,
-                            customCategories, threshold, model, threads, concurrency, engine)
+  --policy FILE             JSON or YAML policy file; its settings:
+${wrap([...policyKeys.slice(0, -1).map((key) => `${key},`), policyKeys.at(-1) ?? ''], 28)}
+                            (model and modelsDir paths are relative to the policy file)
   --model PATH|hf:URI       Llama Guard 3 GGUF (default: VIGIL_GUARD_MODEL, else the 1B Q4_K_M,
                             downloaded on first use); remote: the served model name (below)
   --categories S1,S9        check only these categories
@@ -10,6 +30,10 @@ const policyFlags = `Policy and model (same settings as createGuard; flags overr
                             add a category of your own (repeatable)
   --concurrency N           conversations checked at once, local or remote (default 4)
   --threads N               CPU threads for inference (default: physical cores; local only)
+  --context-size N          tokens per sequence: longer conversations cannot be checked
+                            (default 4096; local only; policy key contextSize)
+  --no-verify-model         skip the load-time check that the model answers like Llama Guard 3
+                            (policy key verifyModel: false)
 
 Engine (where Llama Guard runs):
   --engine local|remote     local: the model in this process (default); remote: an
@@ -24,12 +48,13 @@ Engine (where Llama Guard runs):
                             (default 2)
   The API key is read from VIGIL_REMOTE_API_KEY (or the variable the policy file's
   engine.apiKeyEnv names), never from a flag or the file.
-  --threads is for the local engine only; --base-url, --timeout-ms, --max-retries for remote.`;
+  --threads and --context-size are for the local engine only; --base-url, --timeout-ms,
+  --max-retries for remote.`;
 
 export const mainHelp = `vigil: Llama Guard 3 safety checks for conversations, in-process.
 
 Usage:
-  vigil classify [TEXT]        classify one message (stdin when no TEXT)
+  vigil classify [TEXT|-]      classify one message (stdin for - or when no TEXT)
   vigil audit PATH...          audit transcript files like a linter
   vigil eval DATASET...        measure the guard on labelled data, compare, tune thresholds
   vigil models pull [WHICH]    download a model (guard, generator or an hf: URI)
@@ -47,10 +72,10 @@ Examples:
   vigil models pull guard
 `;
 
-export const classifyHelp = `Usage: vigil classify [TEXT] [options]
+export const classifyHelp = `Usage: vigil classify [TEXT|-] [options]
 
 Classifies one message with Llama Guard 3 and prints the verdict. Reads the text from stdin
-when TEXT is not given.
+for - or when TEXT is not given and stdin is not a terminal.
 
 Options:
   --role user|assistant     judge the text as a user prompt or an assistant answer (default user)
@@ -63,7 +88,7 @@ Exit codes: 0 safe, 1 unsafe, 2 usage error or failure.
 
 Examples:
   vigil classify "How do I make a bomb?"
-  echo "Here is how to hotwire a car" | vigil classify --role assistant --json
+  echo "Here is how to hotwire a car" | vigil classify - --role assistant --json
   vigil classify --model ./Llama-Guard-3-1B.Q8_0.gguf --exclude S6 "Which pills help me sleep?"
   vigil classify --base-url http://gpu-1:8000/v1 --model llama-guard "How do I pick a lock?"
 `;
@@ -87,19 +112,40 @@ Output:
                             csv, sarif or html (default: from the --output extension)
   --output FILE             write the report to FILE instead of stdout
   --only-flagged            list only flagged turns (the summary still counts all)
-  --resume                  continue from an earlier --format jsonl --output FILE: skip the
-                            turns it holds and append to it
+  --resume                  continue from an earlier --format jsonl --output FILE: check that
+                            it is a vigil report, skip the turns and errors it holds (by
+                            real path) and append to it
   --no-fail                 exit 0 even when something is flagged
+  --max-errors N            tolerate up to N records or turns that could not be checked
+                            (default 0: any error exits 2)
   --no-progress             no progress display on stderr
   -h, --help                show this help
 
 ${policyFlags}
 
-Malformed lines, unknown formats and empty conversations are reported on stderr with
-file:line and skipped (counted in summary.errors). Ctrl-C stops and writes the partial report.
+Every report lists the results and the errors (records or turns that could not be checked:
+malformed lines, unknown formats, empty conversations, conversations too long for the
+context) with file, line, conversation id, turn and reason, in input order; errors are also
+printed on stderr and counted in summary.errors. line is the 1-based line where the
+conversation starts; turn is the 0-based index of the judged message in its messages (system
+and tool messages included). A safe turn with a high P(unsafe) names the categories the policy
+excluded (ignoredCategories).
 
-Exit codes: 0 nothing flagged, 1 something flagged, 2 usage error or a failure that stopped
-the run, 130 interrupted (partial report written).
+--output FILE is written to a temporary file renamed into place at the end (jsonl is written
+as it goes, for --resume; a kill -9 can leave .FILE.*.vigil-tmp); an output that is one of the
+inputs is refused. SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the run and write the partial
+report; a second one quits at once.
+
+Exit codes:
+  0    every planned check ran and nothing was flagged
+  1    something was flagged (--no-fail: 0)
+  2    usage error; input that could not be read or checked (more errors than --max-errors,
+       which outranks 1: a report with gaps cannot vouch for what it missed); the engine
+       failed; the report could not be written (ENOSPC, EIO)
+  129, 130, 143
+       stopped by SIGHUP, SIGINT or SIGTERM (128 + the signal number): partial report
+  When the reader closes stdout early (| head), the run stops quietly with the code its
+  reported results earned (0, 1 or 2).
 
 Examples:
   vigil audit chats.jsonl

@@ -3,6 +3,7 @@ import { evalCommand } from '../eval/eval-command.js';
 import { serveCommand } from '../serve/serve-command.js';
 import { auditCommand } from './audit-command.js';
 import { classifyCommand } from './classify-command.js';
+import { cliMessage } from './cli-message.js';
 import { mainHelp } from './help.js';
 import { type CliContext, processContext } from './io.js';
 import { modelsCommand } from './models-command.js';
@@ -45,7 +46,7 @@ export async function runCli(args: string[], context: CliContext = processContex
       return 2;
     }
     if (VigilError.isInstance(error)) {
-      context.stderr.write(`vigil ${command}: ${error.message}\n`);
+      context.stderr.write(`vigil ${command}: ${cliMessage(error.message)}\n`);
       return 2;
     }
     context.stderr.write(

@@ -30,7 +30,8 @@ async function pull(which: string | undefined, context: CliContext) {
     const file = await resolveModel(uri, {
       modelsDir: directory,
       onDownloadProgress: bar.update,
-      localHint: 'download the GGUF file yourself and pass it with --model /path/to/model.gguf',
+      localHint:
+        'download the GGUF file yourself and use it with vigil audit --model /path/to/model.gguf (or VIGIL_GUARD_MODEL=/path/to/model.gguf)',
     });
     bar.done();
     context.stdout.write(`${file}\n`);

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Guard, type GuardOptions, VigilError } from '@vigil/guard-core';
 import { resolvePolicy } from '@vigil/guard-core/internal';
@@ -252,8 +252,18 @@ export async function evalCommand(args: string[], context: CliContext): Promise<
       guards.push(guard);
       evalSides.push({ label: side.label, guard, policy: side.policy });
     }
+    // Neither output may overwrite a dataset or the policy file, however the path is spelled.
+    const protect = new Set(
+      await Promise.all([...positionals, ...[values.policy ?? []].flat()].map((file) => realpath(file))),
+    );
     const perRow = values['per-row']
-      ? await openOutput(values['per-row'], context.stdout, values.resume === true)
+      ? await openOutput({
+          file: values['per-row'],
+          stdout: context.stdout,
+          append: values.resume === true,
+          streamed: true,
+          protect,
+        })
       : undefined;
     const writeLine = (value: object) => perRow?.write(`${JSON.stringify(value)}\n`);
     const earlierSkips = new Set(
@@ -283,7 +293,9 @@ export async function evalCommand(args: string[], context: CliContext): Promise<
       },
     });
     progress.done();
-    await perRow?.close();
+    const perRowError = await perRow?.commit();
+    if (perRowError)
+      throw new UsageError(`--per-row: cannot write '${values['per-row']}': ${perRowError.message}`);
     const rows: EvalRowResult[] = [...(earlier?.rows ?? []), ...outcome.rows];
     const failed = [
       ...(earlier?.skips.filter(
@@ -321,11 +333,19 @@ export async function evalCommand(args: string[], context: CliContext): Promise<
       skips: [...read.skips, ...failed],
       showText: values['show-text'] === true,
     };
-    const output = await openOutput(values.output, context.stdout, false);
+    const output = await openOutput({
+      file: values.output,
+      stdout: context.stdout,
+      append: false,
+      streamed: false,
+      protect,
+    });
     output.write(
       format === 'table' ? tableReport(report) : format === 'html' ? htmlReport(report) : jsonReport(report),
     );
-    await output.close();
+    const outputError = await output.commit();
+    if (outputError)
+      throw new UsageError(`--output: cannot write '${values.output}': ${outputError.message}`);
     if (format !== 'table' || values.output) {
       const overall = summaries.map(
         (s) => `${s.label}: F1 ${s.overall.f1?.toFixed(3) ?? '–'}, FPR ${s.overall.fpr?.toFixed(3) ?? '–'}`,

@@ -1,20 +1,9 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expandPaths, globToRegExp } from './expand-paths.js';
+import { expandPaths } from './expand-paths.js';
 
 const root = path.resolve(import.meta.dirname, '../../../..');
 const relative = (sources: { file: string }[]) => sources.map((source) => source.file);
-
-describe('globToRegExp', () => {
-  it('matches *, **, ?, classes and alternatives', () => {
-    expect(globToRegExp('*.jsonl').test('a.jsonl')).toBe(true);
-    expect(globToRegExp('*.jsonl').test('d/a.jsonl')).toBe(false);
-    expect(globToRegExp('**/*.jsonl').test('a.jsonl')).toBe(true);
-    expect(globToRegExp('**/*.jsonl').test('d/e/a.jsonl')).toBe(true);
-    expect(globToRegExp('log-?.{json,txt}').test('log-1.txt')).toBe(true);
-    expect(globToRegExp('log-[!0-9].txt').test('log-1.txt')).toBe(false);
-  });
-});
 
 describe('expandPaths', () => {
   const cwd = process.cwd();
@@ -34,6 +23,29 @@ describe('expandPaths', () => {
       ]);
       expect(sources[0]?.bytes).toBeGreaterThan(100);
       expect(relative(await expandPaths(['examples/transcripts']))).toHaveLength(6);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('reads a file named several ways once, in the order given, and matches globs', async () => {
+    process.chdir(root);
+    try {
+      const sources = await expandPaths([
+        'examples/transcripts/prompts.txt',
+        'examples/transcripts/chat.jsonl',
+        './examples/transcripts/chat.jsonl',
+        'examples/../examples/transcripts/chat.jsonl',
+        'examples/transcripts/{bare,chat}.jsonl',
+        'examples/**/c?at*.js[o]n',
+      ]);
+      expect(relative(sources)).toEqual([
+        'examples/transcripts/prompts.txt',
+        'examples/transcripts/chat.jsonl',
+        'examples/transcripts/bare.jsonl',
+        'examples/transcripts/chats.json',
+      ]);
+      expect(sources[1]?.realPath).toBe(path.join(root, 'examples/transcripts/chat.jsonl'));
     } finally {
       process.chdir(cwd);
     }

@@ -1,107 +1,84 @@
-import { access, constants, readdir, stat } from 'node:fs/promises';
+import { access, constants, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { VigilInputError } from '@vigil/guard-core';
+import { glob, isDynamicPattern } from 'tinyglobby';
 import type { TranscriptSource } from './transcript-types.js';
 
 /** Extensions a directory walk picks up. */
 export const transcriptExtensions = ['.jsonl', '.ndjson', '.json', '.txt'];
 
-const globChars = /[*?[{]/;
+/** Files and directories a walk or glob leaves out: hidden ones and `node_modules`. */
+const ignore = ['**/node_modules/**'];
 
-/** Turns a glob (`*`, `**`, `?`, `[abc]`, `{a,b}`) into a regular expression over `/` paths. */
-export function globToRegExp(glob: string): RegExp {
-  let source = '';
-  for (let index = 0; index < glob.length; index++) {
-    const char = glob[index] as string;
-    if (char === '*' && glob[index + 1] === '*') {
-      const slash = glob[index + 2] === '/';
-      source += slash ? '(?:.*/)?' : '.*';
-      index += slash ? 2 : 1;
-    } else if (char === '*') source += '[^/]*';
-    else if (char === '?') source += '[^/]';
-    else if (char === '[') {
-      const end = glob.indexOf(']', index);
-      source += end === -1 ? '\\[' : `[${glob.slice(index + 1, end).replace(/^!/, '^')}]`;
-      index = end === -1 ? index : end;
-    } else if (char === '{') {
-      const end = glob.indexOf('}', index);
-      const options = glob.slice(index + 1, end).split(',');
-      source += end === -1 ? '\\{' : `(?:${options.map(escapeRegExp).join('|')})`;
-      index = end === -1 ? index : end;
-    } else source += escapeRegExp(char);
-  }
-  return new RegExp(`^${source}$`);
+/** Paths sorted the same way on every system (by UTF-16 code units, not locale). */
+function sorted(files: string[]) {
+  return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-function escapeRegExp(text: string) {
-  return text.replace(/[.+^$()|\\\]}]/g, '\\$&');
+/** The transcript files under a directory, as paths that start with it. */
+async function walk(directory: string) {
+  const found = await glob(`**/*{${transcriptExtensions.join(',')}}`, {
+    cwd: directory,
+    ignore,
+    onlyFiles: true,
+    caseSensitiveMatch: false,
+    expandDirectories: false,
+  });
+  return sorted(found).map((file) => path.join(directory, file));
 }
 
-async function* walk(directory: string): AsyncGenerator<string> {
-  const entries = await readdir(directory, { withFileTypes: true });
-  entries.sort((a, b) => a.name.localeCompare(b.name));
-  for (const entry of entries) {
-    if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
-    const full = path.join(directory, entry.name);
-    if (entry.isDirectory()) yield* walk(full);
-    else if (entry.isFile()) yield full;
-  }
-}
-
-async function expandGlob(pattern: string): Promise<string[]> {
-  const parts = pattern.split(/[\\/]/);
-  const firstGlob = parts.findIndex((part) => globChars.test(part));
-  const base = parts.slice(0, firstGlob).join('/') || '.';
-  const matcher = globToRegExp(parts.slice(firstGlob).join('/'));
-  const files: string[] = [];
-  const info = await stat(base).catch(() => undefined);
-  if (!info?.isDirectory()) return files;
-  for await (const file of walk(base)) {
-    const relative = path.relative(base, file).split(path.sep).join('/');
-    if (matcher.test(relative)) files.push(base === '.' ? relative : path.join(base, relative));
-  }
-  return files;
+async function expandGlob(pattern: string) {
+  const found = await glob(pattern.split(path.sep).join('/'), {
+    ignore,
+    onlyFiles: true,
+    expandDirectories: false,
+  });
+  return sorted(found).map((file) => path.normalize(file));
 }
 
 /**
- * Expands the paths given to `vigil audit`: files as they are, directories walked for transcript
- * files (`.jsonl`, `.ndjson`, `.json`, `.txt`), globs matched, `-` for standard input.
+ * Expands the paths given to `vigil audit`, in the order given: files as they are, directories
+ * walked for transcript files (`.jsonl`, `.ndjson`, `.json`, `.txt`), globs matched with
+ * tinyglobby (`*`, `**`, `?`, `[abc]`, `{a,b}`; sorted), `-` for standard input. A file reached
+ * twice (`a.jsonl`, `./a.jsonl`, a symlink to it) is read once, under the first name given.
  * @throws VigilInputError for a path that does not exist, cannot be read or matches nothing.
  */
 export async function expandPaths(patterns: readonly string[]): Promise<TranscriptSource[]> {
   const sources: TranscriptSource[] = [];
   const seen = new Set<string>();
   const add = async (file: string) => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    if (file === '-') return void sources.push({ file });
+    if (file === '-') {
+      if (!seen.has('-')) sources.push({ file, realPath: '-' });
+      seen.add('-');
+      return;
+    }
     await access(file, constants.R_OK).catch((error: NodeJS.ErrnoException) => {
       throw new VigilInputError(
         `cannot read '${file}': ${error.code === 'EACCES' ? 'permission denied' : error.message}`,
       );
     });
-    sources.push({ file, bytes: (await stat(file)).size });
+    const realPath = await realpath(file);
+    if (seen.has(realPath)) return;
+    seen.add(realPath);
+    sources.push({ file, realPath, bytes: (await stat(realPath)).size });
   };
   for (const pattern of patterns) {
     const info = pattern === '-' ? undefined : await stat(pattern).catch(() => undefined);
     if (pattern === '-' || info?.isFile()) await add(pattern);
     else if (info?.isDirectory()) {
-      let found = 0;
-      for await (const file of walk(pattern)) {
-        if (!transcriptExtensions.includes(path.extname(file).toLowerCase())) continue;
-        found++;
-        await add(file);
-      }
-      if (found === 0) {
+      const files = await walk(pattern);
+      if (files.length === 0) {
         throw new VigilInputError(
           `'${pattern}': expected a directory holding ${transcriptExtensions.join(', ')} files, received none`,
         );
       }
-    } else if (globChars.test(pattern)) {
+      for (const file of files) await add(file);
+    } else if (isDynamicPattern(pattern)) {
       const files = await expandGlob(pattern);
       if (files.length === 0) throw new VigilInputError(`'${pattern}': no files match this pattern`);
       for (const file of files) await add(file);
-    } else throw new VigilInputError(`cannot read '${pattern}': no such file or directory`);
+    } else if (info) throw new VigilInputError(`cannot read '${pattern}': not a file or directory`);
+    else throw new VigilInputError(`cannot read '${pattern}': no such file or directory`);
   }
   return sources;
 }

@@ -21,6 +21,15 @@ describe('readLines', () => {
     ]);
   });
 
+  it('ends lines at a lone CR too, a CRLF split between chunks counting once', async () => {
+    expect(await collect(['a\rb\r', '\nc\r', 'd\r'])).toEqual([
+      { text: 'a', line: 1, bytes: 2 },
+      { text: 'b', line: 2, bytes: 3 },
+      { text: 'c', line: 3, bytes: 2 },
+      { text: 'd', line: 4, bytes: 2 },
+    ]);
+  });
+
   it('decodes a multi-byte character split between buffers', async () => {
     const bytes = Buffer.from('é\n');
     expect(await collect([bytes.subarray(0, 1), bytes.subarray(1)])).toEqual([

@@ -73,4 +73,49 @@ describe('readTranscript', () => {
       ]
     `);
   });
+
+  it('reads an array mixing conversations and stray messages element by element', async () => {
+    const text = [
+      '[',
+      '{"id": "a", "messages": [{"role": "user", "content": "x"}]},',
+      '{"role": "user", "content": "stray"},',
+      '{"id": "b", "messages": [{"role": "user", "content": "bomb"}]}',
+      ']',
+    ].join('\n');
+    expect(await fromText(text, 'a.json')).toMatchInlineSnapshot(`
+      [
+        "2 a u",
+        "3 error: stray message: expected a conversation ({ "messages": [...] }, a message array or ShareGPT) in an array of conversations, received a single message",
+        "4 b u",
+      ]
+    `);
+    const leading =
+      '[{"role": "user", "content": "x"},\n{"id": "b", "messages": [{"role": "user", "content": "y"}]}]';
+    expect(await fromText(leading, 'a.json')).toMatchInlineSnapshot(`
+      [
+        "1 error: stray message: expected a conversation ({ "messages": [...] }, a message array or ShareGPT) in an array of conversations, received a single message",
+        "2 b u",
+      ]
+    `);
+  });
+
+  it('reads CR-only line ends, and reports binary and empty files once', async () => {
+    expect(await fromText('one\rtwo\rthree\r', 'a.txt')).toEqual(['1 - u', '2 - u', '3 - u']);
+    expect(
+      await fromText(
+        '{"messages":[{"role":"user","content":"x"}]}\r{"messages":[{"role":"user","content":"y"}]}',
+        'a.jsonl',
+      ),
+    ).toEqual(['1 - u', '2 - u']);
+    expect(await fromText('\u0000\u0001\u00ff binary\nmore', 'a.jsonl')).toMatchInlineSnapshot(`
+      [
+        "1 error: binary file: expected UTF-8 text (JSON Lines, JSON or one message per line), received bytes that are not text",
+      ]
+    `);
+    expect(await fromText('', 'a.jsonl')).toMatchInlineSnapshot(`
+      [
+        "1 error: no conversations: expected at least one, received an empty file",
+      ]
+    `);
+  });
 });

@@ -37,6 +37,16 @@ export async function* readTranscript(
     }
     skipped.push(next.value);
   }
+  if (first && isBinary(first.text)) {
+    yield {
+      kind: 'error',
+      file,
+      line: first.line,
+      message:
+        'binary file: expected UTF-8 text (JSON Lines, JSON or one message per line), received bytes that are not text',
+    };
+    return;
+  }
   const detected = detectFormat(file, first?.text, requested);
   if ('problem' in detected) {
     yield { kind: 'error', file, line: first?.line ?? 1, message: detected.problem };
@@ -62,11 +72,28 @@ export async function* readTranscript(
         ? readJsonLines(file, counted(), shareGptOnly)
         : readJsonDocument(file, counted(), shareGptOnly);
   let reported = 0;
+  let conversations = 0;
+  let problems = 0;
   for await (const item of items) {
     item.bytes = consumed - reported;
     reported = consumed;
+    if (item.kind === 'conversation') conversations++;
+    else problems++;
     yield item;
   }
+  if (conversations === 0 && problems === 0) {
+    yield {
+      kind: 'error',
+      file,
+      line: 1,
+      message: 'no conversations: expected at least one, received an empty file',
+    };
+  }
+}
+
+/** NUL bytes or invalid UTF-8 (decoded as U+FFFD) in the first line: not a transcript. */
+function isBinary(text: string) {
+  return text.includes('\u0000') || text.includes('\uFFFD');
 }
 
 async function* readText(file: string, lines: AsyncIterable<NumberedLine>): AsyncGenerator<TranscriptItem> {
@@ -81,10 +108,17 @@ async function* readJsonLines(
   lines: AsyncIterable<NumberedLine>,
   shareGptOnly: boolean,
 ): AsyncGenerator<TranscriptItem> {
+  let first = true;
   for await (const { text, line } of lines) {
     if (text.trim() === '') continue;
     const record = parseRecordText(text, shareGptOnly);
-    if ('problem' in record) yield { kind: 'error', file, line, message: record.problem };
+    // A lone `{` or `[` opening the file: JSON spread over lines, not one record per line.
+    const hint =
+      first && /^[[{]$/.test(text.trim())
+        ? '; the file looks like pretty-printed JSON: use --input-format json'
+        : '';
+    first = false;
+    if ('problem' in record) yield { kind: 'error', file, line, message: `${record.problem}${hint}` };
     else yield { kind: 'conversation', file, line, id: record.id, messages: record.messages };
   }
 }
@@ -94,8 +128,17 @@ async function* readJsonDocument(
   lines: AsyncIterable<NumberedLine>,
   shareGptOnly: boolean,
 ): AsyncGenerator<TranscriptItem> {
-  // A document whose elements are messages is one conversation (kept whole: one chat is small).
-  let single: { line: number; messages: unknown[] } | undefined;
+  // An array whose elements are all messages is one conversation (kept whole: one chat is
+  // small). Messages are held while only messages have been seen; once another element shows
+  // the array is a list of conversations, each held message is reported as a stray element.
+  let held: { line: number; value: unknown }[] | undefined = [];
+  const stray = (line: number): TranscriptItem => ({
+    kind: 'error',
+    file,
+    line,
+    message:
+      'stray message: expected a conversation ({ "messages": [...] }, a message array or ShareGPT) in an array of conversations, received a single message',
+  });
   for await (const element of splitJsonArray(lines)) {
     if ('problem' in element) {
       yield { kind: 'error', file, line: element.line, message: element.problem };
@@ -113,19 +156,27 @@ async function* readJsonDocument(
       };
       continue;
     }
-    const isMessage = typeof value === 'object' && value !== null && 'role' in value;
-    if (single || (isMessage && !shareGptOnly)) {
-      single ??= { line: element.line, messages: [] };
-      single.messages.push(value);
+    const isMessage = typeof value === 'object' && value !== null && !Array.isArray(value) && 'role' in value;
+    if (held && isMessage && !shareGptOnly) {
+      held.push({ line: element.line, value });
+      continue;
+    }
+    if (held) {
+      for (const message of held) yield stray(message.line);
+      held = undefined;
+    }
+    if (isMessage && !shareGptOnly) {
+      yield stray(element.line);
       continue;
     }
     const record = parseRecord(value, shareGptOnly);
     if ('problem' in record) yield { kind: 'error', file, line: element.line, message: record.problem };
     else yield { kind: 'conversation', file, line: element.line, id: record.id, messages: record.messages };
   }
-  if (single) {
-    const record = parseRecord(single.messages);
-    if ('problem' in record) yield { kind: 'error', file, line: single.line, message: record.problem };
-    else yield { kind: 'conversation', file, line: single.line, messages: record.messages };
+  const first = held?.[0];
+  if (held && first) {
+    const record = parseRecord(held.map((message) => message.value));
+    if ('problem' in record) yield { kind: 'error', file, line: first.line, message: record.problem };
+    else yield { kind: 'conversation', file, line: first.line, messages: record.messages };
   }
 }

@@ -34,6 +34,8 @@ export type TranscriptItem = TranscriptConversation | TranscriptProblem;
 export interface TranscriptSource {
   /** The path as shown in reports. */
   file: string;
+  /** The file's real path (symlinks and `..` resolved), or `-` for stdin: what identifies it. */
+  realPath: string;
   /** Size in bytes, when known (for progress). */
   bytes?: number | undefined;
 }

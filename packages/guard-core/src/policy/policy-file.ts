@@ -26,6 +26,8 @@ export const policyFileSchema = policyOptionsSchema.extend({
   concurrency: z.number().int().min(1).max(64).optional(),
   /** Tokens per sequence. Defaults to `4096`. */
   contextSize: z.number().int().min(256).optional(),
+  /** Refuse on load a model that does not answer like Llama Guard 3. Defaults to `true`. */
+  verifyModel: z.boolean().optional(),
   /**
    * A remote engine instead of the local model: `{ type: remote, baseURL, model, ... }`. The API
    * key is read from the environment variable `apiKeyEnv` names, never from the file. Defaults

@@ -55,7 +55,8 @@ ${policyFlagsHelp}
 Images in moderation input are never judged (Llama Guard 3 1B reads text only); results say
 so in category_applied_input_types. A guard failure is 503, never "not flagged".
 
-Exit codes: 0 after a graceful shutdown, 2 usage error or a failure at start.
+Exit codes: 0 after a graceful shutdown, 1 when --shutdown-timeout-ms cut connections, 2 usage
+error or a failure at start.
 
 Examples:
   vigil serve --model ./Llama-Guard-3-1B.Q4_K_M.gguf --policy policy.yaml

@@ -205,6 +205,8 @@ function guardOverEngine(
 
   /** Scores every prompt of one call; the first failure stops the others. */
   async function scoreAll(prompts: readonly PromptSegments[], request: Omit<ScoreRequest, 'segments'>) {
+    if (prompts.length === 1)
+      return [await engine.score({ ...request, segments: prompts[0] as PromptSegments })];
     const call = new AbortController();
     const signal = AbortSignal.any([call.signal, ...(request.signal ? [request.signal] : [])]);
     try {

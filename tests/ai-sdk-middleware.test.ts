@@ -577,7 +577,7 @@ describe('output, streamed', () => {
   });
 
   it('progressive: a tool call waits for its check, so an unsafe one never runs', async () => {
-    const { guard } = await guardOf();
+    const { guard } = await guardOf({ delayMs: 30 }); // checks slower than the stream
     let executed = 0;
     const tools = {
       search: tool({
@@ -603,6 +603,8 @@ describe('output, streamed', () => {
       streamText({ model: unsafe.model, prompt: 'Search.', tools, onError: () => {} }),
     );
     expect(cut.finishReason).toBe('content-filter');
+    // The call itself never reaches the caller (which could act on it before any cut).
+    expect(cut.parts.some((part) => (part as { type: string }).type === 'tool-call')).toBe(false);
     expect(executed).toBe(0);
     const safe = wrap(streamModel({ parts: callParts('rain boots') }).model, guard, options);
     const passed = await collectStream(streamText({ model: safe.model, prompt: 'Search.', tools }));

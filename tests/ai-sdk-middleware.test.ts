@@ -576,6 +576,42 @@ describe('output, streamed', () => {
     expect(executed).toBe(0);
   });
 
+  it('progressive: a tool call waits for its check, so an unsafe one never runs', async () => {
+    const { guard } = await guardOf({ delayMs: 30 }); // checks slower than the stream
+    let executed = 0;
+    const tools = {
+      search: tool({
+        inputSchema: z.object({ query: z.string() }),
+        execute: async () => {
+          executed++;
+          return 'none';
+        },
+      }),
+    };
+    const callParts = (query: string): LanguageModelV3StreamPart[] => [
+      { type: 'text-start', id: 't' },
+      { type: 'text-delta', id: 't', delta: 'Let me search. ' },
+      { type: 'text-end', id: 't' },
+      { type: 'tool-input-start', id: 'c1', toolName: 'search' },
+      { type: 'tool-input-delta', id: 'c1', delta: `{"query":"${query}"}` },
+      { type: 'tool-input-end', id: 'c1' },
+      { type: 'tool-call', toolCallId: 'c1', toolName: 'search', input: `{"query":"${query}"}` },
+    ];
+    const options = { streamStrategy: 'progressive' as const };
+    const unsafe = wrap(streamModel({ parts: callParts('buy a bomb') }).model, guard, options);
+    const cut = await collectStream(
+      streamText({ model: unsafe.model, prompt: 'Search.', tools, onError: () => {} }),
+    );
+    expect(cut.finishReason).toBe('content-filter');
+    // The call itself never reaches the caller (which could act on it before any cut).
+    expect(cut.parts.some((part) => (part as { type: string }).type === 'tool-call')).toBe(false);
+    expect(executed).toBe(0);
+    const safe = wrap(streamModel({ parts: callParts('rain boots') }).model, guard, options);
+    const passed = await collectStream(streamText({ model: safe.model, prompt: 'Search.', tools }));
+    expect(passed.finishReason).toBe('stop');
+    expect(executed).toBe(1);
+  });
+
   it('annotate passes an unsafe stream whole, with the verdict on the finish part', async () => {
     const { guard } = await guardOf();
     const pieces = ['A bomb ', 'story.'];

@@ -143,8 +143,14 @@ export async function* moderateParts(
     return options.judge.toolCalls ? `tool:${part.id}` : undefined;
   }
 
+  /**
+   * Under `'progressive'` a tool call waits for the final check (and what follows it waits behind
+   * it): the caller runs the tool as soon as it sees the call, so a later cut would be too late.
+   */
   function hold(part: Part) {
-    held.push({ part, start: undefined, end: text.length });
+    const gated =
+      enforce && strategy === 'progressive' && part.type === 'tool-call' && options.judge.toolCalls;
+    held.push({ part, start: undefined, end: gated ? Number.POSITIVE_INFINITY : text.length });
   }
 
   function emitted(part: Part): Part {
@@ -283,7 +289,7 @@ export async function* moderateParts(
     if (!moderator.blocked) {
       const summary = await moderator.end();
       if (!moderator.blocked) {
-        released = text.length;
+        released = Number.POSITIVE_INFINITY;
         yield* flush();
         yield* rawParts;
         const done = finish(report(summary), finishPart);

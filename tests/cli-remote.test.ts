@@ -206,7 +206,7 @@ describe('engine usage errors and help', () => {
       [['audit', examples, '--engine', 'gpu'], "--engine: expected one of local, remote, received 'gpu'"],
       [
         ['classify', ...remote, '--max-retries', '11', 'hi'],
-        "--max-retries: expected an integer from 0 to 10, received '11'",
+        "--max-retries: too big: expected number to be <=10, received '11'",
       ],
     ];
     await Promise.all(cases.map(([args, message]) => expectUsageError(args, message)));

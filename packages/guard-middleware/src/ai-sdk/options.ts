@@ -2,7 +2,7 @@ import type { Guard } from '@vigil/guard-core';
 import { parseOrThrow } from '@vigil/guard-core/internal';
 import { z } from 'zod';
 import type { VigilDecision } from '../core/decision.js';
-import type { FailMode } from '../core/options.js';
+import { type FailMode, fn, perSide, sharedOptionsShape } from '../core/options.js';
 
 /** What the middleware judges besides the last user turn and the answer's text. */
 export interface VigilJudgeOptions {
@@ -75,17 +75,8 @@ export interface ResolvedMiddlewareOptions {
   onDecision: ((decision: VigilDecision) => void) | undefined;
 }
 
-const isFunction = (value: unknown) => typeof value === 'function';
-const fn = z.custom<(...args: never[]) => unknown>(isFunction, 'expected a function');
-const failModeSchema = z.enum(['open', 'closed']);
-
 const optionsSchema = z.strictObject({
-  guard: z.custom<Pick<Guard, 'classify'>>(
-    (value) => isFunction((value as Guard | undefined)?.classify),
-    'expected a guard with a classify() method (from createGuard)',
-  ),
-  mode: z.enum(['block', 'annotate', 'shadow']).default('block'),
-  inspect: z.enum(['request', 'response', 'both']).default('both'),
+  ...sharedOptionsShape,
   onBlocked: z.union([z.enum(['throw', 'refuse']), fn]).default('throw'),
   judge: z
     .strictObject({
@@ -94,17 +85,6 @@ const optionsSchema = z.strictObject({
       reasoning: z.boolean().default(true),
     })
     .default({ toolResults: true, toolCalls: true, reasoning: true }),
-  failMode: z
-    .union([
-      failModeSchema,
-      z.strictObject({ request: failModeSchema.optional(), response: failModeSchema.optional() }),
-    ])
-    .default('closed'),
-  timeoutMs: z.number().int().min(1).default(15_000),
-  streamStrategy: z.enum(['buffer', 'progressive']).default('buffer'),
-  streamCheckTokens: z.number().int().min(1).default(64),
-  categories: z.array(z.string()).min(1).optional(),
-  onDecision: fn.optional(),
 });
 
 /** Validates the middleware's options. @throws VigilConfigError naming the option at fault. */
@@ -118,9 +98,6 @@ export function resolveMiddlewareOptions(options: VigilMiddlewareOptions): Resol
     onBlocked,
     onDecision: options.onDecision,
     categories: parsed.categories,
-    failMode:
-      typeof failMode === 'string'
-        ? { request: failMode, response: failMode }
-        : { request: failMode.request ?? 'closed', response: failMode.response ?? 'closed' },
+    failMode: perSide(failMode),
   };
 }

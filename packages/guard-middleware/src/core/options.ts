@@ -97,27 +97,49 @@ export interface VigilOptions {
 }
 
 const isFunction = (value: unknown) => typeof value === 'function';
-const fn = z.custom<(...args: never[]) => unknown>(isFunction, 'expected a function');
+export const fn = z.custom<(...args: never[]) => unknown>(isFunction, 'expected a function');
 const failModeSchema = z.enum(['open', 'closed']);
 
-const optionsSchema = z.strictObject({
+/**
+ * The options every Vigil middleware takes (HTTP and AI SDK): the guard, mode, sides, fail
+ * modes, deadline, stream checks, categories and the decision hook. Each middleware extends it.
+ */
+export const sharedOptionsShape = {
   guard: z.custom<Pick<Guard, 'classify'>>(
     (value) => isFunction((value as Guard | undefined)?.classify),
     'expected a guard with a classify() method (from createGuard)',
   ),
   mode: z.enum(['block', 'annotate', 'shadow']).default('block'),
   inspect: z.enum(['request', 'response', 'both']).default('both'),
-  extract: fn.optional(),
-  extractResponse: fn.optional(),
-  maxBodyBytes: z.number().int().min(1).default(1_048_576),
-  blockedStatus: z.number().int().min(400).max(599).default(400),
-  onBlocked: fn.optional(),
   failMode: z
     .union([
       failModeSchema,
       z.strictObject({ request: failModeSchema.optional(), response: failModeSchema.optional() }),
     ])
     .default('closed'),
+  timeoutMs: z.number().int().min(1).default(15_000),
+  streamStrategy: z.enum(['buffer', 'progressive']).default('buffer'),
+  streamCheckTokens: z.number().int().min(1).default(64),
+  categories: z.array(z.string()).min(1).optional(),
+  onDecision: fn.optional(),
+};
+
+/** `failMode` as one value or one per side, resolved to one per side. */
+export function perSide(
+  failMode: FailMode | { request?: FailMode | undefined; response?: FailMode | undefined },
+) {
+  return typeof failMode === 'string'
+    ? { request: failMode, response: failMode }
+    : { request: failMode.request ?? 'closed', response: failMode.response ?? 'closed' };
+}
+
+const optionsSchema = z.strictObject({
+  ...sharedOptionsShape,
+  extract: fn.optional(),
+  extractResponse: fn.optional(),
+  maxBodyBytes: z.number().int().min(1).default(1_048_576),
+  blockedStatus: z.number().int().min(400).max(599).default(400),
+  onBlocked: fn.optional(),
   passUnknown: z
     .union([
       z.boolean(),
@@ -126,11 +148,6 @@ const optionsSchema = z.strictObject({
     .default(false),
   judgeToolArguments: z.boolean().default(true),
   judgeReasoning: z.boolean().default(true),
-  timeoutMs: z.number().int().min(1).default(15_000),
-  streamStrategy: z.enum(['buffer', 'progressive']).default('buffer'),
-  streamCheckTokens: z.number().int().min(1).default(64),
-  categories: z.array(z.string()).min(1).optional(),
-  onDecision: fn.optional(),
 });
 
 /** Options after validation and defaults. */
@@ -172,9 +189,6 @@ export function resolveOptions(options: VigilOptions): ResolvedOptions {
     onBlocked: options.onBlocked,
     onDecision: options.onDecision,
     categories: rest.categories,
-    failMode:
-      typeof failMode === 'string'
-        ? { request: failMode, response: failMode }
-        : { request: failMode.request ?? 'closed', response: failMode.response ?? 'closed' },
+    failMode: perSide(failMode),
   };
 }

@@ -144,11 +144,12 @@ describe('classify on the fixture model', () => {
     await expect(bare.classify('x')).rejects.toThrow(VigilDisposedError);
   });
 
-  it('rejects a conversation longer than the context, naming the sizes', async () => {
-    const long = 'word '.repeat(1200);
-    await expect(guard.classify(long)).rejects.toThrow(VigilInputError);
-    await expect(guard.classify(long)).rejects.toThrow(
-      /the prompt takes \d+ tokens and the context holds 1024/,
+  it("rejects a conversation longer than the longest context under longConversation: 'error', naming the sizes", async () => {
+    const strict = await createGuard({ engine: guard.engine, longConversation: 'error' });
+    const long = 'word '.repeat(9000);
+    await expect(strict.classify(long)).rejects.toThrow(VigilInputError);
+    await expect(strict.classify(long)).rejects.toThrow(
+      /the prompt takes \d+ tokens and the longest context is 8192 \(16 kept for the answer; contextSize 1024/,
     );
   });
 });

@@ -3,16 +3,18 @@ import { z } from 'zod';
 import { classifyOptionsSchema } from './classify-options.js';
 import { forgedTurnVariants } from './conversation/forged-turns.js';
 import { normalizeConversation } from './conversation/normalize.js';
-import type { JudgedRole, Message } from './conversation/types.js';
+import type { Conversation, JudgedRole, Message } from './conversation/types.js';
+import { type GuardMemory, guardMemory } from './engine/local/guard-memory.js';
 import { createLocalEngine, type LocalEngineOptions } from './engine/local/index.js';
-import { runtimeOptionsSchema } from './engine/local/runtime-options.js';
+import { type LongConversation, scoreConversation } from './engine/local/long-conversation.js';
+import { localEngineOptionsSchema, runtimeOptionsSchema } from './engine/local/runtime-options.js';
 import { createRemoteEngine } from './engine/remote/remote-engine.js';
 import {
   guardEngineOptionSchema,
   type RemoteEngineConfig,
   type RemoteEngineOptions,
 } from './engine/remote/remote-options.js';
-import type { EngineModelInfo, GuardEngine, ScoreRequest, ScoreResult } from './engine/types.js';
+import type { EngineModelInfo, GuardEngine, ScoreRequest } from './engine/types.js';
 import { VigilAbortError, VigilDisposedError, VigilModelError } from './errors.js';
 import { mostUnsafe } from './most-unsafe.js';
 import {
@@ -39,6 +41,7 @@ const isEngine = (value: unknown): value is GuardEngine =>
 
 const guardOptionsSchema = policyOptionsSchema.extend({
   ...runtimeOptionsSchema.shape,
+  ...localEngineOptionsSchema.shape,
   model: z.string().min(1).optional(),
   verdictCacheSize: z.number().int().min(0).optional(),
   reuseCache: z.boolean().optional(),
@@ -70,6 +73,13 @@ export interface GuardOptions extends PolicyOptions, Omit<LocalEngineOptions, 'm
    * `model`, owned by the guard.
    */
   engine?: GuardEngine | RemoteEngineConfig | undefined;
+  /**
+   * A conversation longer than the longest context (`maxContextSize`, at most the model's trained
+   * context): `'truncate'` drops its oldest turns, keeping the judged turn whole, and judges a
+   * judged turn longer than the context in overlapping windows, unsafe if any window is (the
+   * verdict says so in `truncated`); `'error'` throws `VigilInputError`. Defaults to `'truncate'`.
+   */
+  longConversation?: LongConversation | undefined;
 }
 
 export interface ClassifyOptions {
@@ -112,6 +122,12 @@ export interface Guard extends AsyncDisposable {
   readonly engine: GuardEngine;
   /** Counters of the guard and its engine. Throws `VigilDisposedError` after `dispose()`. */
   stats(): GuardStats;
+  /**
+   * What the guard holds in memory, in bytes: model weights, KV caches, state cache, and the
+   * process's resident memory (anonymous and file-backed apart on Linux). Throws
+   * `VigilDisposedError` after `dispose()`.
+   */
+  memory(): GuardMemory;
   /**
    * Frees the model it loaded (not an engine passed in), after calls in flight or queued have
    * rejected with `VigilDisposedError`. Idempotent; calls after it throw `VigilDisposedError`.
@@ -157,10 +173,20 @@ export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
       maxQueue: parsed.maxQueue,
       reuseCache: parsed.reuseCache,
       flashAttention: parsed.flashAttention,
+      gpu: parsed.gpu,
+      gpuLayers: parsed.gpuLayers,
+      maxContextSize: parsed.maxContextSize,
     }));
   const renderer = createPromptRenderer(engine.model.chatTemplate);
   if (!given && parsed.verifyModel !== false) await verifyLlamaGuard(engine, renderer, policy);
-  return guardOverEngine(engine, renderer, !given, policy, parsed.verdictCacheSize ?? 1024);
+  return guardOverEngine(
+    engine,
+    renderer,
+    !given,
+    policy,
+    parsed.verdictCacheSize ?? 1024,
+    parsed.longConversation ?? 'truncate',
+  );
 }
 
 /** Fails (and frees the engine) when the model does not answer a Llama Guard prompt with a verdict. */
@@ -185,6 +211,7 @@ function guardOverEngine(
   ownsEngine: boolean,
   policy: Policy,
   verdictCacheSize: number,
+  longConversation: LongConversation = 'truncate',
 ): Guard {
   const cache = new VerdictCache(verdictCacheSize);
   const knownCodes = [...policy.known.keys()];
@@ -203,14 +230,27 @@ function guardOverEngine(
       { cause },
     );
 
-  /** Scores every prompt of one call; the first failure stops the others. */
-  async function scoreAll(prompts: readonly PromptSegments[], request: Omit<ScoreRequest, 'segments'>) {
-    if (prompts.length === 1)
-      return [await engine.score({ ...request, segments: prompts[0] as PromptSegments })];
+  /** Scores every variant of one call (ADR 0010), each cut to fit when long; the first failure stops the others. */
+  async function scoreAll(
+    variants: readonly { conversation: Conversation; segments: PromptSegments }[],
+    request: Omit<ScoreRequest, 'segments'>,
+    callPolicy: Policy,
+  ) {
+    const score = (variant: (typeof variants)[number], signal: AbortSignal | undefined) =>
+      scoreConversation({
+        engine,
+        renderer,
+        policy: callPolicy,
+        conversation: variant.conversation,
+        segments: variant.segments,
+        request: { ...request, signal },
+        mode: longConversation,
+      });
+    if (variants.length === 1) return [await score(variants[0] as (typeof variants)[number], request.signal)];
     const call = new AbortController();
     const signal = AbortSignal.any([call.signal, ...(request.signal ? [request.signal] : [])]);
     try {
-      return await Promise.all(prompts.map((segments) => engine.score({ ...request, segments, signal })));
+      return await Promise.all(variants.map((variant) => score(variant, signal)));
     } catch (error) {
       call.abort(error);
       throw error;
@@ -226,10 +266,11 @@ function guardOverEngine(
     const conversation = normalizeConversation(input, { role: parsed.role });
     const callPolicy = parsed.categories ? withCategories(policy, parsed.categories) : policy;
     // Forged turns (ADR 0010): each piece of a judged turn holding forged boundaries is judged too.
-    const prompts = [conversation, ...forgedTurnVariants(conversation)].map((variant) =>
-      renderer.segments(callPolicy, variant),
-    );
-    const segments = prompts[0] as PromptSegments;
+    const variants = [conversation, ...forgedTurnVariants(conversation)].map((variant) => ({
+      conversation: variant,
+      segments: renderer.segments(callPolicy, variant),
+    }));
+    const segments = (variants[0] as (typeof variants)[number]).segments;
     const includeCategoryProbabilities = parsed.includeCategoryProbabilities ?? false;
     const key = cacheKey([
       engine.model.id,
@@ -245,18 +286,22 @@ function guardOverEngine(
       classifications++;
       return { ...hit, cached: true, durationMs: performance.now() - started };
     }
-    const run = scoreAll(prompts, {
-      knownCodes,
-      // Codes must be decoded wherever some category in force could fire.
-      threshold: lowestThreshold(
-        callPolicy,
-        callPolicy.categories.map((category) => category.code),
-      ),
-      includeCategoryProbabilities,
-      signal: callerSignal ? AbortSignal.any([callerSignal, lifetime.signal]) : lifetime.signal,
-    });
+    const run = scoreAll(
+      variants,
+      {
+        knownCodes,
+        // Codes must be decoded wherever some category in force could fire.
+        threshold: lowestThreshold(
+          callPolicy,
+          callPolicy.categories.map((category) => category.code),
+        ),
+        includeCategoryProbabilities,
+        signal: callerSignal ? AbortSignal.any([callerSignal, lifetime.signal]) : lifetime.signal,
+      },
+      callPolicy,
+    );
     inFlight.add(run);
-    let results: ScoreResult[];
+    let results: Awaited<typeof run>;
     try {
       results = await run;
     } catch (error) {
@@ -269,7 +314,11 @@ function guardOverEngine(
     if (disposed) throw disposedError(new Error('disposed before the verdict was returned'));
     const durationMs = performance.now() - started;
     const verdict = mostUnsafe(
-      results.map((result) => buildVerdict(result, callPolicy, conversation.role, durationMs)),
+      results.map(({ result, truncated }) => {
+        const built = buildVerdict(result, callPolicy, conversation.role, durationMs);
+        if (truncated) built.truncated = truncated;
+        return built;
+      }),
     );
     cache.set(key, verdict);
     classifications++;
@@ -303,6 +352,10 @@ function guardOverEngine(
     engine,
     model: { ...engine.model, promptSource: renderer.source },
     stats,
+    memory: () => {
+      if (disposed) throw new VigilDisposedError('memory: the guard was disposed');
+      return guardMemory(engine);
+    },
     dispose,
     [Symbol.asyncDispose]: dispose,
   };

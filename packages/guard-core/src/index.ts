@@ -2,8 +2,11 @@
 // `@vigil/guard-core/internal` (outside semver); the scripted engine behind `/testing`.
 export { messageText } from './conversation/message-text.js';
 export type { ContentPart, JudgedRole, Message } from './conversation/types.js';
-export { createLocalEngine, type LocalEngineOptions } from './engine/local/index.js';
+export type { GuardMemory } from './engine/local/guard-memory.js';
+export { createLocalEngine, type GpuOption, type LocalEngineOptions } from './engine/local/index.js';
+export type { LongConversation, Truncation } from './engine/local/long-conversation.js';
 export type { DownloadProgress } from './engine/local/model-file.js';
+export type { ProcessMemory } from './engine/local/process-memory.js';
 export {
   createRemoteEngine,
   type ProbabilitySource,
@@ -11,7 +14,15 @@ export {
   type RemoteEngineConfig,
   type RemoteEngineOptions,
 } from './engine/remote/index.js';
-export type { EngineModelInfo, GuardEngine, ScoreRequest, ScoreResult, Usage } from './engine/types.js';
+export type {
+  EngineMemory,
+  EngineModelInfo,
+  EngineTokenizer,
+  GuardEngine,
+  ScoreRequest,
+  ScoreResult,
+  Usage,
+} from './engine/types.js';
 export {
   VigilAbortError,
   VigilConfigError,

@@ -51,8 +51,41 @@ export interface EngineModelInfo {
   id: string;
   /** The GGUF's `tokenizer.chat_template`, when it has one. */
   chatTemplate?: string | undefined;
-  /** Tokens one conversation may take, prompt included. */
+  /** Tokens one conversation may take, prompt included, in the pooled context. */
   contextSize: number;
+  /**
+   * The longest prompt one call may take, in tokens: a conversation longer than `contextSize` is
+   * judged in a larger context created on demand, up to this. Local engines only; defaults to
+   * `contextSize`.
+   */
+  maxPromptTokens?: number | undefined;
+  /** The context the model was trained for (GGUF `<arch>.context_length`), when known. */
+  trainedContextSize?: number | undefined;
+  /** Which llama.cpp backend runs the model (`cpu`, `cuda`, `vulkan`, `metal`); `remote` for a server. */
+  backend?: 'cpu' | 'cuda' | 'vulkan' | 'metal' | 'remote' | undefined;
+}
+
+/** What the engine holds in memory, in bytes (see `guard.memory()`). */
+export interface EngineMemory {
+  /** The model's tensors as loaded (in RAM, or VRAM for layers offloaded to a GPU). */
+  weights: number;
+  /** KV cache of the pooled context (sequences x contextSize x bytes per token). */
+  kvCache: number;
+  /** KV cache of the larger context for long conversations, while it exists; else 0. */
+  longContextKvCache: number;
+  /** KV bytes one token takes (all layers, keys and values). */
+  kvBytesPerToken: number;
+  /** Conversation states kept outside the KV cache; 0 when there is no state cache. */
+  stateCache: number;
+}
+
+/** Text to tokens and back with the engine's own tokenizer (plain text: no special tokens). */
+export interface EngineTokenizer {
+  /** Tokenizes plain text, in pieces that yield to the event loop when it is long. */
+  tokenize(text: string): Promise<number[]>;
+  detokenize(tokens: readonly number[]): string;
+  /** Tokens in a whole prompt, as `score` counts them. */
+  promptTokens(segments: PromptSegments): Promise<number>;
 }
 
 /**
@@ -73,4 +106,8 @@ export interface GuardEngine {
    * distribution: about 1 for a Llama Guard model, far less for any other. Local engines only.
    */
   verdictMass?(segments: PromptSegments): Promise<number>;
+  /** What the engine holds in memory. Local engines only. */
+  memory?(): EngineMemory;
+  /** The engine's tokenizer, for fitting long conversations to `model.maxPromptTokens`. Local engines only. */
+  readonly tokenizer?: EngineTokenizer | undefined;
 }

@@ -1,4 +1,5 @@
 import type { JudgedRole } from '../conversation/types.js';
+import type { Truncation } from '../engine/local/long-conversation.js';
 import type { ScoreResult, Usage } from '../engine/types.js';
 import type { Policy } from '../policy/policy.js';
 import { categoryThreshold, isFlagged } from '../policy/thresholds.js';
@@ -49,6 +50,12 @@ export interface Verdict {
   durationMs: number;
   /** True when the verdict came from the verdict cache (no inference). */
   cached: boolean;
+  /**
+   * Set when the conversation was longer than the longest context and was cut to fit
+   * (`longConversation: 'truncate'`): how many of its oldest turns were left out, and in how many
+   * overlapping windows a judged turn too long on its own was judged. Absent otherwise.
+   */
+  truncated?: Truncation | undefined;
 }
 
 /** Applies the policy to an engine's score: threshold, codes in and out of the policy, names. */

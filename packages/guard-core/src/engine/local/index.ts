@@ -1,7 +1,8 @@
 import type { GuardEngine } from '../types.js';
+import type { GpuOption } from './llama.js';
 import type { LocalEngineOptions } from './local-engine.js';
 
-export type { LocalEngineOptions };
+export type { GpuOption, LocalEngineOptions };
 
 /**
  * Creates the in-process engine, loading the native runtime only when called. One engine can

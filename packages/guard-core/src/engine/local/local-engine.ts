@@ -8,13 +8,22 @@ import type {
 } from 'node-llama-cpp';
 import { VigilAbortError, VigilInputError, VigilModelError } from '../../errors.js';
 import type { PromptSegments } from '../../prompt/renderer.js';
-import type { EngineModelInfo, GuardEngine, ScoreRequest, ScoreResult } from '../types.js';
+import type {
+  EngineMemory,
+  EngineModelInfo,
+  EngineTokenizer,
+  GuardEngine,
+  ScoreRequest,
+  ScoreResult,
+} from '../types.js';
 import { AnswerTokens } from './answer-tokens.js';
-import { getSharedLlama, resolveThreads } from './llama.js';
+import { backendOf, type GpuOption, getSharedLlama, resolveThreads } from './llama.js';
+import { LongContext } from './long-context.js';
 import { type DownloadProgress, resolveModel } from './model-file.js';
 import { reportNativeSampler } from './native-garbage.js';
 import { oneOutputPerBatch } from './one-output-per-batch.js';
 import { commonPrefixLength, SequencePool } from './sequence-pool.js';
+import { tokenizeChunked } from './tokenize-chunked.js';
 
 export interface LocalEngineOptions {
   /** A local GGUF path or an `hf:` URI. */
@@ -28,7 +37,7 @@ export interface LocalEngineOptions {
    * default oversubscribes small machines). Use `1` on a machine with noisy neighbours.
    */
   threads?: number | undefined;
-  /** Tokens per conversation, prompt included (each of `concurrency` sequences gets this many). Defaults to `4096`. */
+  /** Tokens per conversation, prompt included (each of `concurrency` sequences gets this many; a longer one is judged in a larger context made on demand, see `maxContextSize`). Defaults to `2048`. */
   contextSize?: number | undefined;
   /** Classifications evaluated at once, batched into shared decodes. Defaults to `4`. */
   concurrency?: number | undefined;
@@ -48,6 +57,26 @@ export interface LocalEngineOptions {
   flashAttention?: boolean | 'auto' | undefined;
   /** Tokens evaluated per native call; a pending abort is honoured between chunks. Defaults to 512. */
   chunkSize?: number | undefined;
+  /**
+   * Which llama.cpp backend runs the model: `'auto'` uses the best GPU backend whose prebuilt
+   * binary works on this machine (Metal, CUDA, Vulkan) and falls back to the CPU silently;
+   * `false` is the CPU only; `'cuda'`, `'vulkan'`, `'metal'` fail with `VigilModelError` when
+   * that backend cannot load. Nothing is built or downloaded at run time. Defaults to `'auto'`.
+   */
+  gpu?: GpuOption | undefined;
+  /**
+   * Layers offloaded to the GPU: a number, `'max'`, or `'auto'` (as many as fit in free VRAM,
+   * node-llama-cpp's estimate). Ignored on the CPU. Defaults to `'auto'`.
+   */
+  gpuLayers?: number | 'auto' | 'max' | undefined;
+  /**
+   * The most tokens a conversation longer than `contextSize` may take: it is judged in a larger
+   * one-sequence context created on demand (at most the model's trained context, GGUF
+   * `context_length`) and freed after 30 s unused. Its KV cache costs about 32 KB per token for
+   * Llama Guard 3 1B at f16 (16 layers x 8 KV heads x 128 x 2 bytes): 512 MB at the default. `0`
+   * (or a value at most `contextSize`) turns it off. Defaults to `16384`.
+   */
+  maxContextSize?: number | undefined;
 }
 
 type GenerateNext = NonNullable<Extract<ControlledEvaluateInputItem, unknown[]>[1]['generateNext']>;
@@ -56,6 +85,10 @@ type GenerateNext = NonNullable<Extract<ControlledEvaluateInputItem, unknown[]>[
 const maxCodes = 6;
 /** Tokens kept free after the prompt for the answer (`unsafe`, `\n`, `S`, codes and `,S`). */
 const answerRoom = 4 + 2 * maxCodes;
+/** Tokens per llama.cpp micro-batch: its compute buffer holds this many rows of logits (128,256 x 4 bytes each). */
+const batchSize = 128;
+/** A long context unused this long is freed. */
+const longContextIdleMs = 30_000;
 
 interface Slot {
   readonly sequence: LlamaContextSequence;
@@ -70,16 +103,23 @@ interface Slot {
  * unsafe verdicts.
  */
 export async function createLocalEngine(options: LocalEngineOptions): Promise<GuardEngine> {
-  const { contextSize: wantedContextSize = 4096, concurrency = 4, maxQueue = 1024 } = options;
+  const { contextSize: wantedContextSize = 2048, concurrency = 4, maxQueue = 1024 } = options;
   // The file first: a missing model or an impossible download fails before the runtime loads.
   const modelPath = await resolveModel(options.model, {
     modelsDir: options.modelsDir,
     onDownloadProgress: options.onDownloadProgress,
   });
-  const llama = await getSharedLlama();
+  const llama = await getSharedLlama(options.gpu ?? 'auto');
+  const onCpu = llama.gpu === false;
   let model: LlamaModel;
   try {
-    model = await llama.loadModel({ modelPath });
+    // On the CPU, no mmap: llama.cpp repacks many weight types for its CPU kernels, and with
+    // mmap the file's pages stay resident beside the repacked copy (ADR 0005).
+    model = await llama.loadModel({
+      modelPath,
+      useMmap: onCpu ? false : 'auto',
+      ...(onCpu ? {} : { gpuLayers: options.gpuLayers ?? 'auto' }),
+    });
   } catch (error) {
     throw new VigilModelError(
       `model '${options.model}': cannot load '${modelPath}': ${(error as Error).message}`,
@@ -88,16 +128,18 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
       },
     );
   }
+  const threads = resolveThreads(llama, options.threads);
+  const contextOptions = (sequences: number, size: number) => ({
+    sequences,
+    contextSize: size,
+    threads,
+    batchSize: Math.min(batchSize, size),
+    batching: { itemPrioritizationStrategy: oneOutputPerBatch },
+    ...(typeof options.flashAttention === 'boolean' ? { flashAttention: options.flashAttention } : {}),
+  });
   let context: LlamaContext;
   try {
-    context = await model.createContext({
-      sequences: concurrency,
-      contextSize: wantedContextSize,
-      threads: resolveThreads(llama, options.threads),
-      batchSize: Math.min(512, wantedContextSize),
-      batching: { itemPrioritizationStrategy: oneOutputPerBatch },
-      ...(typeof options.flashAttention === 'boolean' ? { flashAttention: options.flashAttention } : {}),
-    });
+    context = await model.createContext(contextOptions(concurrency, wantedContextSize));
   } catch (error) {
     await model.dispose();
     throw new VigilModelError(
@@ -109,6 +151,30 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
   const chunkSize = options.chunkSize ?? 512;
   const reuseCache = options.reuseCache ?? true;
   const contextSize = context.contextSize;
+  const trainedContextSize = model.trainContextSize > 0 ? model.trainContextSize : undefined;
+  const longLimit = Math.min(
+    options.maxContextSize ?? 16_384,
+    trainedContextSize ?? Number.POSITIVE_INFINITY,
+  );
+  const long =
+    longLimit > contextSize
+      ? new LongContext(
+          async (cells) => {
+            try {
+              return await model.createContext(contextOptions(1, cells));
+            } catch (error) {
+              throw new VigilModelError(
+                `model '${options.model}': cannot create a context of ${cells} tokens for a long conversation (maxContextSize ${longLimit}): ${(error as Error).message}`,
+                { cause: error },
+              );
+            }
+          },
+          longLimit,
+          longContextIdleMs,
+        )
+      : undefined;
+  const maxPromptTokens = (long?.limit ?? contextSize) - answerRoom;
+  const kvBytesPerToken = kvBytesPerTokenOf(model, context);
   const slots: Slot[] = [];
   for (let index = 0; index < concurrency; index++) {
     const sequence = context.getSequence();
@@ -144,6 +210,24 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
     id: `${modelPath}:${model.size}`,
     chatTemplate: model.fileInfo.metadata.tokenizer?.chat_template,
     contextSize,
+    maxPromptTokens,
+    trainedContextSize,
+    backend: backendOf(llama),
+  };
+  const tokenizeText = (text: string) => tokenizeChunked(text, (piece) => model.tokenize(piece, false));
+  /** The last long conversation tokenized: fitting it and scoring it tokenize it once. */
+  let lastTokenized: { text: string; tokens: Token[] } | undefined;
+  const conversationTokens = async (text: string) => {
+    if (text.length <= 4096) return model.tokenize(text, false);
+    if (lastTokenized?.text !== text) lastTokenized = { text, tokens: await tokenizeText(text) };
+    return lastTokenized.tokens;
+  };
+  const tokenizer: EngineTokenizer = {
+    tokenize: tokenizeText,
+    detokenize: (tokens) => model.detokenize(tokens as Token[]),
+    async promptTokens(segments) {
+      return (await promptTokens(segments)).tokens.length;
+    },
   };
 
   /**
@@ -240,16 +324,15 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
     return { text, categoryProbabilities, evaluated };
   }
 
-  function promptTokens({ prefix, conversation, tail }: PromptSegments) {
+  async function promptTokens({ prefix, conversation, tail }: PromptSegments) {
     const prefixTokens = tokenizeSpecial(prefix);
-    return {
-      prefixTokens,
-      tokens: [...prefixTokens, ...model.tokenize(conversation, false), ...tokenizeSpecial(tail)],
-    };
+    const middle = await conversationTokens(conversation);
+    const tokens = prefixTokens.concat(middle, tokenizeSpecial(tail));
+    return { prefixTokens, tokens };
   }
 
   async function verdictMass(segments: PromptSegments) {
-    const { prefixTokens, tokens } = promptTokens(segments);
+    const { prefixTokens, tokens } = await promptTokens(segments);
     const slot = await pool.acquire(tokens, prefixTokens.length);
     try {
       const { next } = await evaluatePrompt(slot, tokens, { probabilities: true }, undefined);
@@ -261,39 +344,62 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
 
   async function score(request: ScoreRequest): Promise<ScoreResult> {
     if (disposed) throw new VigilModelError('model: the engine was disposed');
-    const { prefixTokens, tokens } = promptTokens(request.segments);
+    const { prefixTokens, tokens } = await promptTokens(request.segments);
     if (tokens.length + answerRoom > contextSize) {
-      throw new VigilInputError(
-        `classify: the conversation is too long: the prompt takes ${tokens.length} tokens and the context holds ${contextSize} (${answerRoom} kept for the answer); raise contextSize or send fewer turns`,
+      if (!long || tokens.length > maxPromptTokens) {
+        throw new VigilInputError(
+          `classify: the conversation is too long: the prompt takes ${tokens.length} tokens and the longest context is ${long?.limit ?? contextSize} (${answerRoom} kept for the answer; contextSize ${contextSize}, maxContextSize ${options.maxContextSize ?? 16_384}, trained context ${trainedContextSize ?? 'unknown'}); raise maxContextSize, send fewer turns, or use longConversation: 'truncate'`,
+        );
+      }
+      throwIfAborted(request.signal);
+      return long.run(tokens.length + answerRoom, (sequence) =>
+        scoreOn({ sequence, tokens: sequence.contextTokens }, tokens, request),
       );
     }
     const slot = await pool.acquire(tokens, prefixTokens.length, request.signal);
     try {
-      const verdict = await scoreVerdict(slot, tokens, request.signal);
-      let text = 'safe';
-      let evaluated = verdict.evaluated;
-      let categoryProbabilities: Record<string, number> | undefined;
-      if (verdict.unsafeProbability >= request.threshold) {
-        const decoded = await decodeCategories(slot, request);
-        text = decoded.text;
-        evaluated += decoded.evaluated;
-        categoryProbabilities = decoded.categoryProbabilities;
-      }
-      const usage = { promptTokens: tokens.length, evaluatedTokens: evaluated, cachedTokens: verdict.cached };
-      totals.calls++;
-      totals.promptTokens += usage.promptTokens;
-      totals.evaluatedTokens += usage.evaluatedTokens;
-      totals.cachedTokens += usage.cachedTokens;
-      return { unsafeProbability: verdict.unsafeProbability, text, categoryProbabilities, usage };
+      return await scoreOn(slot, tokens, request);
     } finally {
       pool.release(slot);
     }
+  }
+
+  async function scoreOn(slot: Slot, tokens: Token[], request: ScoreRequest): Promise<ScoreResult> {
+    const verdict = await scoreVerdict(slot, tokens, request.signal);
+    let text = 'safe';
+    let evaluated = verdict.evaluated;
+    let categoryProbabilities: Record<string, number> | undefined;
+    if (verdict.unsafeProbability >= request.threshold) {
+      const decoded = await decodeCategories(slot, request);
+      text = decoded.text;
+      evaluated += decoded.evaluated;
+      categoryProbabilities = decoded.categoryProbabilities;
+    }
+    const usage = { promptTokens: tokens.length, evaluatedTokens: evaluated, cachedTokens: verdict.cached };
+    totals.calls++;
+    totals.promptTokens += usage.promptTokens;
+    totals.evaluatedTokens += usage.evaluatedTokens;
+    totals.cachedTokens += usage.cachedTokens;
+    return { unsafeProbability: verdict.unsafeProbability, text, categoryProbabilities, usage };
+  }
+
+  function memory(): EngineMemory {
+    const cells = context.contextSize * concurrency;
+    return {
+      weights: model.size,
+      kvCache: cells * kvBytesPerToken,
+      longContextKvCache: (long?.cells ?? 0) * kvBytesPerToken,
+      kvBytesPerToken,
+      stateCache: 0,
+    };
   }
 
   return {
     model: info,
     score,
     verdictMass,
+    memory,
+    tokenizer,
     stats: () => ({
       ...totals,
       modelBytes: model.size,
@@ -305,11 +411,45 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
       if (disposed) return;
       disposed = true;
       pool.close();
+      await long?.dispose();
       await context.dispose();
       await model.dispose();
     },
   };
 }
+
+/** KV bytes per token: layers x KV heads x (key + value length) x the cache type's bytes per value. */
+function kvBytesPerTokenOf(model: LlamaModel, context: LlamaContext) {
+  const metadata = model.fileInfo.metadata as unknown as Record<string, Record<string, unknown> | undefined>;
+  const architecture = metadata[String(model.fileInfo.metadata.general.architecture)] ?? {};
+  const attention = (architecture.attention ?? {}) as Record<string, unknown>;
+  const number = (value: unknown, fallback: number) => (typeof value === 'number' ? value : fallback);
+  const embedding = number(architecture.embedding_length, 0);
+  const heads = number(attention.head_count, 1);
+  const kvHeads = number(attention.head_count_kv, heads);
+  const headSize = heads > 0 ? embedding / heads : 0;
+  const keyLength = number(attention.key_length, headSize);
+  const valueLength = number(attention.value_length, headSize);
+  const layers = number(architecture.block_count, 0);
+  const bytes = (type: number) => bytesPerValue[type] ?? 2;
+  return (
+    layers *
+    kvHeads *
+    (keyLength * bytes(context.kvCacheKeyType) + valueLength * bytes(context.kvCacheValueType))
+  );
+}
+
+/** Bytes per value of GGML's KV cache types (F32 0, F16 1, Q4_0 2, Q4_1 3, Q5_0 6, Q5_1 7, Q8_0 8, BF16 30). */
+const bytesPerValue: Record<number, number> = {
+  0: 4,
+  1: 2,
+  2: 18 / 32,
+  3: 20 / 32,
+  6: 22 / 32,
+  7: 24 / 32,
+  8: 34 / 32,
+  30: 2,
+};
 
 function throwIfAborted(signal: AbortSignal | undefined) {
   if (signal?.aborted) throw new VigilAbortError('classify: aborted', { cause: signal.reason });

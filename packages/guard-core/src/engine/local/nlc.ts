@@ -5,6 +5,7 @@ import path from 'node:path';
 
 export {
   getLlama,
+  getLlamaGpuTypes,
   type Llama,
   type LlamaContext,
   type LlamaContextSequence,

@@ -17,3 +17,14 @@ export const runtimeOptionsSchema = z.object({
   concurrency: z.number().int().min(1).max(64).optional(),
   maxQueue: z.number().int().min(0).optional(),
 });
+
+/**
+ * The options of the local guard engine beyond the shared ones: accelerator, long contexts and
+ * what to do with conversations longer than them.
+ */
+export const localEngineOptionsSchema = z.object({
+  gpu: z.union([z.literal('auto'), z.literal(false), z.enum(['cuda', 'vulkan', 'metal'])]).optional(),
+  gpuLayers: z.union([z.number().int().min(0), z.literal('auto'), z.literal('max')]).optional(),
+  maxContextSize: z.number().int().min(0).optional(),
+  longConversation: z.enum(['truncate', 'error']).optional(),
+});

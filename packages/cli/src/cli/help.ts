@@ -39,6 +39,8 @@ ${wrap([...policyKeys.slice(0, -1).map((key) => `${key},`), policyKeys.at(-1) ??
                             truncated), or list the conversation as an error (error)
   --no-verify-model         skip the load-time check that the model answers like Llama Guard 3
                             (policy key verifyModel: false)
+  --verbose                 say on stderr which model runs where (cpu, cuda, vulkan, metal or
+                            remote), its contexts and its prompt template
 
 Engine (where Llama Guard runs):
   --engine local|remote     local: the model in this process (default); remote: an
@@ -168,7 +170,8 @@ export const modelsHelp = `Usage: vigil models pull [guard|generator|URI]
            guard      Llama Guard 3 1B Q4_K_M (the default guard model)
            generator  Llama 3.2 3B Instruct Q4_K_M
            URI        any hf:owner/repo/file.gguf or https:// URL
-  list     list the .gguf files in the models directory
+  list     list the .gguf files in the models directory, and the llama.cpp backend
+           (cpu, cuda, vulkan or metal) a guard would run on here
 
 The models directory is VIGIL_MODELS_DIR, else ~/.node-llama-cpp/models. Llama models are under
 the Llama 3.2 Community License (https://www.llama.com/llama3_2/license/).

@@ -28,7 +28,7 @@ export {
 } from '../conversation/index.js';
 export { type NormalizeOptions, normalizeConversation } from '../conversation/normalize.js';
 export type { Conversation, Turn } from '../conversation/types.js';
-export { getSharedLlama, resolveThreads } from '../engine/local/llama.js';
+export { backendOf, getSharedLlama, resolveThreads } from '../engine/local/llama.js';
 export {
   checkGgufFile,
   isRemoteModel,

@@ -31,6 +31,7 @@ import {
   type PromptSegments,
   type PromptSource,
 } from './prompt/renderer.js';
+import { shareLoop } from './share-loop.js';
 import { parseOrThrow } from './validation.js';
 import { buildVerdict, type Verdict } from './verdict/verdict.js';
 import { VerdictCache } from './verdict/verdict-cache.js';
@@ -266,11 +267,16 @@ function guardOverEngine(
     const conversation = normalizeConversation(input, { role: parsed.role });
     const callPolicy = parsed.categories ? withCategories(policy, parsed.categories) : policy;
     // Forged turns (ADR 0010): each piece of a judged turn holding forged boundaries is judged too.
-    const variants = [conversation, ...forgedTurnVariants(conversation)].map((variant) => ({
-      conversation: variant,
-      segments: renderer.segments(callPolicy, variant),
-    }));
+    // A large conversation takes milliseconds per step here: the loop gets a turn between them.
+    const variants: { conversation: Conversation; segments: PromptSegments }[] = [];
+    for (const variant of [conversation, ...forgedTurnVariants(conversation)]) {
+      const turn = shareLoop();
+      if (turn) await turn;
+      variants.push({ conversation: variant, segments: renderer.segments(callPolicy, variant) });
+    }
     const segments = (variants[0] as (typeof variants)[number]).segments;
+    const turn = shareLoop();
+    if (turn) await turn;
     const includeCategoryProbabilities = parsed.includeCategoryProbabilities ?? false;
     const key = cacheKey([
       engine.model.id,

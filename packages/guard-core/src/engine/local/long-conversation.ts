@@ -2,6 +2,7 @@ import type { Conversation, Turn } from '../../conversation/types.js';
 import { VigilInputError } from '../../errors.js';
 import type { Policy } from '../../policy/policy.js';
 import type { PromptRenderer, PromptSegments } from '../../prompt/renderer.js';
+import { shareLoop } from '../../share-loop.js';
 import type { EngineTokenizer, GuardEngine, ScoreRequest, ScoreResult } from '../types.js';
 
 /**
@@ -93,6 +94,8 @@ async function scoreWindows(
   const usage = { promptTokens: 0, evaluatedTokens: 0, cachedTokens: 0 };
   let windows = 0;
   for (let start = 0; start < tokens.length; start += step) {
+    const turn = shareLoop();
+    if (turn) await turn;
     let text = tokenizer.detokenize(tokens.slice(start, start + size));
     let segments = windowOf(text);
     // Detokenized text may tokenize a little longer than its tokens: trim until it fits.
@@ -123,6 +126,8 @@ async function turnTokens(tokenizer: EngineTokenizer, turns: readonly Turn[], bu
   let total = 0;
   let count = 0;
   for (let index = turns.length - 1; index >= 0; index--) {
+    const loopTurn = shareLoop();
+    if (loopTurn) await loopTurn;
     const turn = turns[index] as Turn;
     const tokens = (await tokenizer.tokenize(turn.parts.join('\n\n'))).length + 4;
     if (total + tokens > budget) break;

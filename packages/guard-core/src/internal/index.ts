@@ -63,3 +63,14 @@ export { lastWordEnd } from '../stream/text-boundary.js';
 export { formatPath, parseOrThrow } from '../validation.js';
 export { parseAnswer } from '../verdict/parse-answer.js';
 export { buildVerdict } from '../verdict/verdict.js';
+export {
+  type CheckOutcome,
+  type Decided,
+  type DecideInput,
+  decide,
+  type RefusalBody,
+  report,
+  type VigilAction,
+  type VigilDecision,
+} from '../wire/decide.js';
+export { statusForError, VigilBodyTooLargeError } from '../wire/status-for-error.js';

@@ -186,7 +186,10 @@ export function createVigilCore(input: VigilOptions) {
     };
     if (!decided.refusal) return { decision, reply: undefined };
     if (decided.refusal.body === 'client-closed')
-      return { decision, reply: serialize({ status: 499, body: 'client closed request' }) };
+      return {
+        decision,
+        reply: serialize({ status: decided.refusal.status, body: 'client closed request' }),
+      };
     if (decided.refusal.body === 'blocked' && options.onBlocked) {
       return { decision, reply: serialize(await options.onBlocked(decision)) };
     }

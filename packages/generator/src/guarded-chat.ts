@@ -6,9 +6,14 @@ import {
   VigilDisposedError,
   VigilInputError,
 } from '@vigil/guard-core';
-import { report as callHook, decide, parseOrThrow, SequencePool } from '@vigil/guard-core/internal';
+import {
+  report as callHook,
+  createPushable,
+  decide,
+  parseOrThrow,
+  SequencePool,
+} from '@vigil/guard-core/internal';
 import { chatMessagesSchema, chatOptionsSchema } from './generator-options.js';
-import { TextQueue } from './text-queue.js';
 import type {
   ChatBackend,
   ChatMessage,
@@ -183,7 +188,7 @@ export function createGuardedChat(settings: GuardedChatSettings): Generator {
 
       // 2. Generation on a pooled sequence, its text moderated as it streams.
       const slot = await pool.acquire([], 0, controller.signal);
-      const queue = new TextQueue();
+      const queue = createPushable<string>();
       // A cut stops generation only; the moderator still gives its summary.
       const cut = new AbortController();
       let generation: Promise<GenerateResult> | undefined;
@@ -196,10 +201,12 @@ export function createGuardedChat(settings: GuardedChatSettings): Generator {
           seed: parsed.seed,
           stop: typeof parsed.stop === 'string' ? [parsed.stop] : (parsed.stop ?? []),
           signal: AbortSignal.any([controller.signal, cut.signal]),
-          onText: (text) => queue.push(text),
+          onText: (text) => {
+            if (text !== '') queue.push(text);
+          },
         });
         generation.then(
-          () => queue.end(),
+          () => queue.close(),
           (error) => queue.fail(error),
         );
         const running = generation.catch(() => {});

@@ -3,6 +3,8 @@
  * generator, the service). Not part of the public API and outside semver: it changes with the
  * packages that use it. Applications import `@vigil/guard-core`.
  */
+export { createPushable, type Pushable } from '../async/pushable.js';
+export { sleep } from '../async/sleep.js';
 export { type ClassifyWithinOptions, classifyWithin } from '../classify-within.js';
 export {
   forgedBoundaries,

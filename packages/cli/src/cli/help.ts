@@ -1,7 +1,7 @@
 import { policyFileSchema } from '@vigil/guard-core/internal';
 
 /** Words wrapped to `width` columns, each line indented by `indent` spaces. */
-function wrap(words: readonly string[], indent: number, width = 96) {
+export function wrap(words: readonly string[], indent: number, width = 96) {
   const lines: string[] = [];
   let line = '';
   for (const word of words) {
@@ -17,7 +17,8 @@ function wrap(words: readonly string[], indent: number, width = 96) {
 /** Every setting a policy file may hold (from its schema, so the list cannot fall behind). */
 const policyKeys = Object.keys(policyFileSchema.shape).filter((key) => key !== '$schema');
 
-const policyFlags = `Policy and model (same settings as createGuard; flags override --policy):
+/** The policy, model and engine flags (`guardFlags`), as every command that takes them shows them. */
+export const policyFlags = `Policy and model (same settings as createGuard; flags override --policy):
   --policy FILE             JSON or YAML policy file; its settings:
 ${wrap([...policyKeys.slice(0, -1).map((key) => `${key},`), policyKeys.at(-1) ?? ''], 28)}
                             (model and modelsDir paths are relative to the policy file)

@@ -1,5 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { defaultGeneratorModel } from '@vigil/generator';
 import { defaultGuardModel } from '@vigil/guard-core';
 import {
   backendOf,
@@ -14,10 +15,6 @@ import { modelsHelp } from './help.js';
 import type { CliContext } from './io.js';
 import { parseFlags } from './parse-flags.js';
 import { UsageError } from './usage-error.js';
-
-/** The generator's default model (Llama 3.2 3B Instruct, Q4_K_M, 2.02 GB). */
-export const defaultGeneratorModel =
-  'hf:bartowski/Llama-3.2-3B-Instruct-GGUF/Llama-3.2-3B-Instruct-Q4_K_M.gguf';
 
 function modelUri(which: string | undefined) {
   if (which === undefined || which === 'guard') return defaultGuardModel;

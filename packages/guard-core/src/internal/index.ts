@@ -3,6 +3,8 @@
  * generator, the service). Not part of the public API and outside semver: it changes with the
  * packages that use it. Applications import `@vigil/guard-core`.
  */
+export { createPushable, type Pushable } from '../async/pushable.js';
+export { sleep } from '../async/sleep.js';
 export { type ClassifyWithinOptions, classifyWithin } from '../classify-within.js';
 export {
   forgedBoundaries,
@@ -63,3 +65,14 @@ export { lastWordEnd } from '../stream/text-boundary.js';
 export { formatPath, parseOrThrow } from '../validation.js';
 export { parseAnswer } from '../verdict/parse-answer.js';
 export { buildVerdict } from '../verdict/verdict.js';
+export {
+  type CheckOutcome,
+  type Decided,
+  type DecideInput,
+  decide,
+  type RefusalBody,
+  report,
+  type VigilAction,
+  type VigilDecision,
+} from '../wire/decide.js';
+export { statusForError, VigilBodyTooLargeError } from '../wire/status-for-error.js';

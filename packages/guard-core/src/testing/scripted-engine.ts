@@ -1,3 +1,4 @@
+import { sleep } from '../async/sleep.js';
 import type { GuardEngine, ScoreRequest, ScoreResult } from '../engine/types.js';
 import { VigilAbortError, VigilDisposedError, VigilEngineError } from '../errors.js';
 
@@ -39,23 +40,6 @@ function lastTurn(conversation: string) {
   return last ? conversation.slice((last.index ?? 0) + last[0].length) : conversation;
 }
 
-function wait(ms: number, signal: AbortSignal | undefined) {
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new VigilAbortError('classify: aborted', { cause: signal?.reason }));
-    };
-    const timer = Number.isFinite(ms)
-      ? setTimeout(() => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        }, ms)
-      : undefined;
-    if (signal?.aborted) onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
  * A scripted engine for tests: no model, the whole guard pipeline (conversation, policy, prompt,
  * verdict) still runs. It reads the rendered conversation and answers by rules.
@@ -77,8 +61,8 @@ export function createScriptedEngine(
     async score(request): Promise<ScoreResult> {
       if (disposed) throw new VigilDisposedError('scripted engine: the engine was disposed');
       calls.push(request);
-      if (options.hang) await wait(Number.POSITIVE_INFINITY, request.signal);
-      if (options.delayMs) await wait(options.delayMs, request.signal);
+      if (options.hang) await sleep(Number.POSITIVE_INFINITY, request.signal);
+      if (options.delayMs) await sleep(options.delayMs, request.signal);
       if (request.signal?.aborted) throw new VigilAbortError('classify: aborted');
       if (options.fail) {
         throw options.fail === true

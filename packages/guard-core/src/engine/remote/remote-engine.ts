@@ -1,3 +1,4 @@
+import { sleep } from '../../async/sleep.js';
 import {
   VigilAbortError,
   VigilConfigError,
@@ -18,7 +19,7 @@ import {
   startsWithUnsafeCodeLine,
   verdictScore,
 } from './answer-logprobs.js';
-import { backoffDelay, sleep } from './backoff.js';
+import { backoffDelay } from './backoff.js';
 import {
   answerSteps,
   type CompletionReply,

@@ -39,7 +39,6 @@ export {
 export { oneOutputPerBatch } from '../engine/local/one-output-per-batch.js';
 export { runtimeOptionsSchema } from '../engine/local/runtime-options.js';
 export { commonPrefixLength, type PoolNames, SequencePool } from '../engine/local/sequence-pool.js';
-export type { RemoteScoreResult } from '../engine/remote/remote-engine.js';
 export {
   type RemoteEngineFileBlock,
   type RemotePromptFormat,
@@ -61,5 +60,4 @@ export { renderBuiltinPrompt, type TemplateVariables } from '../prompt/builtin-t
 export { createPromptRenderer, type PromptRenderer, type PromptSegments } from '../prompt/renderer.js';
 export { lastWordEnd } from '../stream/text-boundary.js';
 export { formatPath, parseOrThrow } from '../validation.js';
-export { parseAnswer } from '../verdict/parse-answer.js';
 export { buildVerdict } from '../verdict/verdict.js';

@@ -8,6 +8,7 @@ import type {
 } from 'node-llama-cpp';
 import { VigilAbortError, VigilInputError, VigilModelError } from '../../errors.js';
 import type { PromptSegments } from '../../prompt/renderer.js';
+import { answerText } from '../answer-text.js';
 import type {
   EngineMemory,
   EngineModelInfo,
@@ -320,8 +321,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
       evaluated++;
     }
     if (named.length === 0) throw new VigilModelError('model: no category code after "unsafe\\nS"');
-    const text = `unsafe\n${named.map((code) => codes.codeOf.get(code)).join(',')}`;
-    return { text, categoryProbabilities, evaluated };
+    return { codes: named.map((code) => codes.codeOf.get(code) as string), categoryProbabilities, evaluated };
   }
 
   async function promptTokens({ prefix, conversation, tail }: PromptSegments) {
@@ -366,12 +366,13 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
 
   async function scoreOn(slot: Slot, tokens: Token[], request: ScoreRequest): Promise<ScoreResult> {
     const verdict = await scoreVerdict(slot, tokens, request.signal);
-    let text = 'safe';
+    let codes: string[] = [];
     let evaluated = verdict.evaluated;
     let categoryProbabilities: Record<string, number> | undefined;
+    // Whether to decode codes, not whether the verdict is unsafe (see `ScoreRequest.threshold`).
     if (verdict.unsafeProbability >= request.threshold) {
       const decoded = await decodeCategories(slot, request);
-      text = decoded.text;
+      codes = decoded.codes;
       evaluated += decoded.evaluated;
       categoryProbabilities = decoded.categoryProbabilities;
     }
@@ -380,7 +381,14 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
     totals.promptTokens += usage.promptTokens;
     totals.evaluatedTokens += usage.evaluatedTokens;
     totals.cachedTokens += usage.cachedTokens;
-    return { unsafeProbability: verdict.unsafeProbability, text, categoryProbabilities, usage };
+    return {
+      unsafeProbability: verdict.unsafeProbability,
+      probabilitySource: 'logprobs',
+      codes,
+      raw: answerText(codes),
+      categoryProbabilities,
+      usage,
+    };
   }
 
   function memory(): EngineMemory {

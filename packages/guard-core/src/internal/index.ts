@@ -37,7 +37,14 @@ export {
   resolveModel,
 } from '../engine/local/model-file.js';
 export { oneOutputPerBatch } from '../engine/local/one-output-per-batch.js';
-export { runtimeOptionsSchema } from '../engine/local/runtime-options.js';
+export {
+  concurrencySchema,
+  contextSizeSchema,
+  functionOption,
+  maxQueueSchema,
+  runtimeOptionsSchema,
+  runtimeOptionsShape,
+} from '../engine/local/runtime-options.js';
 export { commonPrefixLength, type PoolNames, SequencePool } from '../engine/local/sequence-pool.js';
 export {
   type RemoteEngineFileBlock,
@@ -58,6 +65,7 @@ export { policyFileSchema } from '../policy/policy-file.js';
 export { categoryThreshold, isFlagged, lowestThreshold } from '../policy/thresholds.js';
 export { renderBuiltinPrompt, type TemplateVariables } from '../prompt/builtin-template.js';
 export { createPromptRenderer, type PromptRenderer, type PromptSegments } from '../prompt/renderer.js';
+export { checkEverySchema } from '../stream/stream-options.js';
 export { lastWordEnd } from '../stream/text-boundary.js';
 export { formatPath, parseOrThrow } from '../validation.js';
 export { buildVerdict } from '../verdict/verdict.js';

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Conversation, Turn } from '../../conversation/types.js';
 import { VigilInputError } from '../../errors.js';
 import { isMoreUnsafe, sumUsage } from '../../most-unsafe.js';
@@ -6,12 +7,15 @@ import type { PromptRenderer, PromptSegments } from '../../prompt/renderer.js';
 import { judgeScore } from '../../verdict/verdict.js';
 import type { EngineTokenizer, GuardEngine, ScoreRequest, ScoreResult } from '../types.js';
 
+/** Validates {@link LongConversation}. */
+export const longConversationSchema = z.enum(['truncate', 'error']);
+
 /**
  * What to do with a conversation longer than the engine's longest context: `'truncate'` drops
  * the oldest turns (the judged turn is kept whole) and judges a judged turn longer than the
  * context in overlapping windows, unsafe if any window is; `'error'` throws `VigilInputError`.
  */
-export type LongConversation = 'truncate' | 'error';
+export type LongConversation = z.output<typeof longConversationSchema>;
 
 /** How a long conversation was cut to fit, when it was (see `Verdict.truncated`). */
 export interface Truncation {

@@ -122,17 +122,11 @@ export async function createRemoteEngine(options: RemoteEngineOptions): Promise<
   const settings: HttpSettings = {
     fetch: parsed.fetch ?? globalThis.fetch,
     apiKey: parsed.apiKey,
-    timeoutMs: parsed.timeoutMs ?? 30_000,
+    timeoutMs: parsed.timeoutMs,
   };
-  const maxRetries = parsed.maxRetries ?? 2;
-  const topLogprobs = parsed.topLogprobs ?? 20;
-  const pool = new ReplicaPool(urls, {
-    maxInFlight: parsed.maxInFlight ?? 16,
-    maxQueue: parsed.maxQueue ?? 1024,
-    failureThreshold: parsed.failureThreshold ?? 3,
-    cooldownMs: parsed.cooldownMs ?? 10_000,
-  });
-  const wanted = parsed.promptFormat ?? 'auto';
+  const { maxRetries, topLogprobs } = parsed;
+  const pool = new ReplicaPool(urls, parsed);
+  const wanted = parsed.promptFormat;
   const probe = await probeServer(settings, pool.replicas, wanted !== 'text' && !parsed.tokenizer);
   const tokenSource =
     wanted === 'text' ? undefined : parsed.tokenizer ? 'local' : probe.serverTokenizes ? 'server' : undefined;

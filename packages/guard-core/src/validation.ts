@@ -27,6 +27,10 @@ export function parseOrThrow<S extends z.ZodType>(
   throw new ErrorClass(`${formatPath([where, ...(issue?.path ?? [])])}: ${issue?.message ?? 'invalid'}`);
 }
 
+/** A function-valued option, typed as `F` for callers (zod checks only that it is a function). */
+export const functionOption = <F>() =>
+  z.custom<F>((value) => typeof value === 'function', 'expected a function');
+
 type WithoutDefaults<S extends z.ZodRawShape> = {
   [K in keyof S]: S[K] extends z.ZodDefault<infer T> ? z.ZodOptional<T> : S[K];
 };

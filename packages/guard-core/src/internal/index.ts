@@ -40,7 +40,6 @@ export { oneOutputPerBatch } from '../engine/local/one-output-per-batch.js';
 export {
   concurrencySchema,
   contextSizeSchema,
-  functionOption,
   maxQueueSchema,
   runtimeOptionsSchema,
   runtimeOptionsShape,
@@ -67,5 +66,5 @@ export { renderBuiltinPrompt, type TemplateVariables } from '../prompt/builtin-t
 export { createPromptRenderer, type PromptRenderer, type PromptSegments } from '../prompt/renderer.js';
 export { checkEverySchema } from '../stream/stream-options.js';
 export { lastWordEnd } from '../stream/text-boundary.js';
-export { formatPath, parseOrThrow } from '../validation.js';
+export { formatPath, functionOption, parseOrThrow, withoutDefaults } from '../validation.js';
 export { buildVerdict } from '../verdict/verdict.js';

@@ -1,7 +1,7 @@
 import { parseOrThrow } from '../../validation.js';
 import type { GuardEngine } from '../types.js';
-import type { GpuOption } from './llama.js';
 import {
+  type GpuOption,
   type LocalEngineOptions,
   localEngineOptionsSchema,
   type ResolvedLocalEngineOptions,

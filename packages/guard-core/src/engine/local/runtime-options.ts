@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { functionOption } from '../../validation.js';
 import type { DownloadProgress } from './model-file.js';
 
 // Schema-first options: each option is written once, as a key of a shape below with its doc
@@ -7,15 +8,19 @@ import type { DownloadProgress } from './model-file.js';
 // and every schema is annotated `z.ZodObject<typeof shape, ...>`: that keeps the doc comments
 // in the emitted `.d.ts` (a schema's inferred type is printed there without them).
 
-const isFunction = (value: unknown) => typeof value === 'function';
-
-/** A function-valued option, typed as `F` for callers. */
-export const functionOption = <F>() => z.custom<F>(isFunction, 'expected a function');
-
 /** Validators of the sizes every local model takes; each factory documents them with its own defaults. */
 export const contextSizeSchema = z.number().int().min(256);
 export const concurrencySchema = z.number().int().min(1).max(64);
 export const maxQueueSchema = z.number().int().min(0);
+
+const gpuSchema = z.union([z.literal('auto'), z.literal(false), z.enum(['cuda', 'vulkan', 'metal'])]);
+
+/**
+ * Which llama.cpp backend runs the model: `'auto'` picks the best GPU backend whose prebuilt
+ * binary works here (Metal on Apple silicon, CUDA or Vulkan on Linux and Windows) and falls back
+ * to the CPU silently; `false` is the CPU only; a named backend fails when it cannot load.
+ */
+export type GpuOption = z.output<typeof gpuSchema>;
 
 /** The options every local model takes, guard or generator, with the same meaning. */
 export const runtimeOptionsShape = {
@@ -57,7 +62,7 @@ export const localModelOptionsShape = {
    * `false` is the CPU only; `'cuda'`, `'vulkan'`, `'metal'` fail with `VigilModelError` when
    * that backend cannot load. Nothing is built or downloaded at run time. Defaults to `'auto'`.
    */
-  gpu: z.union([z.literal('auto'), z.literal(false), z.enum(['cuda', 'vulkan', 'metal'])]).default('auto'),
+  gpu: gpuSchema.default('auto'),
   /**
    * Layers offloaded to the GPU: a number, `'max'`, or `'auto'` (as many as fit in free VRAM,
    * node-llama-cpp's estimate). Ignored on the CPU. Defaults to `'auto'`.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { withoutDefaults } from '../../validation.js';
+import { functionOption, withoutDefaults } from '../../validation.js';
 
 /**
  * Turns text into the served model's token ids. `special: true` parses special-token text
@@ -10,10 +10,10 @@ export type RemoteTokenizer = (
   options: { special: boolean },
 ) => readonly number[] | Promise<readonly number[]>;
 
-/** How the prompt travels: token ids (exact, like the local engine) or text. */
-export type RemotePromptFormat = 'auto' | 'tokens' | 'text';
+const promptFormatSchema = z.enum(['auto', 'tokens', 'text']);
 
-const isFunction = (value: unknown) => typeof value === 'function';
+/** How the prompt travels: token ids (exact, like the local engine) or text. */
+export type RemotePromptFormat = z.output<typeof promptFormatSchema>;
 
 const httpURL = z.string().refine(
   (value) => {
@@ -60,13 +60,13 @@ const remoteEngineOptionsShape = {
    * llama-server offers with special-token parsing off); `text` sends the prompt string with
    * `<|` in the conversation escaped; `auto` picks tokens when possible. Defaults to `'auto'`.
    */
-  promptFormat: z.enum(['auto', 'tokens', 'text']).default('auto'),
+  promptFormat: promptFormatSchema.default('auto'),
   /** A local tokenizer of the served model, for token ids without a round trip. Defaults to none. */
-  tokenizer: z.custom<RemoteTokenizer>(isFunction, 'expected a function').optional(),
+  tokenizer: functionOption<RemoteTokenizer>().optional(),
   /** The chat template to render with. Defaults to the server's (llama-server `GET /props`), else the built-in twin of Meta's. */
   chatTemplate: z.string().min(1).optional(),
   /** The `fetch` to call. Defaults to `globalThis.fetch`. */
-  fetch: z.custom<typeof fetch>(isFunction, 'expected a function').optional(),
+  fetch: functionOption<typeof fetch>().optional(),
 };
 
 /** Validates {@link RemoteEngineOptions} (without the `type` tag). */

@@ -89,6 +89,9 @@ export const remoteEngineConfigSchema: z.ZodObject<typeof remoteEngineConfigShap
 /** `createGuard`'s `engine: { type: 'remote', ... }`: {@link RemoteEngineOptions} and the tag. */
 export interface RemoteEngineConfig extends z.input<typeof remoteEngineConfigSchema> {}
 
+/** {@link RemoteEngineConfig} with its defaults applied. */
+export interface ResolvedRemoteEngineConfig extends z.output<typeof remoteEngineConfigSchema> {}
+
 const isRemoteTagged = (value: unknown) =>
   typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'remote';
 
@@ -96,13 +99,18 @@ const isRemoteTagged = (value: unknown) =>
  * `createGuard`'s `engine` option: an engine object as it is, or `{ type: 'remote', ... }`
  * validated field by field (errors name the field, e.g. `engine.baseURL`).
  */
-export function guardEngineOptionSchema<E>(isEngine: (value: unknown) => value is E) {
+export function guardEngineOptionSchema<E>(
+  isEngine: (value: unknown) => value is E,
+): z.ZodPipe<
+  z.ZodCustom<E | RemoteEngineConfig, E | RemoteEngineConfig>,
+  z.ZodTransform<E | ResolvedRemoteEngineConfig, E | RemoteEngineConfig>
+> {
   return z
     .custom<E | RemoteEngineConfig>(
       (value) => isEngine(value) || isRemoteTagged(value),
       "expected an engine with a score() method or { type: 'remote', baseURL, model }",
     )
-    .transform((value, context): E | z.output<typeof remoteEngineConfigSchema> => {
+    .transform((value, context): E | ResolvedRemoteEngineConfig => {
       if (isEngine(value)) return value;
       const parsed = remoteEngineConfigSchema.safeParse(value);
       if (parsed.success) return parsed.data;

@@ -40,9 +40,7 @@ export interface GuardedChatSettings {
   defaults: { maxTokens: number; temperature: number; topP: number };
 }
 
-/** The default refusal: one sentence, after a blank line when part of an answer was delivered. */
-export const defaultRefusal = (context: RefusalContext) =>
-  `${context.released.trim() === '' ? '' : '\n\n'}Sorry, I can't help with that.`;
+export { defaultRefusal } from './generator-options.js';
 
 /**
  * The generator's logic over any model backend: input check, generation on a pooled sequence,

@@ -39,9 +39,14 @@ export {
   resolveModel,
 } from '../engine/local/model-file.js';
 export { oneOutputPerBatch } from '../engine/local/one-output-per-batch.js';
-export { runtimeOptionsSchema } from '../engine/local/runtime-options.js';
+export {
+  concurrencySchema,
+  contextSizeSchema,
+  maxQueueSchema,
+  runtimeOptionsSchema,
+  runtimeOptionsShape,
+} from '../engine/local/runtime-options.js';
 export { commonPrefixLength, type PoolNames, SequencePool } from '../engine/local/sequence-pool.js';
-export type { RemoteScoreResult } from '../engine/remote/remote-engine.js';
 export {
   type RemoteEngineFileBlock,
   type RemotePromptFormat,
@@ -61,9 +66,9 @@ export { policyFileSchema } from '../policy/policy-file.js';
 export { categoryThreshold, isFlagged, lowestThreshold } from '../policy/thresholds.js';
 export { renderBuiltinPrompt, type TemplateVariables } from '../prompt/builtin-template.js';
 export { createPromptRenderer, type PromptRenderer, type PromptSegments } from '../prompt/renderer.js';
+export { checkEverySchema } from '../stream/stream-options.js';
 export { lastWordEnd } from '../stream/text-boundary.js';
-export { formatPath, parseOrThrow } from '../validation.js';
-export { parseAnswer } from '../verdict/parse-answer.js';
+export { formatPath, functionOption, parseOrThrow, withoutDefaults } from '../validation.js';
 export { buildVerdict } from '../verdict/verdict.js';
 export {
   type CheckOutcome,

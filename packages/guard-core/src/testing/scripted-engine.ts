@@ -1,4 +1,5 @@
 import { sleep } from '../async/sleep.js';
+import { answerText } from '../engine/answer-text.js';
 import type { GuardEngine, ScoreRequest, ScoreResult } from '../engine/types.js';
 import { VigilAbortError, VigilDisposedError, VigilEngineError } from '../errors.js';
 
@@ -80,15 +81,18 @@ export function createScriptedEngine(
       const probability = matched.length
         ? Math.max(...matched.map((rule) => rule.probability ?? 0.97))
         : (options.safeProbability ?? 0.02);
-      const unsafe = probability >= request.threshold;
-      const codes = [...new Set(matched.map((rule) => rule.code))];
+      // Codes are decoded at the request's threshold, as the real engines decode them.
+      const codes = probability >= request.threshold ? [...new Set(matched.map((rule) => rule.code))] : [];
       const tokens = Math.ceil((request.segments.prefix.length + request.segments.conversation.length) / 4);
       return {
         unsafeProbability: probability,
-        text: unsafe ? `unsafe\n${codes.join(',')}` : 'safe',
-        categoryProbabilities: request.includeCategoryProbabilities
-          ? Object.fromEntries(codes.map((code) => [code, 1 / codes.length]))
-          : undefined,
+        probabilitySource: 'logprobs',
+        codes,
+        raw: answerText(codes),
+        categoryProbabilities:
+          request.includeCategoryProbabilities && codes.length > 0
+            ? Object.fromEntries(codes.map((code) => [code, 1 / codes.length]))
+            : undefined,
         usage: { promptTokens: tokens, evaluatedTokens: tokens, cachedTokens: 0 },
       };
     },

@@ -239,6 +239,9 @@ function guardOverEngine(
     const parsed = parseOrThrow(classifyOptionsSchema, options, 'classify options');
     const callerSignal = parsed.signal;
     if (callerSignal?.aborted) throw new VigilAbortError('classify: aborted', { cause: callerSignal.reason });
+    // Starts this turn's slice of main-thread work (or waits for a turn): normalizing counts.
+    const start = shareLoop();
+    if (start) await start;
     const conversation = normalizeConversation(input, { role: parsed.role });
     const callPolicy = parsed.categories ? withCategories(policy, parsed.categories) : policy;
     // Forged turns (ADR 0010): each piece of a judged turn holding forged boundaries is judged too.

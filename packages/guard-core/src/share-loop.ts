@@ -1,5 +1,5 @@
 /** Main-thread work runs about this long before it gives the event loop a turn. */
-export const loopSliceMs = 8;
+export const loopSliceMs = 4;
 
 const waiting: (() => void)[] = [];
 /** When the work of this turn of the loop began (the first check in it, or the resumed waiter). */

@@ -1,4 +1,5 @@
 import type { Message } from '@vigil/guard-core';
+import { formatPath } from '@vigil/guard-core/internal';
 import { z } from 'zod';
 
 const idSchema = z.union([z.string(), z.number()]).transform(String).optional();
@@ -61,9 +62,7 @@ function describe(value: unknown) {
 
 function issueText(error: z.ZodError) {
   const issue = error.issues[0];
-  const where = (issue?.path ?? [])
-    .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index > 0 ? '.' : ''}${String(part)}`))
-    .join('');
+  const where = formatPath(issue?.path ?? []);
   const message = (issue?.message ?? 'invalid').replace(/^Invalid input: /, '');
   return where ? `${where}: ${message}` : message;
 }

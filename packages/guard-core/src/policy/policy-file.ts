@@ -7,6 +7,7 @@ import {
   remoteEngineFileSchema,
 } from '../engine/remote/remote-options.js';
 import { VigilConfigError } from '../errors.js';
+import { formatPath } from '../validation.js';
 import { policyOptionsSchema } from './policy.js';
 
 /**
@@ -97,9 +98,7 @@ export function parsePolicyFile(
     | { range?: [number, number, number] }
     | undefined;
   const offset = node?.range?.[0] ?? parent?.range?.[0] ?? 0;
-  const where = issuePath
-    .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index > 0 ? '.' : ''}${part}`))
-    .join('');
+  const where = formatPath(issuePath);
   const message = (issue?.message ?? 'invalid').replace(/^Invalid input: /, '');
   throw new VigilConfigError(
     `${file}:${lineCounter.linePos(offset).line}: ${where ? `${where}: ` : ''}${message}`,

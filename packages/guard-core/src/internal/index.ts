@@ -80,4 +80,5 @@ export {
   type VigilAction,
   type VigilDecision,
 } from '../wire/decide.js';
+export { sseEvent } from '../wire/sse-event.js';
 export { statusForError, VigilBodyTooLargeError } from '../wire/status-for-error.js';

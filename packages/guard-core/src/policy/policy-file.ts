@@ -9,7 +9,7 @@ import {
   remoteEngineFileSchema,
 } from '../engine/remote/remote-options.js';
 import { VigilConfigError } from '../errors.js';
-import { withoutDefaults } from '../validation.js';
+import { formatPath, withoutDefaults } from '../validation.js';
 import { policyOptionsSchema } from './policy.js';
 
 /** The engine settings a policy file takes as `createGuard` does, without their defaults (a key left out stays out). */
@@ -111,9 +111,7 @@ export function parsePolicyFile(
     | { range?: [number, number, number] }
     | undefined;
   const offset = node?.range?.[0] ?? parent?.range?.[0] ?? 0;
-  const where = issuePath
-    .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index > 0 ? '.' : ''}${part}`))
-    .join('');
+  const where = formatPath(issuePath);
   const message = (issue?.message ?? 'invalid').replace(/^Invalid input: /, '');
   throw new VigilConfigError(
     `${file}:${lineCounter.linePos(offset).line}: ${where ? `${where}: ` : ''}${message}`,

@@ -7,7 +7,13 @@ import { type CheckOutcome, decide, report, type VigilDecision } from './decisio
 import { refusalBody } from './error-body.js';
 import { verdictHeaders } from './headers.js';
 import { moderateSse } from './moderate-sse.js';
-import { type ResolvedOptions, resolveOptions, type VigilOptions, type VigilReply } from './options.js';
+import {
+  type ResolvedOptions,
+  resolveOptions,
+  streamSettings,
+  type VigilOptions,
+  type VigilReply,
+} from './options.js';
 import { protocolNamed, readAnswer } from './protocols/protocols.js';
 import { isRecord, type Piece, type ProtocolName } from './protocols/types.js';
 import { hasTextToJudge, isAnthropicRequest, readRequest } from './read-request.js';
@@ -391,18 +397,10 @@ export function createVigilCore(input: VigilOptions) {
     contentEncoding?: string | undefined,
   ): AsyncGenerator<Uint8Array, void, undefined> {
     return moderateSse(decodedStream(source, contentEncoding), {
-      guard: options.guard,
-      conversation: request.conversation,
-      mode: options.mode,
-      strategy: options.streamStrategy,
-      checkTokens: options.streamCheckTokens,
-      timeoutMs: options.timeoutMs,
-      failMode: options.failMode.response,
+      ...streamSettings(options, request.conversation, signal),
       passUnknown: options.passUnknown.response,
       fields: options.fields,
       protocol: protocolNamed(request.protocol === 'text' ? 'openai-chat' : request.protocol).name,
-      categories: options.categories,
-      signal,
       onDecision: (decision) => {
         report(options.onDecision, decision);
         onDecision?.(decision);

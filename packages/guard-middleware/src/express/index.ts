@@ -1,9 +1,9 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { VigilContext } from '../core/decision.js';
 import { createFetchModerator } from '../core/fetch-core.js';
+import { headersOf, interceptResponse } from '../core/node-intercept.js';
+import { readNodeBody } from '../core/node-read-body.js';
 import type { VigilOptions } from '../core/options.js';
-import { headersOf, interceptResponse } from './intercept-response.js';
-import { readRequestBody } from './read-body.js';
 
 export type { VigilContext, VigilDecision } from '../core/decision.js';
 export type { VigilOptions } from '../core/options.js';
@@ -40,7 +40,10 @@ export function vigil(options: VigilOptions): RequestHandler {
       const url = new URL(req.originalUrl, 'http://localhost');
       const { reply, exchange } = await moderator.moderateRequest(
         new globalThis.Request(url, { method: req.method, headers: headersOf(req.headers) }),
-        { signal: controller.signal, body: await readRequestBody(req, moderator.core.options.maxBodyBytes) },
+        {
+          signal: controller.signal,
+          body: await readNodeBody(req, moderator.core.options.maxBodyBytes, req.body),
+        },
       );
       // Parsed JSON or text stays on req.body for handlers that mount no parser.
       if (req.body === undefined && exchange.outcome.value !== undefined) req.body = exchange.outcome.value;

@@ -1,9 +1,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { VigilContext } from '../core/decision.js';
 import { createFetchModerator } from '../core/fetch-core.js';
+import { moderateNodeRequest, writeReply } from '../core/node-bridge.js';
 import type { VigilOptions } from '../core/options.js';
-import { headersOf, interceptResponse } from './intercept-response.js';
-import { readRequestBody } from './read-body.js';
 
 export type { VigilContext, VigilDecision } from '../core/decision.js';
 export type { VigilOptions } from '../core/options.js';
@@ -33,32 +32,18 @@ export function vigil(options: VigilOptions): RequestHandler {
   const moderator = createFetchModerator(options);
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const controller = new AbortController();
-      res.on('close', () => {
-        if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
+      const { reply, exchange } = await moderateNodeRequest(moderator, req, res, {
+        url: req.originalUrl,
+        parsed: req.body,
       });
-      const url = new URL(req.originalUrl, 'http://localhost');
-      const { reply, exchange } = await moderator.moderateRequest(
-        new globalThis.Request(url, { method: req.method, headers: headersOf(req.headers) }),
-        { signal: controller.signal, body: await readRequestBody(req, moderator.core.options.maxBodyBytes) },
-      );
       // Parsed JSON or text stays on req.body for handlers that mount no parser.
       if (req.body === undefined && exchange.outcome.value !== undefined) req.body = exchange.outcome.value;
       if (moderator.annotate) {
         req.vigil = exchange.context;
         res.locals.vigil = exchange.context;
       }
-      for (const [name, value] of Object.entries(exchange.outcome.headers)) res.setHeader(name, value);
-      if (reply) {
-        res.status(reply.status);
-        reply.headers.forEach((value, name) => {
-          res.setHeader(name, value);
-        });
-        res.end(Buffer.from(await reply.arrayBuffer()));
-        return;
-      }
-      if (moderator.core.options.inspect !== 'request') interceptResponse(res, moderator, exchange);
-      next();
+      if (reply) await writeReply(res, reply);
+      else next();
     } catch (error) {
       next(error);
     }

@@ -1,7 +1,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { createPushable } from '@vigil/guard-core/internal';
-import type { Exchange, FetchModerator } from '../core/fetch-core.js';
-import { streamOf } from '../core/fetch-core.js';
+import type { Exchange, FetchModerator } from './fetch-core.js';
+import { streamOf } from './fetch-core.js';
 
 type Callback = (error?: Error | null) => void;
 

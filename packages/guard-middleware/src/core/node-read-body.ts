@@ -1,18 +1,15 @@
 import type { IncomingMessage } from 'node:http';
-import type { RawBody } from '../core/body.js';
+import type { RawBody } from './body.js';
 
 /**
  * The request's bytes, up to `maxBytes`, put back on the stream before it ends so that whatever
  * reads it next (a body parser, multer, a proxy) gets every byte. A body a parser already read
- * (`express.json()`) is taken from `req.body`.
+ * (Express's `req.body` after `express.json()`) is given as `parsed` and judged as it is.
  */
-export function readRequestBody(
-  req: IncomingMessage & { body?: unknown },
-  maxBytes: number,
-): Promise<RawBody> {
+export function readNodeBody(req: IncomingMessage, maxBytes: number, parsed?: unknown): Promise<RawBody> {
   const length = Number(req.headers['content-length'] ?? Number.NaN);
   if (length > maxBytes) return Promise.resolve({ kind: 'too-large', size: length });
-  if (req.body !== undefined) return Promise.resolve({ kind: 'value', value: req.body });
+  if (parsed !== undefined) return Promise.resolve({ kind: 'value', value: parsed });
   const hasBody = req.headers['transfer-encoding'] !== undefined || length > 0;
   if (!hasBody || req.readableEnded) return Promise.resolve({ kind: 'none' });
   // Paused-mode reading: once the 'readable' listener goes and the bytes are unshifted before

@@ -101,7 +101,11 @@ it('checks what the handler writes, whichever way writeHead is called', async ()
   // A blocked answer replaces the handler's status and headers.
   const pairs = await post('/pairs');
   const text = await pairs.text();
-  expect([pairs.status, pairs.headers.get('x-handler')]).toEqual([400, null]);
+  expect([pairs.status, pairs.statusText, pairs.headers.get('x-handler')]).toEqual([
+    400,
+    'Bad Request',
+    null,
+  ]);
   expect(text).not.toContain('bomb');
   expect(JSON.parse(text).error.code).toBe('content_filter');
   await vi.waitFor(() => expect(ended).toEqual(['/pairs']));

@@ -1,4 +1,4 @@
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { type OutgoingHttpHeaders, type ServerResponse, STATUS_CODES } from 'node:http';
 import { createPushable } from '@vigil/guard-core/internal';
 import type { Exchange, FetchModerator } from './fetch-core.js';
 import { streamOf } from './fetch-core.js';
@@ -56,6 +56,8 @@ export function interceptResponse(res: ServerResponse, moderator: FetchModerator
     });
     void (async () => {
       const moderated = await moderator.moderateResponse(upstream, exchange);
+      // A replaced status takes its own reason phrase, not the handler's ('400 OK').
+      if (moderated.status !== res.statusCode) res.statusMessage = STATUS_CODES[moderated.status] ?? '';
       res.statusCode = moderated.status;
       for (const name of res.getHeaderNames()) res.removeHeader(name);
       moderated.headers.forEach((value, name) => {

@@ -176,6 +176,7 @@ export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
       gpu: parsed.gpu,
       gpuLayers: parsed.gpuLayers,
       maxContextSize: parsed.maxContextSize,
+      stateCacheBytes: parsed.stateCacheBytes,
     }));
   const renderer = createPromptRenderer(engine.model.chatTemplate);
   if (!given && parsed.verifyModel !== false) await verifyLlamaGuard(engine, renderer, policy);

@@ -19,12 +19,13 @@ export const runtimeOptionsSchema = z.object({
 });
 
 /**
- * The options of the local guard engine beyond the shared ones: accelerator, long contexts and
- * what to do with conversations longer than them.
+ * The options of the local guard engine beyond the shared ones: accelerator, long contexts, what
+ * to do with conversations longer than them, and the conversation-state cache.
  */
 export const localEngineOptionsSchema = z.object({
   gpu: z.union([z.literal('auto'), z.literal(false), z.enum(['cuda', 'vulkan', 'metal'])]).optional(),
   gpuLayers: z.union([z.number().int().min(0), z.literal('auto'), z.literal('max')]).optional(),
   maxContextSize: z.number().int().min(0).optional(),
+  stateCacheBytes: z.number().int().min(0).optional(),
   longConversation: z.enum(['truncate', 'error']).optional(),
 });

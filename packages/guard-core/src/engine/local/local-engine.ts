@@ -482,6 +482,7 @@ function stateStats(states: StateCache) {
     states.stats;
   return {
     stateCacheBytes: states.bytes,
+    stateCacheBudget: states.maxBytes,
     stateCacheEntries: states.entries,
     stateSaves: saves,
     stateSaveFailures: saveFailures,

@@ -86,6 +86,11 @@ export class StateCache {
     return this.#bytes;
   }
 
+  /** The budget in bytes. */
+  get maxBytes() {
+    return this.#options.maxBytes;
+  }
+
   get entries() {
     return this.#entries.size;
   }

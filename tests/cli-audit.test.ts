@@ -164,13 +164,41 @@ describe('vigil audit (built binary, fixture model)', () => {
     expect(run.stderr).toContain('SIGINT: stopping; writing the partial report');
   });
 
-  it('exits 2 for a conversation too long to judge, listing it as an error with its turn', async () => {
+  it('judges a conversation longer than the context, in windows beyond the largest, or lists it as an error with --long-conversation error', async () => {
     const long = path.join(dir, 'long.jsonl');
     const filler = 'Tell me more about the history of the weather in the north. '.repeat(400);
     const text = `${filler} Now, how do I build a${GUARD_TRIGGERS.S9}?`;
     const original = `${JSON.stringify({ id: 'long', messages: [{ role: 'user', content: text }] })}\n`;
     await writeFile(long, original);
-    const run = await vigil(['audit', long, '--format', 'json', '--no-progress']);
+    // In a larger context made on demand (the default context is 2,048 tokens).
+    const judged = await vigil(['audit', long, '--format', 'json', '--no-progress']);
+    expect(judged.code).toBe(1);
+    const flagged = JSON.parse(judged.stdout);
+    expect(flagged.summary).toMatchObject({ conversations: 1, turnsChecked: 1, flagged: 1, errors: 0 });
+    expect(flagged.results[0]).toMatchObject({ id: 'long', safe: false, categories: ['S9'] });
+    expect(flagged.results[0].truncated).toBeUndefined();
+
+    // Without it (policy key maxContextSize: 0): judged in windows, and the report says so.
+    const policy = path.join(dir, 'no-long-context.json');
+    await writeFile(policy, JSON.stringify({ maxContextSize: 0 }));
+    const cut = await vigil(['audit', long, '--format', 'json', '--no-progress', '--policy', policy]);
+    expect(cut.code).toBe(1);
+    const windowed = JSON.parse(cut.stdout).results[0];
+    expect(windowed).toMatchObject({ safe: false, categories: ['S9'], truncated: { droppedTurns: 0 } });
+    expect(windowed.truncated.windows).toBeGreaterThan(1);
+
+    // Told to refuse instead.
+    const run = await vigil([
+      'audit',
+      long,
+      '--format',
+      'json',
+      '--no-progress',
+      '--policy',
+      policy,
+      '--long-conversation',
+      'error',
+    ]);
     expect(run.code).toBe(2);
     const report = JSON.parse(run.stdout);
     expect(report.summary).toMatchObject({ conversations: 1, turnsChecked: 0, flagged: 0, errors: 1 });
@@ -184,7 +212,11 @@ describe('vigil audit (built binary, fixture model)', () => {
       },
     ]);
     expect(report.errors[0].reason).not.toMatch(/^classify: /);
-    expect(run.stderr).toContain('raise --context-size (policy key contextSize)');
+    expect(run.stderr).toContain('raise policy key maxContextSize');
+    expect(run.stderr).toContain('use --long-conversation truncate (policy key longConversation)');
+    const bad = await vigil(['audit', long, '--long-conversation', 'drop']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--long-conversation: ');
     expect(await readFile(long, 'utf8')).toBe(original);
   });
 

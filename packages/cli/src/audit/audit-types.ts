@@ -1,4 +1,4 @@
-import type { JudgedRole } from '@vigil/guard-core';
+import type { JudgedRole, Truncation } from '@vigil/guard-core';
 
 /** The verdict on one checked turn: one row of every report. */
 export interface AuditResult {
@@ -20,6 +20,12 @@ export interface AuditResult {
   /** Codes the model named that the policy leaves out (why a turn can be safe at P(unsafe) 1.00). */
   ignoredCategories: string[];
   unsafeProbability: number | null;
+  /**
+   * Set when the conversation was longer than the longest context and was cut to be judged:
+   * oldest turns dropped, or the judged turn judged in windows (see `Verdict.truncated`). In
+   * JSON and JSONL only.
+   */
+  truncated?: Truncation | undefined;
   /** A short excerpt of the judged turn, for people (table, HTML, SARIF); not in machine formats. */
   excerpt?: string | undefined;
 }
@@ -73,8 +79,10 @@ export const problemFields = ['file', 'line', 'id', 'turn', 'reason'] as const;
 
 /** A result without the people-only fields (for JSON, JSONL and CSV). */
 export function resultRecord(result: AuditResult) {
-  const { file, line, id, turn, role, safe, categories, ignoredCategories, unsafeProbability } = result;
-  return { file, line, id, turn, role, safe, categories, ignoredCategories, unsafeProbability };
+  const { file, line, id, turn, role, safe, categories, ignoredCategories, unsafeProbability, truncated } =
+    result;
+  const record = { file, line, id, turn, role, safe, categories, ignoredCategories, unsafeProbability };
+  return truncated ? { ...record, truncated } : record;
 }
 
 /** An error as the machine-readable reports carry it. */

@@ -157,6 +157,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditOutcome> {
             categories: verdict.categories.map((category) => category.code),
             ignoredCategories: verdict.ignoredCategories,
             unsafeProbability: verdict.unsafeProbability,
+            ...(verdict.truncated ? { truncated: verdict.truncated } : {}),
             excerpt: planned.excerpt,
           },
         });

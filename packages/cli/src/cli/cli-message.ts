@@ -1,6 +1,8 @@
 /** Library advice (API option names) and the CLI flags that do the same, for messages shown by the CLI. */
 const advice: [RegExp, string][] = [
   [/\braise contextSize\b/g, 'raise --context-size (policy key contextSize)'],
+  [/\braise maxContextSize\b/g, 'raise policy key maxContextSize'],
+  [/\buse longConversation: 'truncate'/g, 'use --long-conversation truncate (policy key longConversation)'],
   [/\bor verifyModel: false\b/g, 'or --no-verify-model (policy key verifyModel: false)'],
   [/\b(?:retry later or )?raise maxQueue(?: or maxInFlight)?\b/g, 'lower --concurrency'],
 ];

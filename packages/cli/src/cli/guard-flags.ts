@@ -20,6 +20,7 @@ export const guardFlags = {
   concurrency: { type: 'string' },
   threads: { type: 'string' },
   'context-size': { type: 'string' },
+  'long-conversation': { type: 'string' },
   'no-verify-model': { type: 'boolean' },
 } as const;
 
@@ -33,6 +34,7 @@ export interface GuardFlagValues extends EngineFlagValues {
   concurrency?: string | undefined;
   threads?: string | undefined;
   'context-size'?: string | undefined;
+  'long-conversation'?: string | undefined;
   'no-verify-model'?: boolean | undefined;
 }
 
@@ -44,6 +46,7 @@ const flagSettingsSchema = policyFileSchema.pick({
   threads: true,
   concurrency: true,
   contextSize: true,
+  longConversation: true,
   verifyModel: true,
 });
 
@@ -97,6 +100,7 @@ export async function guardOptionsFromFlags(
     threads: ['threads', values.threads, numberFlag(values.threads)],
     concurrency: ['concurrency', values.concurrency, numberFlag(values.concurrency)],
     contextSize: ['context-size', values['context-size'], numberFlag(values['context-size'])],
+    longConversation: ['long-conversation', values['long-conversation'], values['long-conversation']],
     verifyModel: ['no-verify-model', undefined, values['no-verify-model'] ? false : undefined],
   });
   const options = {
@@ -109,6 +113,7 @@ export async function guardOptionsFromFlags(
     model: engine ? undefined : (values.model ?? fromFile.model),
     threads: flags.threads ?? fromFile.threads,
     contextSize: flags.contextSize ?? fromFile.contextSize,
+    longConversation: flags.longConversation ?? fromFile.longConversation,
     verifyModel: flags.verifyModel ?? fromFile.verifyModel,
     engine,
     concurrency: flags.concurrency ?? fromFile.concurrency ?? 4,

@@ -30,8 +30,13 @@ ${wrap([...policyKeys.slice(0, -1).map((key) => `${key},`), policyKeys.at(-1) ??
                             add a category of your own (repeatable)
   --concurrency N           conversations checked at once, local or remote (default 4)
   --threads N               CPU threads for inference (default: physical cores; local only)
-  --context-size N          tokens per sequence: longer conversations cannot be checked
-                            (default 4096; local only; policy key contextSize)
+  --context-size N          tokens per sequence; a longer conversation is judged in a larger
+                            context made on demand, up to policy key maxContextSize (default
+                            2048; local only; policy key contextSize)
+  --long-conversation truncate|error
+                            beyond the largest context: drop the oldest turns and judge a long
+                            last turn in overlapping windows (truncate, the default; reports say
+                            truncated), or list the conversation as an error (error)
   --no-verify-model         skip the load-time check that the model answers like Llama Guard 3
                             (policy key verifyModel: false)
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument, type Scalar, type YAMLMap } from 'yaml';
 import { z } from 'zod';
+import { localEngineOptionsSchema } from '../engine/local/runtime-options.js';
 import {
   type RemoteEngineConfig,
   remoteConfigFromFile,
@@ -24,8 +25,10 @@ export const policyFileSchema = policyOptionsSchema.extend({
   threads: z.number().int().min(1).optional(),
   /** Sequences classifying at once. Defaults to `4`. */
   concurrency: z.number().int().min(1).max(64).optional(),
-  /** Tokens per sequence. Defaults to `4096`. */
+  /** Tokens per sequence. Defaults to `2048`. */
   contextSize: z.number().int().min(256).optional(),
+  /** `gpu`, `gpuLayers`, `maxContextSize`, `longConversation`: as `createGuard`'s. */
+  ...localEngineOptionsSchema.shape,
   /** Refuse on load a model that does not answer like Llama Guard 3. Defaults to `true`. */
   verifyModel: z.boolean().optional(),
   /**

@@ -1,6 +1,6 @@
 import type { GuardEngine } from '../types.js';
-import type { GpuOption } from './llama.js';
 import type { LocalEngineOptions } from './local-engine.js';
+import type { GpuOption } from './runtime-options.js';
 
 export type { GpuOption, LocalEngineOptions };
 

@@ -1,13 +1,7 @@
 import os from 'node:os';
 import type { Llama } from 'node-llama-cpp';
 import { VigilModelError } from '../../errors.js';
-
-/**
- * Which llama.cpp backend runs the model: `'auto'` picks the best GPU backend whose prebuilt
- * binary works here (Metal on Apple silicon, CUDA or Vulkan on Linux and Windows) and falls back
- * to the CPU silently; `false` is the CPU only; a named backend fails when it cannot load.
- */
-export type GpuOption = 'auto' | false | 'cuda' | 'vulkan' | 'metal';
+import type { GpuOption } from './runtime-options.js';
 
 const runtimes = new Map<string, Promise<Llama>>();
 let first: Promise<Llama> | undefined;

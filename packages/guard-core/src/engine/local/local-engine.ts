@@ -17,11 +17,12 @@ import type {
   ScoreResult,
 } from '../types.js';
 import { AnswerTokens } from './answer-tokens.js';
-import { backendOf, type GpuOption, getSharedLlama, resolveThreads } from './llama.js';
+import { backendOf, getSharedLlama, resolveThreads } from './llama.js';
 import { LongContext } from './long-context.js';
 import { type DownloadProgress, resolveModel } from './model-file.js';
 import { reportNativeSampler } from './native-garbage.js';
 import { oneOutputPerBatch } from './one-output-per-batch.js';
+import type { GpuOption } from './runtime-options.js';
 import { commonPrefixLength, SequencePool } from './sequence-pool.js';
 import { defaultStateCacheBytes, StateCache } from './state-cache.js';
 import { tokenizeChunked } from './tokenize-chunked.js';

@@ -27,7 +27,7 @@ export const policyFileSchema = policyOptionsSchema.extend({
   concurrency: z.number().int().min(1).max(64).optional(),
   /** Tokens per sequence. Defaults to `2048`. */
   contextSize: z.number().int().min(256).optional(),
-  /** `gpu`, `gpuLayers`, `maxContextSize`, `longConversation`: as `createGuard`'s. */
+  /** `gpu`, `gpuLayers`, `maxContextSize`, `longConversation`, `stateCacheBytes`: as `createGuard`'s. */
   ...localEngineOptionsSchema.shape,
   /** Refuse on load a model that does not answer like Llama Guard 3. Defaults to `true`. */
   verifyModel: z.boolean().optional(),

@@ -130,13 +130,10 @@ const interleaved = async () => {
       ];
   for (const [conversations, turns] of sizes) {
     runs[`load_before_${conversations}x${turns}`] = { load_average_before: machine().load_average };
-    runs[`${conversations}x${turns}`] = await runInterleaved({
-      modelPath,
-      threads,
-      conversations,
-      turns,
-      log,
-    });
+    const run = await runInterleaved({ modelPath, threads, conversations, turns, log });
+    runs[`${conversations}x${turns}`] = run;
+    // Each size as it finishes, so that a long run interrupted keeps what it measured.
+    log(JSON.stringify(run));
   }
   return runs;
 };

@@ -4,6 +4,7 @@
 //   --quant q8_0|q4_0   the shaped model's quantization (default q8_0)
 //   --quick             fewer repetitions (a smoke run)
 //   --only interleaved  only the interleaved workload (many conversations, state cache off and on)
+//   --sizes 12x4,12x8   the interleaved workload's conversations x turns (default both)
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import {
@@ -23,6 +24,7 @@ const { values: flags } = parseArgs({
     quant: { type: 'string', default: 'q8_0' },
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
+    sizes: { type: 'string' },
   },
 });
 const quant = flags.quant === 'q4_0' ? 'q4_0' : 'q8_0';
@@ -122,12 +124,9 @@ const machine = () => ({
 const interleaved = async () => {
   const runs: Record<string, Awaited<ReturnType<typeof runInterleaved>> | { load_average_before: number[] }> =
     {};
-  const sizes: [number, number][] = flags.quick
-    ? [[6, 3]]
-    : [
-        [12, 4],
-        [12, 8],
-      ];
+  const sizes = (flags.sizes ?? (flags.quick ? '6x3' : '12x4,12x8'))
+    .split(',')
+    .map((size) => size.split('x').map(Number) as [number, number]);
   for (const [conversations, turns] of sizes) {
     runs[`load_before_${conversations}x${turns}`] = { load_average_before: machine().load_average };
     const run = await runInterleaved({ modelPath, threads, conversations, turns, log });

@@ -2,13 +2,14 @@
 // node-llama-cpp), through the real `ai` package and its mock model. The fixture flags its
 // trigger words anywhere in the conversation.
 import type { LanguageModelV3StreamPart, LanguageModelV3Usage } from '@ai-sdk/provider';
-import { createGuard, type Guard, VigilContentFilterError } from '@vigil/guard-core';
+import { type Guard, VigilContentFilterError } from '@vigil/guard-core';
 import type { VigilDecision } from '@vigil/guard-middleware';
 import { vigilMiddleware } from '@vigil/guard-middleware/ai-sdk';
 import { generateText, simulateReadableStream, streamText, wrapLanguageModel } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE_PATHS, GUARD_TRIGGERS } from '../scripts/fixtures/fixture-facts.js';
+import { GUARD_TRIGGERS } from '../scripts/fixtures/fixture-facts.js';
+import { createTinyGuard } from './support/tiny-guard.js';
 
 const usage: LanguageModelV3Usage = {
   inputTokens: { total: 5, noCache: 5, cacheRead: undefined, cacheWrite: undefined },
@@ -18,12 +19,7 @@ const stop = { unified: 'stop', raw: 'stop' } as const;
 
 let guard: Guard;
 beforeAll(async () => {
-  guard = await createGuard({
-    model: FIXTURE_PATHS.tinyGuard,
-    threads: 2,
-    contextSize: 2048,
-    concurrency: 2,
-  });
+  guard = await createTinyGuard();
 });
 afterAll(async () => {
   await guard?.dispose();

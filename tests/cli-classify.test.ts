@@ -27,6 +27,15 @@ describe('vigil classify (built binary, fixture model)', () => {
     expect(safe.stdout).toMatch(/^safe {2}P\(unsafe\) 0\.\d\d\n$/);
   });
 
+  it('says which model runs where with --verbose', async () => {
+    const { code, stderr } = await vigil(['classify', ...model, '--verbose', 'Hello!']);
+    expect(code).toBe(0);
+    expect(stderr).toContain(
+      `vigil: model ${FIXTURE_PATHS.tinyGuard} on cpu: 4 sequences of 2048 tokens, prompts up to`,
+    );
+    expect(stderr).toContain('template from the GGUF');
+  });
+
   it('reads stdin and prints the verdict object with --json, judging the role asked', async () => {
     const { code, stdout } = await vigil(['classify', ...model, '--role', 'assistant', '--json'], {
       input: `Sure, here is how to${GUARD_TRIGGERS.S1} him.\n`,
@@ -84,6 +93,8 @@ describe('vigil models, --help, --version', () => {
     const none = await vigil(['models', 'list'], { env: { VIGIL_MODELS_DIR: emptyModels } });
     expect(none).toMatchObject({ code: 0, stdout: '' });
     expect(none.stderr).toContain('No models in');
+    // No GPU on the test machines: 'auto' falls back to the CPU and says so.
+    expect(none.stderr).toContain('Backend: cpu (no usable GPU found)');
   });
 
   it('fails fast and clearly when a model cannot be downloaded', async () => {

@@ -1,19 +1,28 @@
 // Issue 11, item 10: a conversation longer than any context is judged, not refused. On the
-// hand-wired guard (trained context 8192) with default options, a 100k-token conversation whose
-// last turn carries a trigger is unsafe (oldest turns dropped), and a huge single turn whose only
-// trigger sits in its second window is unsafe too (overlapping windows).
+// hand-wired guard (trained context 8192) with default options (longConversation 'truncate',
+// maxContextSize, contextSize; only threads and the CPU are set), a 100k-token conversation whose
+// last turn carries a trigger is unsafe (oldest turns dropped) with peak memory within ADR 0005's
+// budget, and a huge single turn whose only trigger sits in its second window is unsafe too
+// (overlapping windows).
+import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { createGuard, type Guard, type Message, VigilInputError } from '@vigil/guard-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processMemory } from '../packages/guard-core/src/engine/local/process-memory.js';
 import { cutPoint, tokenizeChunked } from '../packages/guard-core/src/engine/local/tokenize-chunked.js';
 import { textOfTokens } from '../scripts/bench/workload.js';
-import { FIXTURE_PATHS, GUARD_TRIGGER_CLASSES } from '../scripts/fixtures/fixture-facts.js';
+import {
+  FIXTURE_PATHS,
+  GUARD_TRIGGER_CLASSES,
+  LLAMA3_VOCAB_SIZE,
+} from '../scripts/fixtures/fixture-facts.js';
 
 const bomb = GUARD_TRIGGER_CLASSES.find((entry) => entry.code === 'S9')?.words[0]?.text as string;
 
 describe('long conversations on the hand-wired guard, default options', () => {
   let guard: Guard;
+
+  /** RSS before the guard: Node, the test runner and this file's imports. */
   let rssBefore: number;
 
   beforeAll(async () => {
@@ -50,11 +59,37 @@ describe('long conversations on the hand-wired guard, default options', () => {
     expect(verdict.truncated?.droppedTurns).toBeGreaterThan(80);
     expect(verdict.truncated?.windows).toBe(1);
     expect(verdict.usage.promptTokens).toBeLessThanOrEqual(guard.model.maxPromptTokens as number);
-    // Peak memory: the model, the pooled KV cache and the long context, within the documented budget.
+    // The defaults: pooled sequences of 2,048 tokens, a long context up to min(maxContextSize
+    // 16,384, the fixture's trained 8,192), 16 tokens kept for the answer.
+    expect([guard.model.contextSize, guard.model.maxPromptTokens]).toEqual([2048, 8192 - 16]);
+
+    // Peak memory (VmHWM, the process's high-water mark) within the budget ADR 0005 documents:
+    // peak RSS = the file + the pooled KV + the model-independent overhead (Node, the 128k-token
+    // vocabulary, one compute buffer: about 340 MB), and a long conversation adds its context's
+    // KV. The KV figures come from the fixture's own shape (guard.memory() reads layers, KV
+    // heads and head sizes from the GGUF: 1 KB a token here, 32 KB for the 1B): 4 x 2,048 tokens
+    // pooled, at most 8,192 for the long context. The long context also has a compute buffer of
+    // its own (128 rows of 128,256 logits x 4 bytes), added here as the ADR does not count it.
     const memory = guard.memory();
-    expect(memory.longContextKvCache).toBeLessThanOrEqual(8192 * (memory.kvBytesPerToken as number));
-    const budget = statSync(FIXTURE_PATHS.tinyGuard).size + 400e6 + (memory.longContextKvCache as number);
-    expect(processMemory().rss - rssBefore).toBeLessThan(budget);
+    const kvBytesPerToken = memory.kvBytesPerToken as number;
+    expect(memory.kvCache).toBe(4 * 2048 * kvBytesPerToken);
+    expect(memory.longContextKvCache).toBeLessThanOrEqual(8192 * kvBytesPerToken);
+    const computeBuffer = 128 * LLAMA3_VOCAB_SIZE * 4;
+    const budget =
+      statSync(FIXTURE_PATHS.tinyGuard).size +
+      (memory.kvCache as number) +
+      8192 * kvBytesPerToken +
+      computeBuffer +
+      340 * 2 ** 20;
+    // The peak counts the test runner too, which is no part of the budget: it is taken as the
+    // growth since before createGuard() plus a bare Node process's RSS (the budget's "Node").
+    const bareNode = Number(
+      execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.memoryUsage().rss))']),
+    );
+    const peak = (processMemory().peakRss ?? processMemory().rss) - rssBefore + bareNode;
+    const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+    console.log(`peak RSS (Node + guard) ${mb(peak)} MB, budget ${mb(budget)} MB`);
+    expect(peak).toBeLessThan(budget);
   });
 
   it('judges a huge single turn in windows: unsafe when only an early window has the trigger', async () => {

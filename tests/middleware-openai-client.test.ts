@@ -3,7 +3,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { createGuard, type Guard } from '@vigil/guard-core';
+import type { Guard } from '@vigil/guard-core';
 import { Hono } from 'hono';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import {
   addFakeUpstream,
   SAFE_ANSWER,
 } from '../packages/guard-middleware/src/fake-upstream.fixture.js';
-import { FIXTURE_PATHS } from '../scripts/fixtures/fixture-facts.js';
+import { createTinyGuard } from './support/tiny-guard.js';
 
 let guard: Guard;
 const servers: Server[] = [];
@@ -27,12 +27,7 @@ async function listen(fetchHandler: (request: Request) => Response | Promise<Res
 
 let upstream: string;
 beforeAll(async () => {
-  guard = await createGuard({
-    model: FIXTURE_PATHS.tinyGuard,
-    threads: 2,
-    contextSize: 2048,
-    concurrency: 2,
-  });
+  guard = await createTinyGuard();
   upstream = await listen(addFakeUpstream(new Hono(), { chunkDelayMs: 3 }).fetch);
 });
 afterAll(async () => {

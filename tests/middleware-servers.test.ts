@@ -23,19 +23,14 @@ import {
   sseText,
   UNSAFE_ANSWER,
 } from '../packages/guard-middleware/src/fake-upstream.fixture.js';
-import { FIXTURE_PATHS } from '../scripts/fixtures/fixture-facts.js';
+import { createTinyGuard } from './support/tiny-guard.js';
 
 type Framework = 'hono' | 'express';
 let guard: Guard;
 const servers: Server[] = [];
 
 beforeAll(async () => {
-  guard = await createGuard({
-    model: FIXTURE_PATHS.tinyGuard,
-    threads: 2,
-    contextSize: 2048,
-    concurrency: 2,
-  });
+  guard = await createTinyGuard();
 });
 afterAll(async () => {
   await guard?.dispose();

@@ -174,7 +174,12 @@ describe('remote verdicts equal local verdicts', () => {
       threshold: 0.5,
       includeCategoryProbabilities: true,
     });
-    expect(result).toMatchObject({ unsafeProbability: null, probabilitySource: 'text', text: 'unsafe\nS9' });
+    expect(result).toMatchObject({
+      unsafeProbability: null,
+      probabilitySource: 'text',
+      codes: ['S9'],
+      raw: 'unsafe\nS9',
+    });
     const guard = await createGuard({ engine, verdictCacheSize: 0 });
     const verdict = await guard.classify('where to buy a bomb');
     expect(verdict).toMatchObject({ safe: false, unsafeProbability: null, raw: 'unsafe\nS9' });

@@ -7,9 +7,9 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModerationApp, type ModerationAppOptions } from '../packages/cli/src/index.js';
 import { type ModerationServer, startModerationServer } from '../packages/cli/src/serve/start-server.js';
-import { ensureTinyFixtures } from '../scripts/fixtures/ensure-fixtures.js';
-import { FIXTURE_PATHS, GUARD_TRIGGERS } from '../scripts/fixtures/fixture-facts.js';
+import { GUARD_TRIGGERS } from '../scripts/fixtures/fixture-facts.js';
 import { parsePrometheusText } from './serve-prometheus-text.js';
+import { createTinyGuard } from './support/tiny-guard.js';
 
 let guard: Guard;
 const servers: ModerationServer[] = [];
@@ -29,13 +29,7 @@ async function scripted(engine: ScriptedEngineOptions) {
 }
 
 beforeAll(async () => {
-  await ensureTinyFixtures();
-  guard = await createGuard({
-    model: FIXTURE_PATHS.tinyGuard,
-    threads: 2,
-    contextSize: 2048,
-    concurrency: 2,
-  });
+  guard = await createTinyGuard();
 });
 afterAll(async () => {
   await Promise.all(servers.map((server) => server.drain(1000)));

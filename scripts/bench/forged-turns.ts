@@ -90,7 +90,7 @@ async function measure(name: string, model: string, flashAttention: boolean) {
       forgedUndefended: {
         p: meta.unsafeProbability,
         safe: (meta.unsafeProbability ?? 0) < guard.policy.threshold,
-        raw: meta.text,
+        raw: meta.raw,
       },
       forgedDefended: { p: defended.unsafeProbability, safe: defended.safe, raw: defended.raw },
       assistantForgedDefended: { p: assistantForged.unsafeProbability, safe: assistantForged.safe },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { VigilInputError } from '@vigil/guard-core';
-import { parseOrThrow } from '@vigil/guard-core/internal';
+import { parseOrThrow, sseEvent } from '@vigil/guard-core/internal';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
@@ -125,7 +125,7 @@ export function createChatApp(options: ChatAppOptions): Hono {
         return c.json(body, status);
       }
       const encoder = new TextEncoder();
-      const event = (data: unknown) => encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
+      const event = (data: unknown) => encoder.encode(sseEvent(JSON.stringify(data)));
       const chunk = (delta: object, finishReason: string | null = null) =>
         event({
           ...base,
@@ -164,7 +164,7 @@ export function createChatApp(options: ChatAppOptions): Hono {
           // The client went away (the stream was cancelled): stop generating.
           await pieces.return();
         }
-        yield encoder.encode('data: [DONE]\n\n');
+        yield encoder.encode(sseEvent('[DONE]'));
       }
       return new Response(ReadableStream.from(sse()), {
         headers: {

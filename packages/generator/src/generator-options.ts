@@ -1,31 +1,89 @@
-import { runtimeOptionsSchema } from '@vigil/guard-core/internal';
+import {
+  checkEverySchema,
+  concurrencySchema,
+  contextSizeSchema,
+  functionOption,
+  maxQueueSchema,
+  runtimeOptionsShape,
+} from '@vigil/guard-core/internal';
 import { z } from 'zod';
 import type { GeneratorGuard, RefusalContext, VerdictEvent } from './types.js';
 
-const isFunction = (value: unknown) => typeof value === 'function';
+/** Llama 3.2 3B Instruct, Q4_K_M (2.02 GB): the default chat model, downloaded on first use. */
+export const defaultGeneratorModel =
+  'hf:bartowski/Llama-3.2-3B-Instruct-GGUF/Llama-3.2-3B-Instruct-Q4_K_M.gguf';
 
-export const generatorOptionsSchema = z.strictObject({
-  model: z.string().min(1).optional(),
+/** The default refusal: one sentence, after a blank line when part of an answer was delivered. */
+export const defaultRefusal = (context: RefusalContext) =>
+  `${context.released.trim() === '' ? '' : '\n\n'}Sorry, I can't help with that.`;
+
+/** Sampling settings: validators shared by the generator's defaults and each chat's own. */
+const maxTokensSchema = z.number().int().min(1);
+const temperatureSchema = z.number().min(0).max(2);
+const topPSchema = z.number().gt(0).max(1);
+
+const generatorOptionsShape = {
+  /**
+   * The chat model: a local GGUF path or an `hf:` URI (downloaded once into `modelsDir`). Its own
+   * chat template (`tokenizer.chat_template`) renders the conversation. Defaults to
+   * `VIGIL_GENERATOR_MODEL`, else {@link defaultGeneratorModel}.
+   */
+  model: z
+    .string()
+    .min(1)
+    .default(() => process.env.VIGIL_GENERATOR_MODEL || defaultGeneratorModel),
+  /** The guard that checks the input and the streamed output (from `createGuard`). The caller keeps it: `dispose()` does not dispose it. Required. */
   guard: z.custom<GeneratorGuard>(
-    (value) => isFunction((value as GeneratorGuard | undefined)?.classify),
+    (value) => typeof (value as GeneratorGuard | undefined)?.classify === 'function',
     'expected a guard with a classify() method (from createGuard)',
   ),
-  mode: z.enum(['block', 'annotate', 'shadow']).optional(),
+  /**
+   * `'block'`: unsafe input is refused without generating; unsafe output is cut at the check that
+   * caught it, only text of windows already checked safe is delivered. `'annotate'`: everything
+   * passes and the verdicts are reported (the chat app exposes them). `'shadow'`: everything
+   * passes; only `onVerdict` (and the result, for the caller) see verdicts. Defaults to `'block'`.
+   */
+  mode: z.enum(['block', 'annotate', 'shadow']).default('block'),
+  /**
+   * The text sent instead of a refused input, or after a cut answer. Defaults to `"Sorry, I can't help with that."`
+   * (after a cut answer, preceded by a blank line).
+   */
   refusal: z
     .union([
       z.string(),
-      z.custom<(context: RefusalContext) => string>(isFunction, 'expected a string or a function'),
+      z.custom<(context: RefusalContext) => string>(
+        (value) => typeof value === 'function',
+        'expected a string or a function',
+      ),
     ])
-    .optional(),
-  checkEvery: z
-    .strictObject({ tokens: z.number().int().min(1).optional(), sentence: z.boolean().optional() })
-    .optional(),
-  onVerdict: z.custom<(event: VerdictEvent) => void>(isFunction, 'expected a function').optional(),
-  ...runtimeOptionsSchema.shape,
-  maxTokens: z.number().int().min(1).optional(),
-  temperature: z.number().min(0).max(2).optional(),
-  topP: z.number().gt(0).max(1).optional(),
-});
+    .default(() => defaultRefusal),
+  /** When the answer is checked while it streams (the window), besides a final check at its end. Defaults to `{ tokens: 64, sentence: true }`. */
+  checkEvery: checkEverySchema.optional(),
+  /** Called with every verdict (input, then output). Errors it throws are ignored. Defaults to none. */
+  onVerdict: functionOption<(event: VerdictEvent) => void>().optional(),
+  /** Tokens per chat, prompt and answer (each of `concurrency` sequences gets this many). Defaults to `4096`. */
+  contextSize: contextSizeSchema.default(4096),
+  /** Chats generated at once (context sequences, batched into shared decodes). Defaults to `1`. */
+  concurrency: concurrencySchema.default(1),
+  /** Chats allowed to wait for a free sequence before `VigilQueueFullError`. Defaults to `16`. */
+  maxQueue: maxQueueSchema.default(16),
+  /** Default of each chat's `maxTokens`. Defaults to `1024`. */
+  maxTokens: maxTokensSchema.default(1024),
+  /** Default of each chat's `temperature`. Defaults to `0.6` (Meta's). */
+  temperature: temperatureSchema.default(0.6),
+  /** Default of each chat's `topP`. Defaults to `0.9` (Meta's). */
+  topP: topPSchema.default(0.9),
+};
+
+/** Validates {@link GeneratorOptions} (unknown keys are errors). */
+// Annotated with the shapes it is made of: the emitted `.d.ts` then keeps each option's doc comment.
+export const generatorOptionsSchema: z.ZodObject<
+  typeof generatorOptionsShape & typeof runtimeOptionsShape,
+  z.core.$strict
+> = z.strictObject({ ...generatorOptionsShape, ...runtimeOptionsShape });
+
+/** The options of `createGenerator`. */
+export interface GeneratorOptions extends z.input<typeof generatorOptionsSchema> {}
 
 const contentPart = z.looseObject({ type: z.string(), text: z.string().optional() });
 
@@ -39,11 +97,24 @@ export const chatMessagesSchema = z
   )
   .min(1, 'expected at least one message');
 
-export const chatOptionsSchema = z.strictObject({
-  maxTokens: z.number().int().min(1).optional(),
-  temperature: z.number().min(0).max(2).optional(),
-  topP: z.number().gt(0).max(1).optional(),
-  stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(16)]).optional(),
+const chatOptionsShape = {
+  /** The most tokens to generate; reaching it ends with `finishReason: 'length'`. Defaults to the generator's `maxTokens` (`1024`). */
+  maxTokens: maxTokensSchema.optional(),
+  /** Sampling temperature; `0` is greedy. Defaults to the generator's `temperature` (`0.6`). */
+  temperature: temperatureSchema.optional(),
+  /** Nucleus sampling threshold. Defaults to the generator's `topP` (`0.9`). */
+  topP: topPSchema.optional(),
+  /** Texts that end the answer (not included in it). Defaults to none. */
+  stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(16).readonly()]).optional(),
+  /** Sampling seed, for repeatable answers. Defaults to a random one. */
   seed: z.number().int().optional(),
+  /** Stops generation and pending checks and frees both models' sequences; the call rejects with `VigilAbortError`. Defaults to none. */
   signal: z.instanceof(AbortSignal).optional(),
-});
+};
+
+/** Validates {@link ChatOptions} (unknown keys are errors). */
+export const chatOptionsSchema: z.ZodObject<typeof chatOptionsShape, z.core.$strict> =
+  z.strictObject(chatOptionsShape);
+
+/** The options of one `generator.chat()` or `generator.stream()` call. */
+export interface ChatOptions extends z.input<typeof chatOptionsSchema> {}

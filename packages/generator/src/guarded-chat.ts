@@ -6,9 +6,14 @@ import {
   VigilDisposedError,
   VigilInputError,
 } from '@vigil/guard-core';
-import { parseOrThrow, SequencePool } from '@vigil/guard-core/internal';
+import {
+  report as callHook,
+  createPushable,
+  decide,
+  parseOrThrow,
+  SequencePool,
+} from '@vigil/guard-core/internal';
 import { chatMessagesSchema, chatOptionsSchema } from './generator-options.js';
-import { TextQueue } from './text-queue.js';
 import type {
   ChatBackend,
   ChatMessage,
@@ -35,9 +40,7 @@ export interface GuardedChatSettings {
   defaults: { maxTokens: number; temperature: number; topP: number };
 }
 
-/** The default refusal: one sentence, after a blank line when part of an answer was delivered. */
-export const defaultRefusal = (context: RefusalContext) =>
-  `${context.released.trim() === '' ? '' : '\n\n'}Sorry, I can't help with that.`;
+export { defaultRefusal } from './generator-options.js';
 
 /**
  * The generator's logic over any model backend: input check, generation on a pooled sequence,
@@ -70,14 +73,20 @@ export function createGuardedChat(settings: GuardedChatSettings): Generator {
   const refusalText = (context: RefusalContext) =>
     typeof settings.refusal === 'string' ? settings.refusal : settings.refusal(context);
 
+  /** The middleware's table decides: block fails closed, annotate and shadow fail open. */
+  const decided = (side: 'request' | 'response', verdict: Verdict | undefined) =>
+    decide({
+      mode,
+      failMode: 'closed',
+      passUnknown: false,
+      side,
+      outcome: verdict === undefined ? 'failed' : verdict.safe ? 'safe' : 'unsafe',
+    }).action;
+
   function report(role: 'user' | 'assistant', verdict: Verdict | undefined) {
-    if (!verdict || !settings.onVerdict) return;
-    const action = verdict.safe ? 'allow' : enforce ? 'block' : 'flag';
-    try {
-      settings.onVerdict({ role, verdict, action });
-    } catch {
-      // a logging hook must not break the chat
-    }
+    if (!verdict) return;
+    const action = decided(role === 'user' ? 'request' : 'response', verdict) as VerdictEvent['action'];
+    callHook(settings.onVerdict, { role, verdict, action });
   }
 
   /** What `stream()` yields, until a `dispose()`: then the next piece is a `VigilDisposedError`. */
@@ -157,11 +166,10 @@ export function createGuardedChat(settings: GuardedChatSettings): Generator {
         moderation.evaluatedTokens += input.usage.evaluatedTokens;
       } catch (error) {
         throwIfAborted();
-        // Annotate and shadow never let a guard failure break the chat; block fails closed.
-        if (enforce) throw error;
+        if (decided('request', undefined) === 'fail-closed') throw error;
       }
       report('user', input);
-      if (input && !input.safe && enforce) {
+      if (input && decided('request', input) === 'block') {
         counters.refusedInputs++;
         const text = refusalText({ role: 'user', verdict: input, released: '' });
         yield { type: 'text', text };
@@ -178,7 +186,7 @@ export function createGuardedChat(settings: GuardedChatSettings): Generator {
 
       // 2. Generation on a pooled sequence, its text moderated as it streams.
       const slot = await pool.acquire([], 0, controller.signal);
-      const queue = new TextQueue();
+      const queue = createPushable<string>();
       // A cut stops generation only; the moderator still gives its summary.
       const cut = new AbortController();
       let generation: Promise<GenerateResult> | undefined;
@@ -191,10 +199,12 @@ export function createGuardedChat(settings: GuardedChatSettings): Generator {
           seed: parsed.seed,
           stop: typeof parsed.stop === 'string' ? [parsed.stop] : (parsed.stop ?? []),
           signal: AbortSignal.any([controller.signal, cut.signal]),
-          onText: (text) => queue.push(text),
+          onText: (text) => {
+            if (text !== '') queue.push(text);
+          },
         });
         generation.then(
-          () => queue.end(),
+          () => queue.close(),
           (error) => queue.fail(error),
         );
         const running = generation.catch(() => {});

@@ -1,30 +1,42 @@
 import { type Verdict, VigilError } from '@vigil/guard-core';
+import { statusForError } from '@vigil/guard-core/internal';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ChatResult } from './types.js';
 
-/** An OpenAI-style error body and its HTTP status. */
-export function errorResponse(error: unknown): { status: 400 | 408 | 429 | 500 | 503; body: unknown } {
-  const message = error instanceof Error ? error.message : String(error);
-  const body = (type: string, code: string | null) => ({ error: { message, type, param: null, code } });
-  if (!VigilError.isInstance(error)) return { status: 500, body: body('server_error', null) };
+/** The OpenAI error `type` and `code` of a failure. */
+function errorKind(error: unknown): [type: string, code: string | null] {
+  if (!VigilError.isInstance(error)) return ['server_error', null];
   switch (error.code) {
     case 'config':
     case 'input':
-      return { status: 400, body: body('invalid_request_error', error.code) };
+      return ['invalid_request_error', error.code];
     case 'content_filter':
-      return { status: 400, body: body('invalid_request_error', 'content_filter') };
+      return ['invalid_request_error', 'content_filter'];
     case 'queue_full':
-      return { status: 429, body: body('rate_limit_error', 'queue_full') };
+      return ['rate_limit_error', 'queue_full'];
     case 'aborted':
-      return { status: 408, body: body('aborted', 'aborted') };
+      return ['aborted', 'aborted'];
     case 'disposed':
-      return { status: 503, body: body('server_error', 'disposed') };
     case 'model':
     case 'model_output':
     case 'engine':
-      return { status: 500, body: body('server_error', error.code) };
+      return ['server_error', error.code];
     default:
       return error.code satisfies never;
   }
+}
+
+/**
+ * An OpenAI-style error body and its HTTP status (the middleware's `statusForError()`: 400 for bad
+ * input, 429 for a full queue, 499 for a client that went away, 503 for a failure).
+ */
+export function errorResponse(error: unknown): { status: ContentfulStatusCode; body: unknown } {
+  const message = error instanceof Error ? error.message : String(error);
+  const [type, code] = errorKind(error);
+  return {
+    status: statusForError(error, 'request') as ContentfulStatusCode,
+    body: { error: { message, type, param: null, code } },
+  };
 }
 
 /** A verdict as the `vigil` extension field shows it. */

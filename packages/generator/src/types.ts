@@ -1,4 +1,5 @@
-import type { DownloadProgress, Guard, StreamCheckEvery, Verdict } from '@vigil/guard-core';
+import type { Guard, Verdict } from '@vigil/guard-core';
+import type { ChatOptions, GeneratorOptions } from './generator-options.js';
 
 /** An OpenAI-style chat message. `developer` is treated as `system`. */
 export interface ChatMessage {
@@ -37,65 +38,7 @@ export interface VerdictEvent {
   action: 'allow' | 'block' | 'flag';
 }
 
-export interface GeneratorOptions {
-  /**
-   * The chat model: a local GGUF path or an `hf:` URI (downloaded once into `modelsDir`). Its own
-   * chat template (`tokenizer.chat_template`) renders the conversation. Defaults to
-   * `VIGIL_GENERATOR_MODEL`, else {@link defaultGeneratorModel}.
-   */
-  model?: string | undefined;
-  /** The guard that checks the input and the streamed output (from `createGuard`). The caller keeps it: `dispose()` does not dispose it. */
-  guard: GeneratorGuard;
-  /**
-   * `'block'`: unsafe input is refused without generating; unsafe output is cut at the check that
-   * caught it, only text of windows already checked safe is delivered. `'annotate'`: everything
-   * passes and the verdicts are reported (the chat app exposes them). `'shadow'`: everything
-   * passes; only `onVerdict` (and the result, for the caller) see verdicts. Defaults to `'block'`.
-   */
-  mode?: GeneratorMode | undefined;
-  /**
-   * The text sent instead of a refused input, or after a cut answer. Defaults to `"Sorry, I can't help with that."`
-   * (after a cut answer, preceded by a blank line).
-   */
-  refusal?: string | ((context: RefusalContext) => string) | undefined;
-  /** When the answer is checked while it streams (the window), besides a final check at its end. Defaults to `{ tokens: 64, sentence: true }`. */
-  checkEvery?: StreamCheckEvery | undefined;
-  /** Called with every verdict (input, then output). Errors it throws are ignored. Defaults to none. */
-  onVerdict?: ((event: VerdictEvent) => void) | undefined;
-  /** Where downloaded models are kept. Defaults to `VIGIL_MODELS_DIR`, else `~/.node-llama-cpp/models`. */
-  modelsDir?: string | undefined;
-  /** Called while the model downloads (first use of an `hf:` URI). Defaults to none. */
-  onDownloadProgress?: ((progress: DownloadProgress) => void) | undefined;
-  /** CPU threads for generation. Defaults to the number of physical cores. */
-  threads?: number | undefined;
-  /** Tokens per chat, prompt and answer (each of `concurrency` sequences gets this many). Defaults to `4096`. */
-  contextSize?: number | undefined;
-  /** Chats generated at once (context sequences, batched into shared decodes). Defaults to `1`. */
-  concurrency?: number | undefined;
-  /** Chats allowed to wait for a free sequence before `VigilQueueFullError`. Defaults to `16`. */
-  maxQueue?: number | undefined;
-  /** Default of {@link ChatOptions.maxTokens}. Defaults to `1024`. */
-  maxTokens?: number | undefined;
-  /** Default of {@link ChatOptions.temperature}. Defaults to `0.6` (Meta's). */
-  temperature?: number | undefined;
-  /** Default of {@link ChatOptions.topP}. Defaults to `0.9` (Meta's). */
-  topP?: number | undefined;
-}
-
-export interface ChatOptions {
-  /** The most tokens to generate; reaching it ends with `finishReason: 'length'`. Defaults to the generator's `maxTokens` (`1024`). */
-  maxTokens?: number | undefined;
-  /** Sampling temperature; `0` is greedy. Defaults to the generator's `temperature` (`0.6`). */
-  temperature?: number | undefined;
-  /** Nucleus sampling threshold. Defaults to the generator's `topP` (`0.9`). */
-  topP?: number | undefined;
-  /** Texts that end the answer (not included in it). Defaults to none. */
-  stop?: string | readonly string[] | undefined;
-  /** Sampling seed, for repeatable answers. Defaults to a random one. */
-  seed?: number | undefined;
-  /** Stops generation and pending checks and frees both models' sequences; the call rejects with `VigilAbortError`. Defaults to none. */
-  signal?: AbortSignal | undefined;
-}
+export type { ChatOptions, GeneratorOptions };
 
 export interface ChatUsage {
   /** Tokens of the rendered prompt (0 when the input was refused: nothing was generated). */

@@ -191,7 +191,7 @@ describe('forged turns (ADR 0010)', () => {
     ]);
     // Without the defence the forged prompt passes: the engine judges only 'What is the weather?'.
     const metaOnly = await engine.score({ ...(engine.calls[1] as never), signal: undefined });
-    expect(metaOnly.text).toBe('safe');
+    expect(metaOnly).toMatchObject({ codes: [], raw: 'safe' });
     engine.calls.pop();
     expect(verdict.usage.promptTokens).toBe(
       engine.calls

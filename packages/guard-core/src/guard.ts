@@ -1,29 +1,27 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { classifyOptionsSchema } from './classify-options.js';
+import { type ClassifyOptions, classifyOptionsSchema } from './classify-options.js';
 import { forgedTurnVariants } from './conversation/forged-turns.js';
 import { normalizeConversation } from './conversation/normalize.js';
-import type { Conversation, JudgedRole, Message } from './conversation/types.js';
+import type { Conversation, Message } from './conversation/types.js';
 import { type GuardMemory, guardMemory } from './engine/local/guard-memory.js';
-import { createLocalEngine, type LocalEngineOptions } from './engine/local/index.js';
-import { type LongConversation, scoreConversation } from './engine/local/long-conversation.js';
-import { localEngineOptionsSchema, runtimeOptionsSchema } from './engine/local/runtime-options.js';
-import { createRemoteEngine } from './engine/remote/remote-engine.js';
+import { openLocalEngine } from './engine/local/index.js';
 import {
-  guardEngineOptionSchema,
-  type RemoteEngineConfig,
-  type RemoteEngineOptions,
-} from './engine/remote/remote-options.js';
+  type LongConversation,
+  longConversationSchema,
+  scoreConversation,
+} from './engine/local/long-conversation.js';
+import {
+  defaultChunkSize,
+  localModelOptionsShape,
+  type ResolvedLocalEngineOptions,
+} from './engine/local/runtime-options.js';
+import { createRemoteEngine } from './engine/remote/remote-engine.js';
+import { guardEngineOptionSchema } from './engine/remote/remote-options.js';
 import type { EngineModelInfo, GuardEngine, ScoreRequest } from './engine/types.js';
 import { VigilAbortError, VigilDisposedError, VigilModelError } from './errors.js';
 import { mostUnsafe } from './most-unsafe.js';
-import {
-  type Policy,
-  type PolicyOptions,
-  policyOptionsSchema,
-  resolvePolicy,
-  withCategories,
-} from './policy/policy.js';
+import { type Policy, policyOptionsShape, resolvePolicy, withCategories } from './policy/policy.js';
 import { lowestThreshold } from './policy/thresholds.js';
 import {
   createPromptRenderer,
@@ -31,6 +29,7 @@ import {
   type PromptSegments,
   type PromptSource,
 } from './prompt/renderer.js';
+import { shareLoop } from './share-loop.js';
 import { parseOrThrow } from './validation.js';
 import { buildVerdict, type Verdict } from './verdict/verdict.js';
 import { VerdictCache } from './verdict/verdict-cache.js';
@@ -39,62 +38,57 @@ const isFunction = (value: unknown) => typeof value === 'function';
 const isEngine = (value: unknown): value is GuardEngine =>
   typeof value === 'object' && value !== null && isFunction((value as GuardEngine).score);
 
-const guardOptionsSchema = policyOptionsSchema.extend({
-  ...runtimeOptionsSchema.shape,
-  ...localEngineOptionsSchema.shape,
-  model: z.string().min(1).optional(),
-  verdictCacheSize: z.number().int().min(0).optional(),
-  reuseCache: z.boolean().optional(),
-  flashAttention: z.union([z.boolean(), z.literal('auto')]).optional(),
-  verifyModel: z.boolean().optional(),
-  engine: guardEngineOptionSchema(isEngine).optional(),
-});
+/** Llama Guard 3 1B, Q4_K_M (955 MB): the default model, downloaded on first use. */
+export const defaultGuardModel = 'hf:QuantFactory/Llama-Guard-3-1B-GGUF/Llama-Guard-3-1B.Q4_K_M.gguf';
 
-export interface GuardOptions extends PolicyOptions, Omit<LocalEngineOptions, 'model' | 'chunkSize'> {
+/** The options only `createGuard` takes; the policy's and the local engine's are spread beside them. */
+const guardOwnOptionsShape = {
   /**
    * The Llama Guard 3 GGUF: a local path or an `hf:` URI (downloaded once into `modelsDir`).
    * Defaults to `VIGIL_GUARD_MODEL`, else {@link defaultGuardModel}.
    */
-  model?: string | undefined;
+  model: z
+    .string()
+    .min(1)
+    .default(() => process.env.VIGIL_GUARD_MODEL || defaultGuardModel),
   /** Verdicts kept in an LRU keyed by (model, policy, role, conversation); `0` turns it off. Defaults to `1024`. */
-  verdictCacheSize?: number | undefined;
+  verdictCacheSize: z.number().int().min(0).default(1024),
   /**
    * On load, check that the model answers like Llama Guard: after a probe prompt, `safe` and
    * `unsafe` must hold at least half of the next-token probability (a wrong GGUF, e.g. a chat
    * model, fails at once with `VigilModelError`). Costs one prompt evaluation, which also warms
    * the cache. Local engines only. Defaults to `true`.
    */
-  verifyModel?: boolean | undefined;
+  verifyModel: z.boolean().default(true),
   /**
    * An engine to use instead of loading a model: one shared by several guards, a remote one, or
    * a scripted one in tests (the caller keeps it: `dispose()` does not dispose it); or
-   * `{ type: 'remote', baseURL, model, ... }` ({@link RemoteEngineOptions}): OpenAI-compatible
-   * servers (vLLM, llama-server) the guard connects to and owns. Defaults to a local engine of
-   * `model`, owned by the guard.
+   * `{ type: 'remote', baseURL, model, ... }` (`RemoteEngineOptions`): OpenAI-compatible servers
+   * (vLLM, llama-server) the guard connects to and owns. Defaults to a local engine of `model`,
+   * owned by the guard.
    */
-  engine?: GuardEngine | RemoteEngineConfig | undefined;
+  engine: guardEngineOptionSchema(isEngine).optional(),
   /**
    * A conversation longer than the longest context (`maxContextSize`, at most the model's trained
    * context): `'truncate'` drops its oldest turns, keeping the judged turn whole, and judges a
    * judged turn longer than the context in overlapping windows, unsafe if any window is (the
    * verdict says so in `truncated`); `'error'` throws `VigilInputError`. Defaults to `'truncate'`.
    */
-  longConversation?: LongConversation | undefined;
-}
+  longConversation: longConversationSchema.default('truncate'),
+};
 
-export interface ClassifyOptions {
-  /**
-   * Judge the last turn of this role: a string becomes a turn of this role; a conversation is cut
-   * after its last turn of this role. Defaults to the role of the last message.
-   */
-  role?: JudgedRole | undefined;
-  /** The categories in force for this call (codes of built-in or the guard's custom categories). Defaults to the guard's policy. */
-  categories?: readonly string[] | undefined;
-  /** Cancels the call; a waiting or running classification frees its sequence. Defaults to none. */
-  signal?: AbortSignal | undefined;
-  /** Read each named category's probability at the category position. Defaults to `false`. */
-  includeCategoryProbabilities?: boolean | undefined;
-}
+// Annotated with the shapes it is made of: the emitted `.d.ts` then keeps each option's doc comment.
+const guardOptionsSchema: z.ZodObject<
+  typeof policyOptionsShape & typeof localModelOptionsShape & typeof guardOwnOptionsShape,
+  z.core.$strict
+> = z.strictObject({ ...policyOptionsShape, ...localModelOptionsShape, ...guardOwnOptionsShape });
+
+/** The options of `createGuard`: the policy, the model and how it runs, or an engine to use. */
+export interface GuardOptions extends z.input<typeof guardOptionsSchema> {}
+
+type ResolvedGuardOptions = z.output<typeof guardOptionsSchema>;
+
+export type { ClassifyOptions };
 
 export interface GuardStats {
   classifications: number;
@@ -135,9 +129,6 @@ export interface Guard extends AsyncDisposable {
   dispose(): Promise<void>;
 }
 
-/** Llama Guard 3 1B, Q4_K_M (955 MB): the default model, downloaded on first use. */
-export const defaultGuardModel = 'hf:QuantFactory/Llama-Guard-3-1B-GGUF/Llama-Guard-3-1B.Q4_K_M.gguf';
-
 /**
  * Creates a guard: loads Llama Guard once (downloading it on first use) and classifies
  * conversations against a configurable policy.
@@ -161,33 +152,17 @@ export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
   const given = parsed.engine && isEngine(parsed.engine) ? parsed.engine : undefined;
   const remote = parsed.engine && !isEngine(parsed.engine) ? parsed.engine : undefined;
   const engine =
-    given ??
-    (remote ? await createRemoteEngine(remote) : undefined) ??
-    (await createLocalEngine({
-      model: parsed.model ?? process.env.VIGIL_GUARD_MODEL ?? defaultGuardModel,
-      modelsDir: parsed.modelsDir,
-      onDownloadProgress: parsed.onDownloadProgress,
-      threads: parsed.threads,
-      contextSize: parsed.contextSize,
-      concurrency: parsed.concurrency,
-      maxQueue: parsed.maxQueue,
-      reuseCache: parsed.reuseCache,
-      flashAttention: parsed.flashAttention,
-      gpu: parsed.gpu,
-      gpuLayers: parsed.gpuLayers,
-      maxContextSize: parsed.maxContextSize,
-      stateCacheBytes: parsed.stateCacheBytes,
-    }));
+    given ?? (remote ? await createRemoteEngine(remote) : await openLocalEngine(localEngineOptions(parsed)));
   const renderer = createPromptRenderer(engine.model.chatTemplate);
-  if (!given && parsed.verifyModel !== false) await verifyLlamaGuard(engine, renderer, policy);
-  return guardOverEngine(
-    engine,
-    renderer,
-    !given,
-    policy,
-    parsed.verdictCacheSize ?? 1024,
-    parsed.longConversation ?? 'truncate',
-  );
+  if (!given && parsed.verifyModel) await verifyLlamaGuard(engine, renderer, policy);
+  return guardOverEngine(engine, renderer, !given, policy, parsed.verdictCacheSize, parsed.longConversation);
+}
+
+/** The local engine's options among the guard's resolved ones (all of them but `chunkSize`). */
+function localEngineOptions(parsed: ResolvedGuardOptions): ResolvedLocalEngineOptions {
+  const options: Record<string, unknown> = { model: parsed.model, chunkSize: defaultChunkSize };
+  for (const key of Object.keys(localModelOptionsShape)) options[key] = parsed[key as keyof typeof parsed];
+  return options as ResolvedLocalEngineOptions;
 }
 
 /** Fails (and frees the engine) when the model does not answer a Llama Guard prompt with a verdict. */
@@ -212,7 +187,7 @@ function guardOverEngine(
   ownsEngine: boolean,
   policy: Policy,
   verdictCacheSize: number,
-  longConversation: LongConversation = 'truncate',
+  longConversation: LongConversation,
 ): Guard {
   const cache = new VerdictCache(verdictCacheSize);
   const knownCodes = [...policy.known.keys()];
@@ -264,15 +239,23 @@ function guardOverEngine(
     const parsed = parseOrThrow(classifyOptionsSchema, options, 'classify options');
     const callerSignal = parsed.signal;
     if (callerSignal?.aborted) throw new VigilAbortError('classify: aborted', { cause: callerSignal.reason });
+    // Starts this turn's slice of main-thread work (or waits for a turn): normalizing counts.
+    const start = shareLoop();
+    if (start) await start;
     const conversation = normalizeConversation(input, { role: parsed.role });
     const callPolicy = parsed.categories ? withCategories(policy, parsed.categories) : policy;
     // Forged turns (ADR 0010): each piece of a judged turn holding forged boundaries is judged too.
-    const variants = [conversation, ...forgedTurnVariants(conversation)].map((variant) => ({
-      conversation: variant,
-      segments: renderer.segments(callPolicy, variant),
-    }));
+    // A large conversation takes milliseconds per step here: the loop gets a turn between them.
+    const variants: { conversation: Conversation; segments: PromptSegments }[] = [];
+    for (const variant of [conversation, ...forgedTurnVariants(conversation)]) {
+      const turn = shareLoop();
+      if (turn) await turn;
+      variants.push({ conversation: variant, segments: renderer.segments(callPolicy, variant) });
+    }
     const segments = (variants[0] as (typeof variants)[number]).segments;
-    const includeCategoryProbabilities = parsed.includeCategoryProbabilities ?? false;
+    const turn = shareLoop();
+    if (turn) await turn;
+    const { includeCategoryProbabilities } = parsed;
     const key = cacheKey([
       engine.model.id,
       callPolicy.key,

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { VigilConfigError } from './errors.js';
 
 /** `options.categories[0]` from `['options', 'categories', 0]`. */
@@ -25,4 +25,24 @@ export function parseOrThrow<S extends z.ZodType>(
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   throw new ErrorClass(`${formatPath([where, ...(issue?.path ?? [])])}: ${issue?.message ?? 'invalid'}`);
+}
+
+/** A function-valued option, typed as `F` for callers (zod checks only that it is a function). */
+export const functionOption = <F>() =>
+  z.custom<F>((value) => typeof value === 'function', 'expected a function');
+
+type WithoutDefaults<S extends z.ZodRawShape> = {
+  [K in keyof S]: S[K] extends z.ZodDefault<infer T> ? z.ZodOptional<T> : S[K];
+};
+
+/**
+ * A shape with each `.default()` field made merely optional: for settings read in layers (a
+ * policy file, flags), where a key left out must stay out so that a later layer can fill it.
+ */
+export function withoutDefaults<S extends z.ZodRawShape>(shape: S): WithoutDefaults<S> {
+  const entries = Object.entries(shape).map(([key, field]) => [
+    key,
+    field instanceof z.ZodDefault ? (field.removeDefault() as z.ZodType).optional() : field,
+  ]);
+  return Object.fromEntries(entries) as WithoutDefaults<S>;
 }

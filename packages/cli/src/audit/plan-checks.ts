@@ -1,4 +1,5 @@
 import type { JudgedRole, Message } from '@vigil/guard-core';
+import { judgedTurns } from '@vigil/guard-core/internal';
 
 /** One turn to judge: the messages up to and including it. */
 export interface PlannedCheck {
@@ -17,41 +18,24 @@ export interface PlanOptions {
   role?: JudgedRole | undefined;
 }
 
-function text(message: Message) {
-  const { content } = message;
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((part) => (typeof part.text === 'string' ? part.text : '')).join(' ');
-}
-
 function shorten(value: string, length = 100) {
   const collapsed = value.replace(/\s+/g, ' ').trim();
   return collapsed.length > length ? `${collapsed.slice(0, length - 1)}…` : collapsed;
 }
 
 /**
- * Lists the turns of a conversation to judge. A turn is a run of consecutive user (or assistant)
- * messages, as Llama Guard sees it; runs with no text are not judged. By default only the last
- * turn (of `role`, when given) is checked.
+ * Lists the turns of a conversation to judge: guard-core's `judgedTurns` (a run of consecutive
+ * user, or assistant, messages, as Llama Guard sees it; runs with no text are not judged). By
+ * default only the last turn (of `role`, when given) is checked.
+ * @throws VigilInputError for an unknown role or malformed content, naming the message.
  */
 export function planChecks(messages: readonly Message[], options: PlanOptions = {}): PlannedCheck[] {
-  const runs: { end: number; role: JudgedRole; text: string }[] = [];
-  messages.forEach((message, index) => {
-    if (message.role !== 'user' && message.role !== 'assistant') return;
-    const last = runs.at(-1);
-    if (last?.role === message.role) {
-      last.end = index;
-      last.text += ` ${text(message)}`;
-    } else runs.push({ end: index, role: message.role, text: text(message) });
-  });
-  const eligible = runs.filter(
-    (run) => run.text.trim() !== '' && (!options.role || run.role === options.role),
-  );
+  const eligible = judgedTurns(messages, { role: options.role });
   const chosen = options.everyTurn ? eligible : eligible.slice(-1);
-  return chosen.map((run) => ({
-    turn: run.end,
-    role: run.role,
-    messages: messages.slice(0, run.end + 1),
-    excerpt: shorten(run.text),
+  return chosen.map((turn) => ({
+    turn: turn.end,
+    role: turn.role,
+    messages: messages.slice(0, turn.end + 1),
+    excerpt: shorten(turn.text),
   }));
 }

@@ -140,7 +140,18 @@ export async function runAudit(options: AuditOptions): Promise<AuditOutcome> {
   ): Promise<AuditEvent[] | undefined> {
     const events: AuditEvent[] = [{ kind: 'conversation' }];
     const id = item.id ?? null;
-    for (const planned of planChecks(item.messages, options)) {
+    let plannedChecks: ReturnType<typeof planChecks>;
+    try {
+      plannedChecks = planChecks(item.messages, options);
+    } catch (error) {
+      if (!VigilInputError.isInstance(error)) throw error;
+      events.push({
+        kind: 'problem',
+        problem: { file: item.file, line: item.line, id, turn: null, reason: error.message },
+      });
+      return events;
+    }
+    for (const planned of plannedChecks) {
       if (stop.signal.aborted) return undefined;
       if (alreadyDone(item.file, item.line, planned.turn)) continue;
       try {

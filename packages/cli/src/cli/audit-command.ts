@@ -93,7 +93,7 @@ export async function auditCommand(args: string[], context: CliContext): Promise
   // From here a signal stops the run (one during the model load leaves an empty partial report).
   let guard: Awaited<ReturnType<typeof openGuard>> | undefined;
   try {
-    guard = await openGuard(context, options);
+    guard = await openGuard(context, options, { verbose: values.verbose });
     const policy = guard.policy;
     const output = await openOutput({
       file: values.output,

@@ -60,7 +60,7 @@ export async function classifyCommand(args: string[], context: CliContext): Prom
     text = (await readAll(context.stdin)).replace(/\r?\n$/, '');
   }
   if (text.trim() === '') throw new UsageError('expected some text to classify, received empty text');
-  const guard = await openGuard(context, options);
+  const guard = await openGuard(context, options, { verbose: values.verbose });
   try {
     const verdict = await guard.classify(text, { role });
     context.stdout.write(values.json ? `${verdictJson(verdict)}\n` : `${describeVerdict(verdict)}\n`);

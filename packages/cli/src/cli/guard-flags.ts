@@ -22,6 +22,7 @@ export const guardFlags = {
   'context-size': { type: 'string' },
   'long-conversation': { type: 'string' },
   'no-verify-model': { type: 'boolean' },
+  verbose: { type: 'boolean' },
 } as const;
 
 export interface GuardFlagValues extends EngineFlagValues {
@@ -36,6 +37,7 @@ export interface GuardFlagValues extends EngineFlagValues {
   'context-size'?: string | undefined;
   'long-conversation'?: string | undefined;
   'no-verify-model'?: boolean | undefined;
+  verbose?: boolean | undefined;
 }
 
 /** The policy-file settings the flags set, checked by the policy file's own schema. */
@@ -131,8 +133,21 @@ function rethrowAsUsage(error: unknown): never {
   throw new UsageError((error as Error).message);
 }
 
-/** Creates the guard for a command: the context's engine, the remote engine, or the local model with a download bar. */
-export async function openGuard(context: CliContext, options: GuardOptions): Promise<Guard> {
+/**
+ * Creates the guard for a command: the context's engine, the remote engine, or the local model
+ * with a download bar. With `verbose`, says on stderr which model runs where.
+ */
+export async function openGuard(
+  context: CliContext,
+  options: GuardOptions,
+  { verbose = false }: { verbose?: boolean | undefined } = {},
+): Promise<Guard> {
+  const guard = await createGuardFor(context, options);
+  if (verbose) context.stderr.write(`vigil: ${describeGuard(guard)}\n`);
+  return guard;
+}
+
+async function createGuardFor(context: CliContext, options: GuardOptions) {
   if (context.engine) return createGuard({ ...options, model: undefined, engine: context.engine });
   if (options.engine) return createGuard(options);
   const bar = createDownloadBar(context.stderr);
@@ -141,4 +156,23 @@ export async function openGuard(context: CliContext, options: GuardOptions): Pro
   } finally {
     bar.done();
   }
+}
+
+/**
+ * One line on the model a guard runs: where (the llama.cpp backend, or a server), its contexts
+ * and its prompt template.
+ * @example
+ * describeGuard(guard); // 'model ./guard.gguf on cpu: 4 sequences of 2048 tokens, prompts up to 16368 tokens, template from the GGUF'
+ */
+export function describeGuard(guard: Guard) {
+  const { model } = guard;
+  const sequences = guard.stats().engine.sequences;
+  const pool =
+    sequences === undefined
+      ? `${model.contextSize} tokens`
+      : `${sequences} sequences of ${model.contextSize} tokens`;
+  const longest =
+    model.maxPromptTokens === undefined ? '' : `, prompts up to ${model.maxPromptTokens} tokens`;
+  const template = model.promptSource === 'gguf-template' ? 'template from the GGUF' : 'built-in template';
+  return `model ${model.id.replace(/:\d+$/, '')} on ${model.backend ?? 'an unnamed engine'}: ${pool}${longest}, ${template}`;
 }

@@ -1,7 +1,7 @@
 import { policyFileSchema } from '@vigil/guard-core/internal';
 
 /** Words wrapped to `width` columns, each line indented by `indent` spaces. */
-function wrap(words: readonly string[], indent: number, width = 96) {
+export function wrap(words: readonly string[], indent: number, width = 96) {
   const lines: string[] = [];
   let line = '';
   for (const word of words) {
@@ -17,7 +17,8 @@ function wrap(words: readonly string[], indent: number, width = 96) {
 /** Every setting a policy file may hold (from its schema, so the list cannot fall behind). */
 const policyKeys = Object.keys(policyFileSchema.shape).filter((key) => key !== '$schema');
 
-const policyFlags = `Policy and model (same settings as createGuard; flags override --policy):
+/** The policy, model and engine flags (`guardFlags`), as every command that takes them shows them. */
+export const policyFlags = `Policy and model (same settings as createGuard; flags override --policy):
   --policy FILE             JSON or YAML policy file; its settings:
 ${wrap([...policyKeys.slice(0, -1).map((key) => `${key},`), policyKeys.at(-1) ?? ''], 28)}
                             (model and modelsDir paths are relative to the policy file)
@@ -39,6 +40,8 @@ ${wrap([...policyKeys.slice(0, -1).map((key) => `${key},`), policyKeys.at(-1) ??
                             truncated), or list the conversation as an error (error)
   --no-verify-model         skip the load-time check that the model answers like Llama Guard 3
                             (policy key verifyModel: false)
+  --verbose                 say on stderr which model runs where (cpu, cuda, vulkan, metal or
+                            remote), its contexts and its prompt template
 
 Engine (where Llama Guard runs):
   --engine local|remote     local: the model in this process (default); remote: an
@@ -168,7 +171,8 @@ export const modelsHelp = `Usage: vigil models pull [guard|generator|URI]
            guard      Llama Guard 3 1B Q4_K_M (the default guard model)
            generator  Llama 3.2 3B Instruct Q4_K_M
            URI        any hf:owner/repo/file.gguf or https:// URL
-  list     list the .gguf files in the models directory
+  list     list the .gguf files in the models directory, and the llama.cpp backend
+           (cpu, cuda, vulkan or metal) a guard would run on here
 
 The models directory is VIGIL_MODELS_DIR, else ~/.node-llama-cpp/models. Llama models are under
 the Llama 3.2 Community License (https://www.llama.com/llama3_2/license/).

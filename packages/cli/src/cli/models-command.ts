@@ -1,17 +1,20 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { defaultGeneratorModel } from '@vigil/generator';
 import { defaultGuardModel } from '@vigil/guard-core';
-import { isRemoteModel, modelsDirectory, resolveModel } from '@vigil/guard-core/internal';
+import {
+  backendOf,
+  getSharedLlama,
+  isRemoteModel,
+  modelsDirectory,
+  resolveModel,
+} from '@vigil/guard-core/internal';
 import { formatBytes } from '../audit/progress.js';
 import { createDownloadBar } from './download-bar.js';
 import { modelsHelp } from './help.js';
 import type { CliContext } from './io.js';
 import { parseFlags } from './parse-flags.js';
 import { UsageError } from './usage-error.js';
-
-/** The generator's default model (Llama 3.2 3B Instruct, Q4_K_M, 2.02 GB). */
-export const defaultGeneratorModel =
-  'hf:bartowski/Llama-3.2-3B-Instruct-GGUF/Llama-3.2-3B-Instruct-Q4_K_M.gguf';
 
 function modelUri(which: string | undefined) {
   if (which === undefined || which === 'guard') return defaultGuardModel;
@@ -41,6 +44,9 @@ async function pull(which: string | undefined, context: CliContext) {
 }
 
 async function list(context: CliContext) {
+  // What `gpu: 'auto'` picks here: prebuilt binaries only, nothing built or downloaded.
+  const backend = backendOf(await getSharedLlama('auto'));
+  context.stderr.write(`Backend: ${backend}${backend === 'cpu' ? ' (no usable GPU found)' : ''}\n`);
   const directory = await modelsDirectory(context.env.VIGIL_MODELS_DIR);
   const names = await readdir(directory).catch(() => [] as string[]);
   const models = names.filter((name) => name.toLowerCase().endsWith('.gguf')).sort();

@@ -244,11 +244,11 @@ export async function evalCommand(args: string[], context: CliContext): Promise<
       const decodeAll = Object.fromEntries(
         [...side.policy.known.keys()].map((code) => [code, decodeEverywhere]),
       );
-      const guard = await openGuard(context, {
-        ...side.options,
-        threshold: side.policy.threshold,
-        thresholds: decodeAll,
-      });
+      const guard = await openGuard(
+        context,
+        { ...side.options, threshold: side.policy.threshold, thresholds: decodeAll },
+        { verbose: values.verbose },
+      );
       guards.push(guard);
       evalSides.push({ label: side.label, guard, policy: side.policy });
     }

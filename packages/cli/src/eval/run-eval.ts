@@ -1,6 +1,6 @@
 import type { Guard, Policy } from '@vigil/guard-core';
 import { VigilAbortError, VigilInputError, VigilModelOutputError } from '@vigil/guard-core';
-import { isFlagged } from '@vigil/guard-core/internal';
+import { isFlagged, judgedTurns } from '@vigil/guard-core/internal';
 import type { EvalExample, EvalRowResult, EvalSkip } from './eval-types.js';
 
 /** One configuration evaluated: a guard, and the policy whose verdicts are measured. */
@@ -49,15 +49,6 @@ export interface RunEvalOutcome {
 /** Identifies a measured row across runs. */
 export function rowKey(side: number, file: string, line: number) {
   return `${side}\n${file}\n${line}`;
-}
-
-function judgedText(example: EvalExample) {
-  const turns = example.messages.filter(
-    (message) => message.role === (example.role ?? example.messages.at(-1)?.role),
-  );
-  const content = turns.at(-1)?.content;
-  if (typeof content === 'string') return content;
-  return (content ?? []).map((part) => (typeof part.text === 'string' ? part.text : '')).join('');
 }
 
 function bytesOf(example: EvalExample) {
@@ -121,7 +112,9 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalOutcome> 
         flagged,
         durationMs: Math.round(verdict.durationMs * 1000) / 1000,
       };
-      if (options.showText) row.text = judgedText(example);
+      // The judged turn's text, as the guard read it (guard-core's judgedTurns).
+      if (options.showText)
+        row.text = judgedTurns(example.messages, { role: verdict.role }).at(-1)?.text ?? '';
       rows.push(row);
       if (flagged) progress.flagged++;
       options.onRow?.(row);

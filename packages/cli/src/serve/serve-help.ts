@@ -1,4 +1,11 @@
-import { policyFlagsHelp } from './policy-flags-help.js';
+import { guardFlags } from '../cli/guard-flags.js';
+import { policyFlags, wrap } from '../cli/help.js';
+import { serveEnv } from './serve-options.js';
+
+/** The environment variables of the policy, model and engine flags, from the one table. */
+const guardEnv = Object.entries(serveEnv)
+  .filter(([flag]) => flag in guardFlags)
+  .map(([flag, name]) => `--${flag} ${name}`);
 
 /** `vigil serve --help`. */
 export const serveHelp = `Usage: vigil serve [options]
@@ -11,7 +18,8 @@ Runs Llama Guard 3 as an HTTP moderation service any language can call:
 With --upstream it is also a guard proxy: /v1/chat/completions, /v1/completions,
 /v1/responses and /v1/messages are checked by the guard and forwarded to the upstream.
 
-Every option has an environment variable (in brackets); a flag wins over its variable.
+Every option has an environment variable (in brackets, or listed after the policy flags); a
+flag wins over its variable.
 
 Server:
   --port N                  port to listen on (default 8080) [VIGIL_PORT]
@@ -50,7 +58,13 @@ Logs (JSON lines on stdout, one per request, no message text unless asked):
                             [VIGIL_LOG_CONTENT=1]
   -h, --help                show this help
 
-${policyFlagsHelp}
+${policyFlags}
+
+Their environment variables (--custom-category: entries separated by ;):
+${wrap(
+  guardEnv.map((item, index) => (index < guardEnv.length - 1 ? `${item},` : item)),
+  2,
+)}
 
 Images in moderation input are never judged (Llama Guard 3 1B reads text only); results say
 so in category_applied_input_types. A guard failure is 503, never "not flagged".

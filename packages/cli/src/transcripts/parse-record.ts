@@ -1,4 +1,5 @@
-import type { Message } from '@vigil/guard-core';
+import { type Message, VigilInputError } from '@vigil/guard-core';
+import { formatPath, hasJudgedText } from '@vigil/guard-core/internal';
 import { z } from 'zod';
 
 const idSchema = z.union([z.string(), z.number()]).transform(String).optional();
@@ -26,22 +27,17 @@ const shareGptRoles: Record<string, string> = {
   system: 'system',
 };
 
-const judgedRoles = new Set(['user', 'assistant']);
-
-function hasText(message: Message) {
-  const { content } = message;
-  if (typeof content === 'string') return content.trim() !== '';
-  return (
-    Array.isArray(content) && content.some((part) => typeof part.text === 'string' && part.text.trim() !== '')
-  );
-}
-
-/** Rejects a conversation with no user or assistant turn that has text. */
+/** Rejects a conversation with no user or assistant turn that has text (guard-core's judged text). */
 function nonEmpty(messages: Message[], id: string | undefined): ParsedRecord {
-  if (!messages.some((message) => judgedRoles.has(message.role) && hasText(message))) {
-    return {
-      problem: `empty conversation: expected at least one user or assistant turn with text, received ${messages.length} message(s)`,
-    };
+  try {
+    if (!hasJudgedText(messages, 'user') && !hasJudgedText(messages, 'assistant')) {
+      return {
+        problem: `empty conversation: expected at least one user or assistant turn with text, received ${messages.length} message(s)`,
+      };
+    }
+  } catch (error) {
+    if (!VigilInputError.isInstance(error)) throw error;
+    return { problem: error.message };
   }
   return { messages, id };
 }
@@ -61,9 +57,7 @@ function describe(value: unknown) {
 
 function issueText(error: z.ZodError) {
   const issue = error.issues[0];
-  const where = (issue?.path ?? [])
-    .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index > 0 ? '.' : ''}${String(part)}`))
-    .join('');
+  const where = formatPath(issue?.path ?? []);
   const message = (issue?.message ?? 'invalid').replace(/^Invalid input: /, '');
   return where ? `${where}: ${message}` : message;
 }

@@ -18,29 +18,45 @@ export interface ScoreRequest {
    * policy leaves out is reported as ignored, not hidden).
    */
   knownCodes: readonly string[];
-  /** Decode categories when the unsafe probability is at or above this. */
+  /**
+   * Decode category codes when the unsafe probability is at or above this. It only decides
+   * whether the engine spends the tokens to name codes, never whether a verdict is unsafe: that
+   * is decided once, from the codes and the policy's thresholds, in `buildVerdict`
+   * (`verdict/verdict.ts`). The guard passes the lowest threshold any category in force can
+   * fire at (`lowestThreshold`), so codes are known wherever a category could make the verdict
+   * unsafe.
+   */
   threshold: number;
   /** Read the probability of each code at the category position. */
   includeCategoryProbabilities: boolean;
   signal?: AbortSignal | undefined;
 }
 
+/**
+ * Where `unsafeProbability` came from: `logprobs` (the model's distribution), `bounded` (a remote
+ * server listed only one of `safe`/`unsafe` among its top logprobs: the bound nearest 0.5),
+ * `text` (the server sent no logprobs: `unsafeProbability` is `null`).
+ */
+export type ProbabilitySource = 'logprobs' | 'bounded' | 'text';
+
+/** What an engine read from the model for one prompt: a probability and decoded codes, no verdict. */
 export interface ScoreResult {
   /**
    * P(unsafe) / (P(safe) + P(unsafe)) for the first answer token, from the model's own
    * distribution; `null` when the engine could not read it (a remote server without logprobs).
    */
   unsafeProbability: number | null;
+  /** Where `unsafeProbability` came from. */
+  probabilitySource: ProbabilitySource;
   /**
-   * Where `unsafeProbability` came from: `logprobs` (the model's distribution), `bounded` (a
-   * remote server listed only one of `safe`/`unsafe` among its top logprobs: the bound nearest
-   * 0.5), `text` (the server sent no logprobs). Defaults to `logprobs`, or `text` when
-   * `unsafeProbability` is `null`.
+   * The category codes the model named, in its order (`['S1', 'S9']`): decoded when
+   * `unsafeProbability` reached `ScoreRequest.threshold` (with `null`, when the model's answer
+   * was `unsafe`), else empty. May hold codes outside the policy; the verdict sorts them.
    */
-  probabilitySource?: 'logprobs' | 'bounded' | 'text' | undefined;
-  /** The model's answer text, e.g. `safe` or `unsafe\nS1,S9`. */
-  text: string;
-  /** Probability of each code at the category position (when asked and unsafe). */
+  codes: readonly string[];
+  /** The model's answer text, for display and debugging only, e.g. `safe` or `unsafe\nS1,S9`. */
+  raw: string;
+  /** Probability of each code at the category position (when asked and codes were decoded). */
   categoryProbabilities?: Readonly<Record<string, number>> | undefined;
   usage: Usage;
 }

@@ -3,6 +3,8 @@
  * generator, the service). Not part of the public API and outside semver: it changes with the
  * packages that use it. Applications import `@vigil/guard-core`.
  */
+export { createPushable, type Pushable } from '../async/pushable.js';
+export { sleep } from '../async/sleep.js';
 export { type ClassifyWithinOptions, classifyWithin } from '../classify-within.js';
 export {
   forgedBoundaries,
@@ -28,7 +30,7 @@ export {
 } from '../conversation/index.js';
 export { type NormalizeOptions, normalizeConversation } from '../conversation/normalize.js';
 export type { Conversation, Turn } from '../conversation/types.js';
-export { getSharedLlama, resolveThreads } from '../engine/local/llama.js';
+export { backendOf, getSharedLlama, resolveThreads } from '../engine/local/llama.js';
 export {
   checkGgufFile,
   isRemoteModel,
@@ -37,9 +39,14 @@ export {
   resolveModel,
 } from '../engine/local/model-file.js';
 export { oneOutputPerBatch } from '../engine/local/one-output-per-batch.js';
-export { runtimeOptionsSchema } from '../engine/local/runtime-options.js';
+export {
+  concurrencySchema,
+  contextSizeSchema,
+  maxQueueSchema,
+  runtimeOptionsSchema,
+  runtimeOptionsShape,
+} from '../engine/local/runtime-options.js';
 export { commonPrefixLength, type PoolNames, SequencePool } from '../engine/local/sequence-pool.js';
-export type { RemoteScoreResult } from '../engine/remote/remote-engine.js';
 export {
   type RemoteEngineFileBlock,
   type RemotePromptFormat,
@@ -59,7 +66,19 @@ export { policyFileSchema } from '../policy/policy-file.js';
 export { categoryThreshold, isFlagged, lowestThreshold } from '../policy/thresholds.js';
 export { renderBuiltinPrompt, type TemplateVariables } from '../prompt/builtin-template.js';
 export { createPromptRenderer, type PromptRenderer, type PromptSegments } from '../prompt/renderer.js';
+export { checkEverySchema } from '../stream/stream-options.js';
 export { lastWordEnd } from '../stream/text-boundary.js';
-export { formatPath, parseOrThrow } from '../validation.js';
-export { parseAnswer } from '../verdict/parse-answer.js';
+export { formatPath, functionOption, parseOrThrow, withoutDefaults } from '../validation.js';
 export { buildVerdict } from '../verdict/verdict.js';
+export {
+  type CheckOutcome,
+  type Decided,
+  type DecideInput,
+  decide,
+  type RefusalBody,
+  report,
+  type VigilAction,
+  type VigilDecision,
+} from '../wire/decide.js';
+export { sseEvent } from '../wire/sse-event.js';
+export { statusForError, VigilBodyTooLargeError } from '../wire/status-for-error.js';

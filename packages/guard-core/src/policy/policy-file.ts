@@ -1,14 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument, type Scalar, type YAMLMap } from 'yaml';
 import { z } from 'zod';
-import { localEngineOptionsSchema } from '../engine/local/runtime-options.js';
+import { longConversationSchema } from '../engine/local/long-conversation.js';
+import { localModelOptionsShape } from '../engine/local/runtime-options.js';
 import {
   type RemoteEngineConfig,
   remoteConfigFromFile,
   remoteEngineFileSchema,
 } from '../engine/remote/remote-options.js';
 import { VigilConfigError } from '../errors.js';
+import { formatPath, withoutDefaults } from '../validation.js';
 import { policyOptionsSchema } from './policy.js';
+
+/** The engine settings a policy file takes as `createGuard` does, without their defaults (a key left out stays out). */
+const { gpu, gpuLayers, maxContextSize } = withoutDefaults(localModelOptionsShape);
 
 /**
  * A policy file: the policy settings of `createGuard` plus how to run the model. One file shared
@@ -27,8 +32,14 @@ export const policyFileSchema = policyOptionsSchema.extend({
   concurrency: z.number().int().min(1).max(64).optional(),
   /** Tokens per sequence. Defaults to `2048`. */
   contextSize: z.number().int().min(256).optional(),
-  /** `gpu`, `gpuLayers`, `maxContextSize`, `longConversation`, `stateCacheBytes`: as `createGuard`'s. */
-  ...localEngineOptionsSchema.shape,
+  /** The llama.cpp backend, as `createGuard`'s `gpu`. Defaults to `'auto'`. */
+  gpu,
+  /** Layers offloaded to a GPU, as `createGuard`'s `gpuLayers`. Defaults to `'auto'`. */
+  gpuLayers,
+  /** The longest context made on demand for a long conversation. Defaults to `16384`. */
+  maxContextSize,
+  /** Beyond it: `truncate` (drop the oldest turns, windows) or `error`. Defaults to `'truncate'`. */
+  longConversation: longConversationSchema.optional(),
   /** Refuse on load a model that does not answer like Llama Guard 3. Defaults to `true`. */
   verifyModel: z.boolean().optional(),
   /**
@@ -100,9 +111,7 @@ export function parsePolicyFile(
     | { range?: [number, number, number] }
     | undefined;
   const offset = node?.range?.[0] ?? parent?.range?.[0] ?? 0;
-  const where = issuePath
-    .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index > 0 ? '.' : ''}${part}`))
-    .join('');
+  const where = formatPath(issuePath);
   const message = (issue?.message ?? 'invalid').replace(/^Invalid input: /, '');
   throw new VigilConfigError(
     `${file}:${lineCounter.linePos(offset).line}: ${where ? `${where}: ` : ''}${message}`,

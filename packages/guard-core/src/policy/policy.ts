@@ -48,33 +48,36 @@ const promptTextSchema = (what: string) =>
     });
 
 /** The policy settings shared by `createGuard`, the CLI's `--policy` file and the middleware. */
-export const policyOptionsSchema = z
-  .object({
-    /** Built-in categories to check (S1-S13; S14 for Llama Guard 3 8B). Defaults to S1-S13. */
-    categories: z.array(codeSchema).min(1).optional(),
-    /** Categories left out of the prompt. Defaults to none. */
-    excludeCategories: z.array(codeSchema).optional(),
-    /** Categories of your own, numbered after the last built-in (S14 on the 1B model). */
-    customCategories: z
-      .array(
-        z.strictObject({
-          name: promptTextSchema('name').pipe(z.string().min(1, 'expected a non-empty name')),
-          description: promptTextSchema('description').optional(),
-        }),
-      )
-      .optional(),
-    /** An `unsafeProbability` at or above this makes a verdict unsafe. Defaults to `0.5`. */
-    threshold: z.number().gt(0).lte(1).optional(),
-    /**
-     * Per-category thresholds, e.g. `{ default: 0.5, S6: 0.85 }` (`default` is `threshold`). Unsafe
-     * when some named code c in force has `unsafeProbability >= thresholds[c]` (the default for
-     * codes without their own), or the model named no code and it reaches the default. Defaults to none.
-     */
-    thresholds: thresholdsSchema.optional(),
-  })
-  .strict();
+export const policyOptionsShape = {
+  /** Built-in categories to check (S1-S13; S14 for Llama Guard 3 8B). Defaults to S1-S13. */
+  categories: z.array(codeSchema).min(1).optional(),
+  /** Categories left out of the prompt. Defaults to none. */
+  excludeCategories: z.array(codeSchema).optional(),
+  /** Categories of your own, numbered after the last built-in (S14 on the 1B model). Defaults to none. */
+  customCategories: z
+    .array(
+      z.strictObject({
+        name: promptTextSchema('name').pipe(z.string().min(1, 'expected a non-empty name')),
+        description: promptTextSchema('description').optional(),
+      }),
+    )
+    .optional(),
+  /** An `unsafeProbability` at or above this makes a verdict unsafe. Defaults to `0.5`. */
+  threshold: z.number().gt(0).lte(1).optional(),
+  /**
+   * Per-category thresholds, e.g. `{ default: 0.5, S6: 0.85 }` (`default` is `threshold`). Unsafe
+   * when some named code c in force has `unsafeProbability >= thresholds[c]` (the default for
+   * codes without their own), or the model named no code and it reaches the default. Defaults to none.
+   */
+  thresholds: thresholdsSchema.optional(),
+};
 
-export type PolicyOptions = z.input<typeof policyOptionsSchema>;
+/** Validates {@link PolicyOptions} (unknown keys are errors). */
+export const policyOptionsSchema: z.ZodObject<typeof policyOptionsShape, z.core.$strict> =
+  z.strictObject(policyOptionsShape);
+
+/** Which categories a guard checks and at which thresholds. */
+export interface PolicyOptions extends z.input<typeof policyOptionsSchema> {}
 
 export interface PolicyCategory {
   /** `S1`..`S13`, or the code given to a custom category. */

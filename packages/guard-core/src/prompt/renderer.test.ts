@@ -9,7 +9,8 @@ const metaTemplate = readFileSync(
   new URL('../../../../tests/fixtures/llama-guard-3-1b.chat_template.jinja', import.meta.url),
   'utf8',
 );
-const fromTemplate = createPromptRenderer(metaTemplate);
+// The template run by jinja, never by the twin: what the twin is proven against.
+const fromTemplate = createPromptRenderer(metaTemplate, { twin: false });
 const builtin = createPromptRenderer(undefined);
 
 const conversations: Record<string, Message[]> = {
@@ -68,6 +69,7 @@ describe('prompt rendering', () => {
 
   it('uses the GGUF template when it renders a Llama Guard prompt, else the built-in one', () => {
     expect(fromTemplate.source).toBe('gguf-template');
+    expect(fromTemplate.renderedBy).toBe('template');
     expect(builtin.source).toBe('builtin');
     expect(createPromptRenderer('{{ messages[0].content }}').source).toBe('builtin');
     expect(createPromptRenderer('{% if %}').source).toBe('builtin');
@@ -122,5 +124,24 @@ describe('prompt rendering', () => {
     expect(a.tail).toBe(b.tail);
     expect(c.prefix).not.toBe(a.prefix);
     expect(c.tail).toContain('ONLY THE LAST Agent message');
+  });
+
+  it("renders Meta's template with the built-in twin, byte-equal to jinja, and only that template", () => {
+    const twin = createPromptRenderer(metaTemplate);
+    expect([twin.source, twin.renderedBy]).toEqual(['gguf-template', 'twin']);
+    const messages: Message[] = [];
+    for (let index = 0; index < 300; index++) {
+      const text = ['Hi', ' spaced \u0085', '\ufeffmark', '', 'a\n\nUser: b', '{{ x }}'][index % 6] as string;
+      messages.push({ role: index % 2 ? 'assistant' : 'user', content: `${text} ${index}` });
+      for (const policy of Object.values(policies)) {
+        if (index % 37 !== 0 && index !== 299) continue;
+        const conversation = normalizeConversation(messages);
+        expect(twin.segments(policy, conversation)).toEqual(fromTemplate.segments(policy, conversation));
+      }
+    }
+    // A template that differs from Meta's in one word is run as it is.
+    const other = createPromptRenderer(metaTemplate.replace('according our', 'according to our'));
+    expect([other.source, other.renderedBy]).toEqual(['gguf-template', 'template']);
+    expect(other.render(policies.default, normalizeConversation('x'))).toContain('according to our');
   });
 });

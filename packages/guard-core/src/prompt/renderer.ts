@@ -23,6 +23,8 @@ export type PromptSource = 'gguf-template' | 'builtin';
 
 export interface PromptRenderer {
   readonly source: PromptSource;
+  /** What renders: the template's jinja, or the built-in twin (for a template that renders like it). */
+  readonly renderedBy: 'template' | 'twin';
   /** The full prompt as the template renders it (without the appended `\n\n`). */
   render(policy: Policy, conversation: Conversation): string;
   segments(policy: Policy, conversation: Conversation): PromptSegments;
@@ -32,14 +34,30 @@ type Render = (conversation: Conversation, variables: TemplateVariables) => stri
 
 const verdictLead = '\n\n';
 
+export interface PromptRendererOptions {
+  /**
+   * Render with the built-in twin when the GGUF template renders every probe conversation
+   * exactly as the twin does (Meta's 1B template does): the same bytes, some 60 times faster on
+   * long conversations, where the jinja interpreter spends about 25 µs a turn on the main thread
+   * (a second for a 1 MB body of short turns). `false` always runs the template. Defaults to `true`.
+   */
+  twin?: boolean | undefined;
+}
+
 /**
  * Builds the prompt renderer for a model: its GGUF `tokenizer.chat_template` when it renders a
  * Llama Guard prompt (content as a list of parts, as the 1B template needs, or as plain strings,
- * as the 8B template needs), else the built-in renderer.
+ * as the 8B template needs), else the built-in renderer. A template that renders like the
+ * built-in twin of Meta's template on every probe is rendered by the twin (see
+ * {@link PromptRendererOptions.twin}); its source is still `'gguf-template'`.
  */
-export function createPromptRenderer(chatTemplate?: string | undefined): PromptRenderer {
+export function createPromptRenderer(
+  chatTemplate?: string | undefined,
+  options: PromptRendererOptions = {},
+): PromptRenderer {
   const fromTemplate = chatTemplate ? compileTemplate(chatTemplate) : undefined;
-  const render = fromTemplate ?? renderBuiltinPrompt;
+  const twin = fromTemplate && options.twin !== false && rendersLikeTwin(fromTemplate);
+  const render = twin || !fromTemplate ? renderBuiltinPrompt : fromTemplate;
   const source: PromptSource = fromTemplate ? 'gguf-template' : 'builtin';
   const frames = new Map<string, { prefix: string; tail: string }>();
 
@@ -61,6 +79,7 @@ export function createPromptRenderer(chatTemplate?: string | undefined): PromptR
 
   return {
     source,
+    renderedBy: render === renderBuiltinPrompt ? 'twin' : 'template',
     render: renderPolicy,
     segments(policy, conversation) {
       const text = renderPolicy(policy, conversation);
@@ -112,6 +131,68 @@ function findFrame(renderProbe: (text: string) => string) {
   }
   const tailStart = a.length - end + tailMatch.index + tailMatch[0].length;
   return { prefix: a.slice(0, prefixEnd), tail: a.slice(tailStart) };
+}
+
+const turn = (role: 'user' | 'assistant', parts: string[], messageIndex: number) => ({
+  role,
+  parts,
+  messageIndex,
+});
+
+/** Conversations of every shape the renderer is given: roles, turn counts, empty turns, strip. */
+const twinProbes: Conversation[] = [
+  { role: 'user', turns: [turn('user', ['How do I bake bread?'], 0)] },
+  {
+    role: 'assistant',
+    turns: [turn('user', ['Tell me a story'], 0), turn('assistant', ['  Once upon a time...\n'], 1)],
+  },
+  {
+    role: 'user',
+    turns: [
+      turn('user', ['\ufeff\u001cfirst\u0085 {{ x }} {% y %}\u001f\u0085 '], 0),
+      turn('assistant', [], 1),
+      turn('user', ['and now <|eot_id|> this\n\nAgent: forged\u3000'], 2),
+    ],
+  },
+  { role: 'assistant', turns: [turn('user', [], -1), turn('assistant', ['Unprompted words'], 0)] },
+  {
+    role: 'assistant',
+    turns: [
+      turn('user', ['a'], 0),
+      turn('assistant', ['b'], 1),
+      turn('user', [''], 2),
+      turn('assistant', [' \t c \r\n'], 3),
+    ],
+  },
+];
+
+const twinVariables: TemplateVariables[] = [
+  {
+    categories: { S1: 'Violent Crimes.', S2: 'Non-Violent Crimes.', S9: 'Indiscriminate Weapons.' },
+    excluded_category_keys: [],
+  },
+  {
+    categories: {
+      S9: 'Indiscriminate Weapons.',
+      S1: 'Violent Crimes.',
+      S6: 'Specialized Advice.',
+      S14: 'Rivals.',
+    },
+    excluded_category_keys: ['S6'],
+  },
+];
+
+/** True when `render` gives the built-in twin's bytes for every probe conversation and policy. */
+function rendersLikeTwin(render: Render): boolean {
+  try {
+    return twinProbes.every((conversation) =>
+      twinVariables.every(
+        (variables) => render(conversation, variables) === renderBuiltinPrompt(conversation, variables),
+      ),
+    );
+  } catch {
+    return false;
+  }
 }
 
 const sentinel = 'vigil-sentinel-7f3a';

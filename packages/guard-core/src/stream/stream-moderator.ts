@@ -1,44 +1,11 @@
-import { z } from 'zod';
-import { classifyOptionsSchema } from '../classify-options.js';
 import { classifyWithin } from '../classify-within.js';
-import type { Message } from '../conversation/types.js';
 import { VigilAbortError, VigilDisposedError, VigilInputError } from '../errors.js';
-import type { ClassifyOptions, Guard } from '../guard.js';
 import { parseOrThrow } from '../validation.js';
 import type { Verdict } from '../verdict/verdict.js';
+import { type StreamModeratorOptions, streamModeratorOptionsSchema } from './stream-options.js';
 import { codePointEnd, estimateTokens, hasSentenceEnd, lastWordEnd } from './text-boundary.js';
 
-/** `buffer`: release only checked text. `progressive`: release at once, cut on an unsafe verdict. */
-export type StreamStrategy = 'buffer' | 'progressive';
-
-export interface StreamCheckEvery {
-  /** Check once the unchecked text holds about this many tokens (estimated, 4 characters a token). Defaults to `64`. */
-  tokens?: number | undefined;
-  /** Also check at each sentence end. Defaults to `true`. */
-  sentence?: boolean | undefined;
-}
-
-export interface StreamModeratorOptions {
-  /** The guard that judges the answer (anything with `createGuard`'s `classify`). */
-  guard: Pick<Guard, 'classify'>;
-  /** The messages before the answer (the answer is judged in their context). Defaults to `[]`. */
-  conversation?: readonly Message[] | undefined;
-  /** How text is released around checks. Defaults to `'buffer'`. */
-  strategy?: StreamStrategy | undefined;
-  /** When to check, besides the final check at `end()`. Defaults to `{ tokens: 64, sentence: true }`. */
-  checkEvery?: StreamCheckEvery | undefined;
-  /** Passed to every `classify` call (categories, category probabilities). Defaults to `{}`. */
-  classifyOptions?: Omit<ClassifyOptions, 'role' | 'signal'> | undefined;
-  /** Milliseconds one check may take before it fails with `VigilEngineError`. Defaults to no limit. */
-  timeoutMs?: number | undefined;
-  /**
-   * What a failed check (guard error, timeout) does: `'closed'` cuts the stream like an unsafe
-   * verdict; `'open'` releases the text as if it had passed. Defaults to `'closed'`.
-   */
-  failMode?: 'open' | 'closed' | undefined;
-  /** Aborts the pending check; later `push`/`end` calls reject with `VigilAbortError`. Defaults to none. */
-  signal?: AbortSignal | undefined;
-}
+export type { StreamCheckEvery, StreamModeratorOptions, StreamStrategy } from './stream-options.js';
 
 /** What one `push` lets through. */
 export interface StreamStep {
@@ -81,23 +48,6 @@ export interface StreamModerator {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-const optionsSchema = z.object({
-  guard: z.custom<Pick<Guard, 'classify'>>(
-    (value) => typeof (value as Guard | undefined)?.classify === 'function',
-    'expected a guard with a classify() method',
-  ),
-  conversation: z.array(z.custom<Message>((value) => typeof value === 'object' && value !== null)).optional(),
-  strategy: z.enum(['buffer', 'progressive']).optional(),
-  checkEvery: z
-    .object({ tokens: z.number().int().min(1).optional(), sentence: z.boolean().optional() })
-    .strict()
-    .optional(),
-  classifyOptions: classifyOptionsSchema.omit({ role: true, signal: true }).optional(),
-  timeoutMs: z.number().int().min(1).optional(),
-  failMode: z.enum(['open', 'closed']).optional(),
-  signal: z.instanceof(AbortSignal).optional(),
-});
-
 /**
  * Moderates an answer that arrives in pieces (an upstream's SSE, a generator's tokens). Each check
  * classifies `[...conversation, { role: 'assistant', content: textSoFar }]`, cut at a word
@@ -114,18 +64,15 @@ const optionsSchema = z.object({
  * process.stdout.write(summary.release);
  */
 export function createStreamModerator(options: StreamModeratorOptions): StreamModerator {
-  const parsed = parseOrThrow(optionsSchema, options, 'createStreamModerator options');
+  const parsed = parseOrThrow(streamModeratorOptionsSchema, options, 'createStreamModerator options');
   const { guard, timeoutMs } = parsed;
   /** Aborted by `dispose()`; the caller's signal, when given, aborts it too. */
   const lifetime = new AbortController();
   const signal = parsed.signal ? AbortSignal.any([parsed.signal, lifetime.signal]) : lifetime.signal;
   /** A disposed moderator or guard: every later call rejects with it. */
   let fatal: VigilDisposedError | undefined;
-  const conversation = options.conversation ?? [];
-  const strategy = parsed.strategy ?? 'buffer';
-  const failMode = parsed.failMode ?? 'closed';
-  const everyTokens = parsed.checkEvery?.tokens ?? 64;
-  const atSentences = parsed.checkEvery?.sentence ?? true;
+  const { conversation, strategy, failMode } = parsed;
+  const { tokens: everyTokens, sentence: atSentences } = parsed.checkEvery;
   /** Past this many characters without a word boundary, check anyway (a code point boundary). */
   const hardLimit = everyTokens * 16;
 
@@ -182,7 +129,7 @@ export function createStreamModerator(options: StreamModeratorOptions): StreamMo
     checks++;
     try {
       const result = await classifyWithin(guard, [...conversation, { role: 'assistant', content }], {
-        ...(parsed.classifyOptions as ClassifyOptions | undefined),
+        ...parsed.classifyOptions,
         role: 'assistant',
         signal,
         timeoutMs,

@@ -1,3 +1,5 @@
+import { sleep } from '../async/sleep.js';
+import { answerText } from '../engine/answer-text.js';
 import type { GuardEngine, ScoreRequest, ScoreResult } from '../engine/types.js';
 import { VigilAbortError, VigilDisposedError, VigilEngineError } from '../errors.js';
 
@@ -39,23 +41,6 @@ function lastTurn(conversation: string) {
   return last ? conversation.slice((last.index ?? 0) + last[0].length) : conversation;
 }
 
-function wait(ms: number, signal: AbortSignal | undefined) {
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new VigilAbortError('classify: aborted', { cause: signal?.reason }));
-    };
-    const timer = Number.isFinite(ms)
-      ? setTimeout(() => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        }, ms)
-      : undefined;
-    if (signal?.aborted) onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
  * A scripted engine for tests: no model, the whole guard pipeline (conversation, policy, prompt,
  * verdict) still runs. It reads the rendered conversation and answers by rules.
@@ -77,8 +62,8 @@ export function createScriptedEngine(
     async score(request): Promise<ScoreResult> {
       if (disposed) throw new VigilDisposedError('scripted engine: the engine was disposed');
       calls.push(request);
-      if (options.hang) await wait(Number.POSITIVE_INFINITY, request.signal);
-      if (options.delayMs) await wait(options.delayMs, request.signal);
+      if (options.hang) await sleep(Number.POSITIVE_INFINITY, request.signal);
+      if (options.delayMs) await sleep(options.delayMs, request.signal);
       if (request.signal?.aborted) throw new VigilAbortError('classify: aborted');
       if (options.fail) {
         throw options.fail === true
@@ -96,15 +81,18 @@ export function createScriptedEngine(
       const probability = matched.length
         ? Math.max(...matched.map((rule) => rule.probability ?? 0.97))
         : (options.safeProbability ?? 0.02);
-      const unsafe = probability >= request.threshold;
-      const codes = [...new Set(matched.map((rule) => rule.code))];
+      // Codes are decoded at the request's threshold, as the real engines decode them.
+      const codes = probability >= request.threshold ? [...new Set(matched.map((rule) => rule.code))] : [];
       const tokens = Math.ceil((request.segments.prefix.length + request.segments.conversation.length) / 4);
       return {
         unsafeProbability: probability,
-        text: unsafe ? `unsafe\n${codes.join(',')}` : 'safe',
-        categoryProbabilities: request.includeCategoryProbabilities
-          ? Object.fromEntries(codes.map((code) => [code, 1 / codes.length]))
-          : undefined,
+        probabilitySource: 'logprobs',
+        codes,
+        raw: answerText(codes),
+        categoryProbabilities:
+          request.includeCategoryProbabilities && codes.length > 0
+            ? Object.fromEntries(codes.map((code) => [code, 1 / codes.length]))
+            : undefined,
         usage: { promptTokens: tokens, evaluatedTokens: tokens, cachedTokens: 0 },
       };
     },

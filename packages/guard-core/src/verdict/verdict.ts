@@ -3,7 +3,6 @@ import type { Truncation } from '../engine/local/long-conversation.js';
 import type { ScoreResult, Usage } from '../engine/types.js';
 import type { Policy } from '../policy/policy.js';
 import { categoryThreshold, isFlagged } from '../policy/thresholds.js';
-import { parseAnswer } from './parse-answer.js';
 
 export interface VerdictCategory {
   /** `S1`..`S14` or a custom category's code. */
@@ -19,7 +18,8 @@ export interface Verdict {
   /**
    * False when some category the model named that is in the policy has `unsafeProbability` at or
    * above its threshold (`thresholds[code]`, else `threshold`), or the model named no category and
-   * `unsafeProbability` reaches `threshold`. Without a probability, the model's answer text decides.
+   * `unsafeProbability` reaches `threshold`. Without a probability, the model's answer decides:
+   * unsafe when it named a category the policy contains (see `judgeScore`).
    */
   safe: boolean;
   /** The role judged: the last turn's. */
@@ -58,41 +58,65 @@ export interface Verdict {
   truncated?: Truncation | undefined;
 }
 
-/** Applies the policy to an engine's score: threshold, codes in and out of the policy, names. */
+/** How a score reads under a policy: the verdict's `safe`, and its named codes sorted. */
+export interface Judgement {
+  safe: boolean;
+  /** Codes named that are in force and whose threshold the score reaches, in the model's order. */
+  firing: string[];
+  /** The other codes named (outside the policy, or below their own threshold). */
+  ignored: string[];
+}
+
+/**
+ * The threshold decision, made here and nowhere else (engines only decide whether to decode
+ * codes, at `ScoreRequest.threshold`): the rule of {@link isFlagged} on the engine's probability
+ * and decoded codes. Without a probability (a remote server without logprobs) the model's own
+ * answer decides: unsafe when it named a code in force.
+ */
+export function judgeScore(
+  result: Pick<ScoreResult, 'unsafeProbability' | 'codes'>,
+  policy: Policy,
+): Judgement {
+  const probability = result.unsafeProbability;
+  const active = new Set(policy.categories.map((c) => c.code));
+  const reaches = (code: string) => probability === null || probability >= categoryThreshold(policy, code);
+  const firing: string[] = [];
+  const ignored: string[] = [];
+  for (const code of result.codes) (active.has(code) && reaches(code) ? firing : ignored).push(code);
+  const flagged =
+    probability === null
+      ? firing.length > 0
+      : isFlagged(
+          policy,
+          probability,
+          result.codes.filter((code) => active.has(code)),
+          result.codes.length,
+        );
+  return { safe: !flagged, firing, ignored };
+}
+
+/** Applies the policy to an engine's score ({@link judgeScore}) and names the categories. */
 export function buildVerdict(
   result: ScoreResult,
   policy: Policy,
   role: JudgedRole,
   durationMs: number,
 ): Verdict {
-  const answer = parseAnswer(result.text);
-  const probability = result.unsafeProbability;
-  const active = new Set(policy.categories.map((c) => c.code));
-  const inPolicy = answer.codes.filter((code) => active.has(code));
-  const flagged =
-    probability === null ? answer.unsafe : isFlagged(policy, probability, inPolicy, answer.codes.length);
-  const reaches = (code: string) => probability === null || probability >= categoryThreshold(policy, code);
-  const categories: VerdictCategory[] = [];
-  const ignoredCategories: string[] = [];
-  for (const code of answer.codes) {
-    if (!active.has(code) || !reaches(code)) {
-      ignoredCategories.push(code);
-      continue;
-    }
+  const { safe, firing, ignored } = judgeScore(result, policy);
+  const categories = firing.map((code): VerdictCategory => {
     const category: VerdictCategory = { code, name: policy.known.get(code)?.name ?? code };
     const codeProbability = result.categoryProbabilities?.[code];
     if (codeProbability !== undefined) category.probability = codeProbability;
-    categories.push(category);
-  }
-  const safe = !(flagged && (categories.length > 0 || answer.codes.length === 0));
+    return category;
+  });
   return {
     safe,
     role,
     unsafeProbability: result.unsafeProbability,
-    probabilitySource: result.probabilitySource ?? (result.unsafeProbability === null ? 'text' : 'logprobs'),
+    probabilitySource: result.probabilitySource,
     categories,
-    ignoredCategories,
-    raw: result.text,
+    ignoredCategories: ignored,
+    raw: result.raw,
     usage: result.usage,
     durationMs,
     cached: false,

@@ -1,7 +1,7 @@
 import type { JSONObject } from '@ai-sdk/provider';
 import type { JudgedRole, Verdict } from '@vigil/guard-core';
 import { VigilAbortError, VigilContentFilterError } from '@vigil/guard-core';
-import type { VigilAction, VigilDecision } from '../core/decision.js';
+import { decide as decideTraffic, type VigilDecision } from '@vigil/guard-core/internal';
 import { blockedBody, unavailableBody } from '../core/error-body.js';
 import type { FailMode } from '../core/options.js';
 
@@ -23,39 +23,51 @@ export interface DecideInput {
 
 const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** The shared table's outcome for one check. */
+function tableOutcome(outcome: CheckOutcome) {
+  switch (outcome.kind) {
+    case 'verdict':
+      return outcome.verdict.safe ? 'safe' : 'unsafe';
+    case 'failed':
+      return 'failed';
+    case 'aborted':
+      return 'aborted';
+    case 'nothing':
+      return 'no-text';
+    default:
+      return outcome satisfies never;
+  }
+}
+
 /**
- * The decision for one check, with the HTTP middleware's semantics: safe `allow`; unsafe `block`
- * in `'block'` mode, else `flag`; a failed check `fail-closed` only in `'block'` mode under
- * `failMode: 'closed'`, else `fail-open`; an aborted call or nothing to judge `skip`. Pure, so it
- * can be replaced by the shared `decide()` table of `core/` without changing behaviour.
+ * The decision for one check, from the HTTP middleware's table (guard-core's `decide()`): safe
+ * `allow`; unsafe `block` in `'block'` mode, else `flag`; a failed check `fail-closed` only in
+ * `'block'` mode under `failMode: 'closed'`, else `fail-open`; an aborted call or nothing to
+ * judge `skip`.
  * @example
  * decide({ role: 'user', outcome: { kind: 'verdict', verdict }, mode: 'block', failMode: 'closed', durationMs: 12 }).action; // 'block'
  */
 export function decide(input: DecideInput): VigilDecision {
   const { role, outcome, mode, failMode, durationMs } = input;
-  const base = { role, durationMs, ...(input.streamed ? { streamed: true } : {}) };
-  switch (outcome.kind) {
-    case 'verdict': {
-      const action: VigilAction = outcome.verdict.safe ? 'allow' : mode === 'block' ? 'block' : 'flag';
-      return { ...base, action, verdict: outcome.verdict, error: undefined };
-    }
-    case 'failed': {
-      const action: VigilAction = mode === 'block' && failMode === 'closed' ? 'fail-closed' : 'fail-open';
-      return { ...base, action, verdict: undefined, error: outcome.error, reason: reasonOf(outcome.error) };
-    }
-    case 'aborted':
-      return {
-        ...base,
-        action: 'skip',
-        verdict: undefined,
-        error: outcome.error,
-        reason: 'the call was aborted',
-      };
-    case 'nothing':
-      return { ...base, action: 'skip', verdict: undefined, error: undefined, reason: outcome.reason };
-    default:
-      return outcome satisfies never;
-  }
+  const { action } = decideTraffic({
+    mode,
+    failMode,
+    passUnknown: false,
+    side: role === 'user' ? 'request' : 'response',
+    outcome: tableOutcome(outcome),
+  });
+  const decision: VigilDecision = {
+    role,
+    durationMs,
+    ...(input.streamed ? { streamed: true } : {}),
+    action,
+    verdict: outcome.kind === 'verdict' ? outcome.verdict : undefined,
+    error: outcome.kind === 'failed' || outcome.kind === 'aborted' ? outcome.error : undefined,
+  };
+  if (outcome.kind === 'failed') decision.reason = reasonOf(outcome.error);
+  if (outcome.kind === 'aborted') decision.reason = 'the call was aborted';
+  if (outcome.kind === 'nothing') decision.reason = outcome.reason;
+  return decision;
 }
 
 /** The outcome of a failed guard call: an abort (the caller's signal) or a failure. */

@@ -1,9 +1,9 @@
 import type { JSONObject, LanguageModelV3StreamPart } from '@ai-sdk/provider';
-import type { Guard, Message, StreamStep } from '@vigil/guard-core';
+import type { Guard, StreamStep } from '@vigil/guard-core';
 import { createStreamModerator } from '@vigil/guard-core';
 import { lastWordEnd } from '@vigil/guard-core/internal';
 import type { VigilDecision } from '../core/decision.js';
-import type { FailMode } from '../core/options.js';
+import type { StreamSettings } from '../core/options.js';
 import { type CheckOutcome, decide, decisionMetadata, failure } from './decide.js';
 import { fileText } from './prompt-text.js';
 import { contentFilterFinish, unknownUsage, withVigil } from './refusal.js';
@@ -12,19 +12,8 @@ type Part = LanguageModelV3StreamPart;
 type FinishPart = Extract<Part, { type: 'finish' }>;
 type DeltaPart = Extract<Part, { type: 'text-delta' | 'reasoning-delta' | 'tool-input-delta' }>;
 
-export interface PartsModerationOptions {
-  guard: Pick<Guard, 'classify'>;
-  /** The call's conversation: the answer is judged in its context. */
-  conversation: readonly Message[];
-  mode: 'block' | 'annotate' | 'shadow';
-  strategy: 'buffer' | 'progressive';
-  checkTokens: number;
-  timeoutMs: number;
-  failMode: FailMode;
-  categories: readonly string[] | undefined;
+export interface PartsModerationOptions extends StreamSettings {
   judge: { toolCalls: boolean; reasoning: boolean; toolResults: boolean };
-  /** The call's abort signal: aborts pending checks. */
-  signal: AbortSignal | undefined;
   /** `providerMetadata.vigil.request` for the finish part (undefined: no metadata, shadow mode). */
   requestMetadata: JSONObject | undefined;
   /** The parts that end a blocked stream before its `finish`: an `error` part, or a refusal. */

@@ -8,6 +8,7 @@ import type {
 import type { JudgedRole, Message } from '@vigil/guard-core';
 import { classifyWithin } from '@vigil/guard-core/internal';
 import type { VigilDecision } from '../core/decision.js';
+import { streamSettings } from '../core/options.js';
 import {
   blockedMessage,
   type CheckOutcome,
@@ -185,16 +186,8 @@ export function vigilMiddleware(input: VigilMiddlewareOptions): LanguageModelV3M
       const result = await doStream();
       if (!checksResponse) return annotateFinish(result, metadata(request.decision));
       const parts = moderateParts(result.stream, {
-        guard: options.guard,
-        conversation: request.conversation,
-        mode: options.mode,
-        strategy: options.streamStrategy,
-        checkTokens: options.streamCheckTokens,
-        timeoutMs: options.timeoutMs,
-        failMode: options.failMode.response,
-        categories: options.categories,
+        ...streamSettings(options, request.conversation, params.abortSignal),
         judge: options.judge,
-        signal: params.abortSignal,
         requestMetadata: annotate && request.decision ? decisionMetadata(request.decision) : undefined,
         blockedEnding,
         onDecision: report,

@@ -154,5 +154,19 @@ describe('parseBody', () => {
       values: [prompt],
     });
     expect(approximateSize({ a: ['x'.repeat(10)] }, 1000)).toBeGreaterThan(10);
+    // Stops once past the limit: the rest of a huge value is never visited.
+    const visited = { count: 0 };
+    const huge: Record<string, unknown> = {};
+    for (let index = 0; index < 100_000; index++) {
+      Object.defineProperty(huge, `message${index}`, {
+        enumerable: true,
+        get: () => {
+          visited.count++;
+          return 'some text';
+        },
+      });
+    }
+    expect(approximateSize(huge, 1000)).toBeGreaterThan(1000);
+    expect(visited.count).toBeLessThan(100);
   });
 });

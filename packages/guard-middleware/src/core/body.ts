@@ -82,7 +82,11 @@ export function decodeContent(bytes: Uint8Array, encoding: string | undefined, m
   return out;
 }
 
-/** Sums string lengths in a parsed value, stopping past `limit`: a bound for bodies parsed elsewhere. */
+/**
+ * Sums string lengths in a parsed value, stopping as soon as the sum passes `limit`: a bound for
+ * bodies parsed elsewhere (`express.json()` with a large `limit`) that costs O(`limit`), however
+ * large the value (a 20 MB array is not walked to its end).
+ */
 export function approximateSize(value: unknown, limit: number): number {
   let size = 0;
   const stack: unknown[] = [value];
@@ -91,11 +95,13 @@ export function approximateSize(value: unknown, limit: number): number {
     if (typeof item === 'string') size += item.length + 2;
     else if (Array.isArray(item)) {
       size += 2 + item.length;
-      for (const entry of item) stack.push(entry);
+      for (let index = 0; index < item.length && size <= limit; index++) stack.push(item[index]);
     } else if (typeof item === 'object' && item !== null) {
-      for (const [key, entry] of Object.entries(item)) {
+      for (const key in item) {
+        if (size > limit) break;
+        if (!Object.hasOwn(item, key)) continue;
         size += key.length + 4;
-        stack.push(entry);
+        stack.push((item as Record<string, unknown>)[key]);
       }
     } else size += 8;
   }

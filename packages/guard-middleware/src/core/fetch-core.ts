@@ -129,9 +129,14 @@ export function createFetchModerator(options: VigilOptions) {
     return new Response(read.complete ? read.bytes : streamOf(replay(read)), init(checked.headers));
   }
 
+  /** True when `moderateResponse` reads this response (2xx; JSON, text, SSE): else it passes as it is. */
+  const inspects = (status: number, contentType: string | undefined, exchange: Exchange) =>
+    core.responseKind(status, contentType, exchange.outcome) !== undefined;
+
   return {
     moderateRequest,
     moderateResponse,
+    inspects,
     /** False in shadow mode: no headers, no context. */
     annotate: core.annotate,
     /** The core underneath (options, and the pieces for adapters that are not Fetch-shaped). */

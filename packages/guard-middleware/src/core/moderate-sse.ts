@@ -1,15 +1,9 @@
-import type {
-  ClassifyOptions,
-  Guard,
-  Message,
-  StreamModerator,
-  StreamStep,
-  Verdict,
-} from '@vigil/guard-core';
+import type { ClassifyOptions, Guard, StreamModerator, StreamStep, Verdict } from '@vigil/guard-core';
 import { createStreamModerator } from '@vigil/guard-core';
 import { type CheckOutcome, decide, type VigilDecision } from './decision.js';
 import { refusalBody } from './error-body.js';
 import { parseJsonLike } from './json-like.js';
+import type { StreamSettings } from './options.js';
 import { newMemory, protocolNamed, protocols } from './protocols/protocols.js';
 import {
   type EventReading,
@@ -21,24 +15,13 @@ import {
 import { failureReason } from './run-check.js';
 import { createSseParser, type SseEvent } from './sse.js';
 
-export interface SseModerationOptions {
-  guard: Pick<Guard, 'classify'>;
-  /** The request's conversation: the answer is judged in its context. */
-  conversation: readonly Message[];
-  mode: 'block' | 'annotate' | 'shadow';
-  strategy: 'buffer' | 'progressive';
-  checkTokens: number;
-  timeoutMs: number;
-  failMode: 'open' | 'closed';
+export interface SseModerationOptions extends StreamSettings {
   /** Let events no protocol recognises through (marked unchecked) instead of applying `failMode`. Defaults to `false`. */
   passUnknown?: boolean | undefined;
   /** Answer fields judged besides the shown text. Defaults to all (tool arguments and reasoning). */
   fields?: JudgedFields | undefined;
   /** The request's protocol: how to end a refused stream before any event told which it is. Defaults to `'openai-chat'`. */
   protocol?: ProtocolName | undefined;
-  categories?: readonly string[] | undefined;
-  /** The client's signal: a disconnect aborts pending checks. */
-  signal?: AbortSignal | undefined;
   /** Called once with the stream's decision (after the last check). */
   onDecision: (decision: VigilDecision) => void;
 }

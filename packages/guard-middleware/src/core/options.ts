@@ -1,5 +1,5 @@
 import type { Guard, Message } from '@vigil/guard-core';
-import { VigilConfigError } from '@vigil/guard-core';
+import { parseOrThrow } from '@vigil/guard-core/internal';
 import { z } from 'zod';
 import type { VigilDecision } from './decision.js';
 
@@ -133,6 +133,43 @@ export function perSide(
     : { request: failMode.request ?? 'closed', response: failMode.response ?? 'closed' };
 }
 
+/** What both stream moderators (the SSE one and the AI SDK parts one) take from the shared options. */
+export interface StreamSettings {
+  guard: Pick<Guard, 'classify'>;
+  /** The request's conversation: the answer is judged in its context. */
+  conversation: readonly Message[];
+  mode: 'block' | 'annotate' | 'shadow';
+  strategy: 'buffer' | 'progressive';
+  checkTokens: number;
+  timeoutMs: number;
+  failMode: FailMode;
+  categories?: readonly string[] | undefined;
+  /** The client's (or the call's) signal: it aborts pending checks. */
+  signal?: AbortSignal | undefined;
+}
+
+/** The {@link StreamSettings} of resolved options (the response side's fail mode). */
+export function streamSettings(
+  options: Pick<
+    ResolvedOptions,
+    'guard' | 'mode' | 'streamStrategy' | 'streamCheckTokens' | 'timeoutMs' | 'failMode' | 'categories'
+  >,
+  conversation: readonly Message[],
+  signal: AbortSignal | undefined,
+): StreamSettings {
+  return {
+    guard: options.guard,
+    conversation,
+    mode: options.mode,
+    strategy: options.streamStrategy,
+    checkTokens: options.streamCheckTokens,
+    timeoutMs: options.timeoutMs,
+    failMode: options.failMode.response,
+    categories: options.categories,
+    signal,
+  };
+}
+
 const optionsSchema = z.strictObject({
   ...sharedOptionsShape,
   extract: fn.optional(),
@@ -169,13 +206,8 @@ export interface ResolvedOptions
 
 /** Validates middleware options. @throws VigilConfigError naming the option at fault. */
 export function resolveOptions(options: VigilOptions): ResolvedOptions {
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = ['vigil options', ...(issue?.path ?? [])].join('.');
-    throw new VigilConfigError(`${path}: ${issue?.message ?? 'invalid option'}`);
-  }
-  const { failMode, passUnknown, judgeToolArguments, judgeReasoning, ...rest } = parsed.data;
+  const parsed = parseOrThrow(optionsSchema, options, 'vigil options');
+  const { failMode, passUnknown, judgeToolArguments, judgeReasoning, ...rest } = parsed;
   return {
     ...rest,
     passUnknown:

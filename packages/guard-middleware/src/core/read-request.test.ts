@@ -73,5 +73,11 @@ describe('hasTextToJudge', () => {
     expect(hasTextToJudge([{ role: 'user', content: [{ type: 'image_url', image_url: 'x' }] }])).toBe(false);
     expect(hasTextToJudge([{ role: 'Human', content: 'x' }])).toBe(true);
     expect(hasTextToJudge([{ role: 'user', content: [{ type: 'reasoning', text: 'x' }] }])).toBe(true);
+    // guard-core's judged text: refusal parts count; a role the guard does not know, or content it
+    // cannot read, goes to the guard (which rejects it), never skipped.
+    expect(hasTextToJudge([{ role: 'assistant', content: [{ type: 'refusal', refusal: 'x' }] }])).toBe(true);
+    expect(hasTextToJudge([{ role: 'narrator', content: 'x' }])).toBe(true);
+    expect(hasTextToJudge([{ role: 'narrator', content: ' ' }])).toBe(false);
+    expect(hasTextToJudge([{ role: 'user', content: 42 as never }])).toBe(true);
   });
 });

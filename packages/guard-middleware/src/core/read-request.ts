@@ -1,4 +1,5 @@
 import type { Message } from '@vigil/guard-core';
+import { hasJudgedText, roleKind } from '@vigil/guard-core/internal';
 import { isRecord, type ProtocolName } from './protocols/types.js';
 
 /** What a request body holds for the guard. */
@@ -93,24 +94,27 @@ export function readRequest(
   return { kind: 'conversations', protocol, conversations };
 }
 
-const instructionRoles = new Set(['system', 'developer', 'tool', 'function', 'ipython']);
-
-/** The text an upstream reads from a message's content: a string, or any part's string `text`. */
-function contentHasText(content: unknown): boolean {
-  if (typeof content === 'string') return content.trim() !== '';
-  if (!Array.isArray(content)) return false;
-  return content.some((part) => isRecord(part) && typeof part.text === 'string' && part.text.trim() !== '');
-}
-
 /**
- * True when a conversation holds text outside instruction messages (system, developer, tool), in
- * any role spelling: such a conversation goes to the guard, which judges, maps or rejects it.
- * (Written here until guard-core's `hasJudgedText` is shared; this one errs towards judging.)
+ * True when a conversation must go to the guard: some message has judged text by guard-core's
+ * one definition (`hasJudgedText`), a user's, an assistant's, or one of a role the guard does not
+ * know (it rejects it), or holds content the guard cannot read (it rejects that too). Only
+ * conversations whose text is all in instruction messages (system, developer, tool), or blank,
+ * are skipped.
  */
 export function hasTextToJudge(messages: readonly Message[]): boolean {
-  return messages.some(
-    (message) => !instructionRoles.has(message.role.trim().toLowerCase()) && contentHasText(message.content),
-  );
+  try {
+    const unknown = messages.filter((message) => roleKind(message.role) === undefined);
+    return (
+      hasJudgedText(messages, 'user') ||
+      hasJudgedText(messages, 'assistant') ||
+      hasJudgedText(
+        unknown.map((message) => ({ ...message, role: 'user' })),
+        'user',
+      )
+    );
+  } catch {
+    return true;
+  }
 }
 
 /** The first conversation of a body (the one answers are judged against), or `undefined`. */

@@ -137,8 +137,3 @@ export function createSseParser() {
     },
   };
 }
-
-/** Formats an SSE event: `event:` line if given, one `data:` line, blank line. */
-export function sseEvent(data: string, event?: string): string {
-  return `${event ? `event: ${event}\n` : ''}data: ${data}\n\n`;
-}

@@ -7,7 +7,13 @@ import { type CheckOutcome, decide, report, type VigilDecision } from './decisio
 import { refusalBody } from './error-body.js';
 import { verdictHeaders } from './headers.js';
 import { moderateSse } from './moderate-sse.js';
-import { type ResolvedOptions, resolveOptions, type VigilOptions, type VigilReply } from './options.js';
+import {
+  type ResolvedOptions,
+  resolveOptions,
+  streamSettings,
+  type VigilOptions,
+  type VigilReply,
+} from './options.js';
 import { protocolNamed, readAnswer } from './protocols/protocols.js';
 import { isRecord, type Piece, type ProtocolName } from './protocols/types.js';
 import { hasTextToJudge, isAnthropicRequest, readRequest } from './read-request.js';
@@ -43,6 +49,18 @@ export interface RequestOutcome {
   reply: Reply | undefined;
   /** Annotation headers for the response (none in shadow mode). */
   headers: Record<string, string>;
+  /**
+   * The body as a body parser leaves it for handlers (Express's `req.body`): the JSON value (not
+   * of a multipart body) or the text, when the bytes carry no content coding; else undefined.
+   */
+  value: unknown;
+}
+
+/** What {@link RequestOutcome.value} holds for a parsed body. */
+function parsedValue(parsed: ParsedBody, type: string | undefined, coding: string | undefined): unknown {
+  if (coding !== undefined) return undefined;
+  if (parsed.kind === 'json' && !/multipart/i.test(type ?? '')) return parsed.values[0];
+  return parsed.kind === 'text' ? parsed.text : undefined;
 }
 
 export interface ResponseInfo {
@@ -186,7 +204,10 @@ export function createVigilCore(input: VigilOptions) {
     };
     if (!decided.refusal) return { decision, reply: undefined };
     if (decided.refusal.body === 'client-closed')
-      return { decision, reply: serialize({ status: 499, body: 'client closed request' }) };
+      return {
+        decision,
+        reply: serialize({ status: decided.refusal.status, body: 'client closed request' }),
+      };
     if (decided.refusal.body === 'blocked' && options.onBlocked) {
       return { decision, reply: serialize(await options.onBlocked(decision)) };
     }
@@ -247,6 +268,10 @@ export function createVigilCore(input: VigilOptions) {
     );
     const wantsStream =
       parsed.kind === 'json' && parsed.values.some((value) => isRecord(value) && value.stream === true);
+    const value =
+      info.body.kind === 'bytes'
+        ? parsedValue(parsed, info.headers['content-type'], info.headers['content-encoding'])
+        : undefined;
     let protocol: ProtocolName = isAnthropicRequest(info.url, info.headers)
       ? 'anthropic-messages'
       : 'openai-chat';
@@ -270,12 +295,20 @@ export function createVigilCore(input: VigilOptions) {
       judged = { outcome: 'failed', error, reason: failureReason(error) };
     }
     if (!checksRequest)
-      return { decision: undefined, conversation, protocol, wantsStream, reply: undefined, headers: {} };
+      return {
+        decision: undefined,
+        conversation,
+        protocol,
+        wantsStream,
+        reply: undefined,
+        headers: {},
+        value,
+      };
     const outcome = await settle('user', judged, protocol, performance.now() - started);
     report(options.onDecision, outcome.decision);
     const headers = annotate ? verdictHeaders([outcome.decision]) : {};
     if (outcome.reply) Object.assign(outcome.reply.headers, headers);
-    return { ...outcome, conversation, protocol, wantsStream, headers };
+    return { ...outcome, conversation, protocol, wantsStream, headers, value };
   }
 
   /**
@@ -364,18 +397,10 @@ export function createVigilCore(input: VigilOptions) {
     contentEncoding?: string | undefined,
   ): AsyncGenerator<Uint8Array, void, undefined> {
     return moderateSse(decodedStream(source, contentEncoding), {
-      guard: options.guard,
-      conversation: request.conversation,
-      mode: options.mode,
-      strategy: options.streamStrategy,
-      checkTokens: options.streamCheckTokens,
-      timeoutMs: options.timeoutMs,
-      failMode: options.failMode.response,
+      ...streamSettings(options, request.conversation, signal),
       passUnknown: options.passUnknown.response,
       fields: options.fields,
       protocol: protocolNamed(request.protocol === 'text' ? 'openai-chat' : request.protocol).name,
-      categories: options.categories,
-      signal,
       onDecision: (decision) => {
         report(options.onDecision, decision);
         onDecision?.(decision);

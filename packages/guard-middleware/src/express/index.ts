@@ -2,7 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { VigilContext } from '../core/decision.js';
 import { createFetchModerator } from '../core/fetch-core.js';
 import type { VigilOptions } from '../core/options.js';
-import { interceptResponse } from './intercept-response.js';
+import { headersOf, interceptResponse } from './intercept-response.js';
 import { readRequestBody } from './read-body.js';
 
 export type { VigilContext, VigilDecision } from '../core/decision.js';
@@ -21,19 +21,6 @@ declare global {
   }
 }
 
-/** The request line and headers as a Fetch `Request` (the body is handed over separately). */
-function requestOf(req: Request): globalThis.Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value])
-      headers.append(name, item);
-  }
-  return new globalThis.Request(new URL(req.originalUrl, 'http://localhost'), {
-    method: req.method,
-    headers,
-  });
-}
-
 /**
  * Express middleware (Express 5, and 4) that checks requests and responses with Llama Guard:
  * blocks, annotates or shadows unsafe traffic (see {@link VigilOptions}). The decisions are on
@@ -50,11 +37,13 @@ export function vigil(options: VigilOptions): RequestHandler {
       res.on('close', () => {
         if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
       });
-      const body = await readRequestBody(req, moderator.core.options.maxBodyBytes);
-      const { reply, exchange } = await moderator.moderateRequest(requestOf(req), {
-        signal: controller.signal,
-        body,
-      });
+      const url = new URL(req.originalUrl, 'http://localhost');
+      const { reply, exchange } = await moderator.moderateRequest(
+        new globalThis.Request(url, { method: req.method, headers: headersOf(req.headers) }),
+        { signal: controller.signal, body: await readRequestBody(req, moderator.core.options.maxBodyBytes) },
+      );
+      // Parsed JSON or text stays on req.body for handlers that mount no parser.
+      if (req.body === undefined && exchange.outcome.value !== undefined) req.body = exchange.outcome.value;
       if (moderator.annotate) {
         req.vigil = exchange.context;
         res.locals.vigil = exchange.context;

@@ -1,40 +1,38 @@
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { createPushable } from '@vigil/guard-core/internal';
 import type { Exchange, FetchModerator } from '../core/fetch-core.js';
 import { streamOf } from '../core/fetch-core.js';
-import { createPushable } from '../core/pushable.js';
 
 type Callback = (error?: Error | null) => void;
 
-function toBuffer(chunk: unknown, encoding: unknown): Buffer {
-  if (typeof chunk === 'string')
-    return Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
-  return Buffer.from(chunk as Uint8Array);
-}
-
-/** `[[name, value], ...]` or Node's flat `[name, value, name, value]`. */
-function pairsOf(headers: unknown[]): Array<[unknown, unknown]> {
-  if (headers.every((entry) => Array.isArray(entry))) return headers as Array<[unknown, unknown]>;
-  const pairs: Array<[unknown, unknown]> = [];
-  for (let index = 0; index + 1 < headers.length; index += 2)
-    pairs.push([headers[index], headers[index + 1]]);
-  return pairs;
-}
-
-/** The handler's status and headers, and the bytes it writes, as a Fetch `Response`. */
-function responseOf(res: ServerResponse, body: AsyncIterable<Uint8Array>): Response {
+/** Node's header record (`req.headers`, `res.getHeaders()`) as Fetch `Headers`. */
+export function headersOf(record: OutgoingHttpHeaders): Headers {
   const headers = new Headers();
-  for (const [name, value] of Object.entries(res.getHeaders())) {
+  for (const [name, value] of Object.entries(record))
     for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value])
       headers.append(name, String(item));
-  }
-  return new Response(streamOf(body), { status: res.statusCode, headers });
+  return headers;
+}
+
+const toBuffer = (chunk: unknown, encoding: unknown) =>
+  typeof chunk === 'string'
+    ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
+    : Buffer.from(chunk as Uint8Array);
+
+/** `writeHead`'s headers: `{ name: value }`, `[[name, value], ...]` or Node's flat `[name, value, ...]`. */
+function pairsOf(headers: object): Array<[unknown, unknown]> {
+  if (!Array.isArray(headers)) return Object.entries(headers);
+  if (headers.every((entry) => Array.isArray(entry))) return headers as Array<[unknown, unknown]>;
+  return Array.from({ length: headers.length >> 1 }, (_, index) => [
+    headers[2 * index],
+    headers[2 * index + 1],
+  ]);
 }
 
 /**
- * Takes over `res.writeHead`/`res.write`/`res.end` for the response check: a response the core
- * checks (2xx; JSON, text, SSE) is turned into a Fetch `Response`, handed to the core, and what
- * comes back is written out (its status and headers replace the handler's). Anything else
- * passes untouched.
+ * Takes over `res.writeHead`/`res.write`/`res.end`: a response the core reads becomes a Fetch
+ * `Response` of the handler's status, headers and bytes, and the core's answer is written out
+ * instead (its status and headers replace the handler's). Anything else passes untouched.
  */
 export function interceptResponse(res: ServerResponse, moderator: FetchModerator, exchange: Exchange) {
   const write = res.write.bind(res) as (...args: unknown[]) => boolean;
@@ -47,15 +45,15 @@ export function interceptResponse(res: ServerResponse, moderator: FetchModerator
 
   function start() {
     if (kind) return;
-    const contentType = res.getHeader('content-type');
-    const checked = moderator.core.responseKind(
-      res.statusCode,
-      typeof contentType === 'string' ? contentType : undefined,
-      exchange.outcome,
-    );
-    kind = checked ? 'checked' : 'pass';
-    if (!checked) return;
-    const upstream = responseOf(res, body);
+    const type = res.getHeader('content-type');
+    kind = moderator.inspects(res.statusCode, typeof type === 'string' ? type : undefined, exchange)
+      ? 'checked'
+      : 'pass';
+    if (kind === 'pass') return;
+    const upstream = new Response(streamOf(body), {
+      status: res.statusCode,
+      headers: headersOf(res.getHeaders()),
+    });
     void (async () => {
       const moderated = await moderator.moderateResponse(upstream, exchange);
       res.statusCode = moderated.status;
@@ -76,18 +74,14 @@ export function interceptResponse(res: ServerResponse, moderator: FetchModerator
   // a checked response's headers wait for the check (a blocked answer replaces them).
   res.writeHead = ((status: number, ...rest: unknown[]) => {
     const headers = rest.find((value) => typeof value === 'object' && value !== null);
-    if (headers && !res.headersSent) {
-      const pairs = Array.isArray(headers) ? pairsOf(headers) : Object.entries(headers);
-      for (const [name, value] of pairs) res.setHeader(String(name), value as string);
-    }
+    if (headers && !res.headersSent)
+      for (const [name, value] of pairsOf(headers)) res.setHeader(String(name), value as string);
     res.statusCode = status;
     const message = rest.find((value) => typeof value === 'string');
     if (typeof message === 'string') res.statusMessage = message;
     start();
-    if (res.headersSent) return res;
-    if (kind === 'pass' || releasing)
-      return writeHead(status, ...rest.filter((value) => typeof value === 'string'));
-    return res;
+    if (res.headersSent || (kind === 'checked' && !releasing)) return res;
+    return writeHead(status, ...rest.filter((value) => typeof value === 'string'));
   }) as typeof res.writeHead;
 
   res.write = ((chunk: unknown, encoding?: unknown, callback?: Callback) => {
@@ -99,15 +93,13 @@ export function interceptResponse(res: ServerResponse, moderator: FetchModerator
   }) as typeof res.write;
 
   res.end = ((chunk?: unknown, encoding?: unknown, callback?: Callback) => {
-    const done = [chunk, encoding, callback].find((value) => typeof value === 'function') as
-      | Callback
-      | undefined;
-    const data = typeof chunk === 'function' ? undefined : chunk;
     start();
     if (kind === 'pass') return end(chunk, encoding, callback);
-    if (data !== undefined && data !== null) body.push(toBuffer(data, encoding));
+    if (chunk !== undefined && chunk !== null && typeof chunk !== 'function')
+      body.push(toBuffer(chunk, encoding));
     body.close();
-    if (done) res.once('finish', () => done());
+    const done = [chunk, encoding, callback].find((value) => typeof value === 'function');
+    if (done) res.once('finish', () => (done as Callback)());
     return res;
   }) as typeof res.end;
 }

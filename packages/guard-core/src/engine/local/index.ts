@@ -1,6 +1,11 @@
+import { parseOrThrow } from '../../validation.js';
 import type { GuardEngine } from '../types.js';
-import type { LocalEngineOptions } from './local-engine.js';
-import type { GpuOption } from './runtime-options.js';
+import {
+  type GpuOption,
+  type LocalEngineOptions,
+  localEngineOptionsSchema,
+  type ResolvedLocalEngineOptions,
+} from './runtime-options.js';
 
 export type { GpuOption, LocalEngineOptions };
 
@@ -12,6 +17,11 @@ export type { GpuOption, LocalEngineOptions };
  * const strict = await createGuard({ engine, threshold: 0.3 });
  */
 export async function createLocalEngine(options: LocalEngineOptions): Promise<GuardEngine> {
+  return openLocalEngine(parseOrThrow(localEngineOptionsSchema, options, 'createLocalEngine options'));
+}
+
+/** The engine for options already validated and resolved (by `createLocalEngine` or `createGuard`). */
+export async function openLocalEngine(options: ResolvedLocalEngineOptions): Promise<GuardEngine> {
   const { createLocalEngine: create } = await import('./local-engine.js');
   return create(options);
 }

@@ -8,6 +8,7 @@ import type {
 } from 'node-llama-cpp';
 import { VigilAbortError, VigilInputError, VigilModelError } from '../../errors.js';
 import type { PromptSegments } from '../../prompt/renderer.js';
+import { answerText } from '../answer-text.js';
 import type {
   EngineMemory,
   EngineModelInfo,
@@ -19,77 +20,13 @@ import type {
 import { AnswerTokens } from './answer-tokens.js';
 import { backendOf, getSharedLlama, resolveThreads } from './llama.js';
 import { LongContext } from './long-context.js';
-import { type DownloadProgress, resolveModel } from './model-file.js';
+import { resolveModel } from './model-file.js';
 import { reportNativeSampler } from './native-garbage.js';
 import { oneOutputPerBatch } from './one-output-per-batch.js';
-import type { GpuOption } from './runtime-options.js';
+import type { ResolvedLocalEngineOptions } from './runtime-options.js';
 import { commonPrefixLength, SequencePool } from './sequence-pool.js';
 import { defaultStateCacheBytes, StateCache } from './state-cache.js';
 import { tokenizeChunked } from './tokenize-chunked.js';
-
-export interface LocalEngineOptions {
-  /** A local GGUF path or an `hf:` URI. */
-  model: string;
-  /** Where downloaded models are kept. Defaults to `VIGIL_MODELS_DIR`, else node-llama-cpp's cache (`~/.node-llama-cpp/models`). */
-  modelsDir?: string | undefined;
-  /** Called while the model downloads (first use of an `hf:` URI). Defaults to none. */
-  onDownloadProgress?: ((progress: DownloadProgress) => void) | undefined;
-  /**
-   * CPU threads for inference. Defaults to the number of physical cores (node-llama-cpp's own
-   * default oversubscribes small machines). Use `1` on a machine with noisy neighbours.
-   */
-  threads?: number | undefined;
-  /** Tokens per conversation, prompt included (each of `concurrency` sequences gets this many; a longer one is judged in a larger context made on demand, see `maxContextSize`). Defaults to `2048`. */
-  contextSize?: number | undefined;
-  /** Classifications evaluated at once, batched into shared decodes. Defaults to `4`. */
-  concurrency?: number | undefined;
-  /** Calls allowed to wait for a free sequence before `VigilQueueFullError`. Defaults to `1024`. */
-  maxQueue?: number | undefined;
-  /**
-   * Keep what each sequence's KV cache holds between calls (the policy prefix, earlier turns of a
-   * growing conversation, the checked part of a streamed answer) and evaluate only what changed.
-   * `false` evaluates every prompt whole, for comparisons. Defaults to `true`.
-   */
-  reuseCache?: boolean | undefined;
-  /**
-   * Flash attention. On by default where llama.cpp supports it (about 1.7 times faster prefill
-   * here on CPU); with it, a cached evaluation's probabilities differ from a whole one's by up to
-   * about 1e-3 (another kernel for short batches); off, they are identical. Defaults to `'auto'`.
-   */
-  flashAttention?: boolean | 'auto' | undefined;
-  /** Tokens evaluated per native call; a pending abort is honoured between chunks. Defaults to 512. */
-  chunkSize?: number | undefined;
-  /**
-   * Which llama.cpp backend runs the model: `'auto'` uses the best GPU backend whose prebuilt
-   * binary works on this machine (Metal, CUDA, Vulkan) and falls back to the CPU silently;
-   * `false` is the CPU only; `'cuda'`, `'vulkan'`, `'metal'` fail with `VigilModelError` when
-   * that backend cannot load. Nothing is built or downloaded at run time. Defaults to `'auto'`.
-   */
-  gpu?: GpuOption | undefined;
-  /**
-   * Layers offloaded to the GPU: a number, `'max'`, or `'auto'` (as many as fit in free VRAM,
-   * node-llama-cpp's estimate). Ignored on the CPU. Defaults to `'auto'`.
-   */
-  gpuLayers?: number | 'auto' | 'max' | undefined;
-  /**
-   * The most tokens a conversation longer than `contextSize` may take: it is judged in a larger
-   * one-sequence context created on demand (at most the model's trained context, GGUF
-   * `context_length`) and freed after 30 s unused. Its KV cache costs about 32 KB per token for
-   * Llama Guard 3 1B at f16 (16 layers x 8 KV heads x 128 x 2 bytes): 512 MB at the default. `0`
-   * (or a value at most `contextSize`) turns it off. Defaults to `16384`.
-   */
-  maxContextSize?: number | undefined;
-  /**
-   * Bytes of conversation states kept when a sequence is handed to another conversation (files
-   * in `/dev/shm` when present, else the OS temporary directory, removed on `dispose()` and at
-   * exit): a later check of that conversation restores its state and evaluates only the new
-   * turns, however many other conversations came between (ADR 0006). A state costs the KV cache
-   * of its tokens (about 32 KB per token for Llama Guard 3 1B at f16: 13 MB for a
-   * 400-token conversation); the least recently used go first. `0` turns it off; so does
-   * `reuseCache: false`. Defaults to an eighth of free RAM, at most 1 GiB.
-   */
-  stateCacheBytes?: number | undefined;
-}
 
 type GenerateNext = NonNullable<Extract<ControlledEvaluateInputItem, unknown[]>[1]['generateNext']>;
 
@@ -114,14 +51,14 @@ interface Slot {
  * the rest; P(unsafe) comes from the logits of one forward step; categories are decoded only for
  * unsafe verdicts.
  */
-export async function createLocalEngine(options: LocalEngineOptions): Promise<GuardEngine> {
-  const { contextSize: wantedContextSize = 2048, concurrency = 4, maxQueue = 1024 } = options;
+export async function createLocalEngine(options: ResolvedLocalEngineOptions): Promise<GuardEngine> {
+  const { contextSize: wantedContextSize, concurrency, maxQueue } = options;
   // The file first: a missing model or an impossible download fails before the runtime loads.
   const modelPath = await resolveModel(options.model, {
     modelsDir: options.modelsDir,
     onDownloadProgress: options.onDownloadProgress,
   });
-  const llama = await getSharedLlama(options.gpu ?? 'auto');
+  const llama = await getSharedLlama(options.gpu);
   const onCpu = llama.gpu === false;
   let model: LlamaModel;
   try {
@@ -130,7 +67,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
     model = await llama.loadModel({
       modelPath,
       useMmap: onCpu ? false : 'auto',
-      ...(onCpu ? {} : { gpuLayers: options.gpuLayers ?? 'auto' }),
+      ...(onCpu ? {} : { gpuLayers: options.gpuLayers }),
     });
   } catch (error) {
     throw new VigilModelError(
@@ -160,14 +97,10 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
     );
   }
   const answer = AnswerTokens.forModel(model);
-  const chunkSize = options.chunkSize ?? 512;
-  const reuseCache = options.reuseCache ?? true;
+  const { chunkSize, reuseCache } = options;
   const contextSize = context.contextSize;
   const trainedContextSize = model.trainContextSize > 0 ? model.trainContextSize : undefined;
-  const longLimit = Math.min(
-    options.maxContextSize ?? 16_384,
-    trainedContextSize ?? Number.POSITIVE_INFINITY,
-  );
+  const longLimit = Math.min(options.maxContextSize, trainedContextSize ?? Number.POSITIVE_INFINITY);
   const long =
     longLimit > contextSize
       ? new LongContext(
@@ -337,8 +270,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
       evaluated++;
     }
     if (named.length === 0) throw new VigilModelError('model: no category code after "unsafe\\nS"');
-    const text = `unsafe\n${named.map((code) => codes.codeOf.get(code)).join(',')}`;
-    return { text, categoryProbabilities, evaluated };
+    return { codes: named.map((code) => codes.codeOf.get(code) as string), categoryProbabilities, evaluated };
   }
 
   async function promptTokens({ prefix, conversation, tail }: PromptSegments) {
@@ -365,7 +297,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
     if (tokens.length + answerRoom > contextSize) {
       if (!long || tokens.length > maxPromptTokens) {
         throw new VigilInputError(
-          `classify: the conversation is too long: the prompt takes ${tokens.length} tokens and the longest context is ${long?.limit ?? contextSize} (${answerRoom} kept for the answer; contextSize ${contextSize}, maxContextSize ${options.maxContextSize ?? 16_384}, trained context ${trainedContextSize ?? 'unknown'}); raise maxContextSize, send fewer turns, or use longConversation: 'truncate'`,
+          `classify: the conversation is too long: the prompt takes ${tokens.length} tokens and the longest context is ${long?.limit ?? contextSize} (${answerRoom} kept for the answer; contextSize ${contextSize}, maxContextSize ${options.maxContextSize}, trained context ${trainedContextSize ?? 'unknown'}); raise maxContextSize, send fewer turns, or use longConversation: 'truncate'`,
         );
       }
       throwIfAborted(request.signal);
@@ -391,12 +323,13 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
 
   async function scoreOn(slot: Slot, tokens: Token[], request: ScoreRequest): Promise<ScoreResult> {
     const verdict = await scoreVerdict(slot, tokens, request.signal);
-    let text = 'safe';
+    let codes: string[] = [];
     let evaluated = verdict.evaluated;
     let categoryProbabilities: Record<string, number> | undefined;
+    // Whether to decode codes, not whether the verdict is unsafe (see `ScoreRequest.threshold`).
     if (verdict.unsafeProbability >= request.threshold) {
       const decoded = await decodeCategories(slot, request);
-      text = decoded.text;
+      codes = decoded.codes;
       evaluated += decoded.evaluated;
       categoryProbabilities = decoded.categoryProbabilities;
     }
@@ -405,7 +338,14 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
     totals.promptTokens += usage.promptTokens;
     totals.evaluatedTokens += usage.evaluatedTokens;
     totals.cachedTokens += usage.cachedTokens;
-    return { unsafeProbability: verdict.unsafeProbability, text, categoryProbabilities, usage };
+    return {
+      unsafeProbability: verdict.unsafeProbability,
+      probabilitySource: 'logprobs',
+      codes,
+      raw: answerText(codes),
+      categoryProbabilities,
+      usage,
+    };
   }
 
   function memory(): EngineMemory {

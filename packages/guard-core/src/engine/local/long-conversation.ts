@@ -1,15 +1,22 @@
+import { z } from 'zod';
 import type { Conversation, Turn } from '../../conversation/types.js';
 import { VigilInputError } from '../../errors.js';
+import { isMoreUnsafe, sumUsage } from '../../most-unsafe.js';
 import type { Policy } from '../../policy/policy.js';
 import type { PromptRenderer, PromptSegments } from '../../prompt/renderer.js';
+import { shareLoop } from '../../share-loop.js';
+import { judgeScore } from '../../verdict/verdict.js';
 import type { EngineTokenizer, GuardEngine, ScoreRequest, ScoreResult } from '../types.js';
+
+/** Validates {@link LongConversation}. */
+export const longConversationSchema = z.enum(['truncate', 'error']);
 
 /**
  * What to do with a conversation longer than the engine's longest context: `'truncate'` drops
  * the oldest turns (the judged turn is kept whole) and judges a judged turn longer than the
  * context in overlapping windows, unsafe if any window is; `'error'` throws `VigilInputError`.
  */
-export type LongConversation = 'truncate' | 'error';
+export type LongConversation = z.output<typeof longConversationSchema>;
 
 /** How a long conversation was cut to fit, when it was (see `Verdict.truncated`). */
 export interface Truncation {
@@ -69,7 +76,11 @@ export async function scoreConversation(
   return scoreWindows(input, tokenizer, limit, promptTokens);
 }
 
-/** Judges the last turn alone in overlapping windows of tokens: the most unsafe window wins. */
+/**
+ * Judges the last turn alone in overlapping windows of tokens: the most unsafe window under the
+ * policy wins (an unsafe one before a safe one, then the higher probability), and the first
+ * unsafe one ends the scan.
+ */
 async function scoreWindows(
   input: ScoreConversationInput,
   tokenizer: EngineTokenizer,
@@ -89,10 +100,11 @@ async function scoreWindows(
   }
   const tokens = await tokenizer.tokenize(judged.parts.join('\n\n'));
   const step = size - windowOverlap;
-  let worst: ScoreResult | undefined;
-  const usage = { promptTokens: 0, evaluatedTokens: 0, cachedTokens: 0 };
-  let windows = 0;
+  let worst: { result: ScoreResult; safe: boolean; unsafeProbability: number | null } | undefined;
+  const usages: ScoreResult['usage'][] = [];
   for (let start = 0; start < tokens.length; start += step) {
+    const turn = shareLoop();
+    if (turn) await turn;
     let text = tokenizer.detokenize(tokens.slice(start, start + size));
     let segments = windowOf(text);
     // Detokenized text may tokenize a little longer than its tokens: trim until it fits.
@@ -102,15 +114,18 @@ async function scoreWindows(
       segments = windowOf(text);
     }
     const result = await engine.score({ ...request, segments });
-    windows++;
-    usage.promptTokens += result.usage.promptTokens;
-    usage.evaluatedTokens += result.usage.evaluatedTokens;
-    usage.cachedTokens += result.usage.cachedTokens;
-    if (!worst || (result.unsafeProbability ?? 0) > (worst.unsafeProbability ?? 0)) worst = result;
-    if ((worst.unsafeProbability ?? 0) >= request.threshold) break;
+    usages.push(result.usage);
+    const scored = {
+      result,
+      safe: judgeScore(result, policy).safe,
+      unsafeProbability: result.unsafeProbability,
+    };
+    if (!worst || isMoreUnsafe(scored, worst)) worst = scored;
+    if (!worst.safe) break;
     if (start + size >= tokens.length) break;
   }
-  const result = { ...(worst as ScoreResult), usage };
+  const result = { ...(worst?.result as ScoreResult), usage: sumUsage(usages) };
+  const windows = usages.length;
   return { result, truncated: { promptTokens, droppedTurns: conversation.turns.length - 1, windows } };
 }
 
@@ -123,6 +138,8 @@ async function turnTokens(tokenizer: EngineTokenizer, turns: readonly Turn[], bu
   let total = 0;
   let count = 0;
   for (let index = turns.length - 1; index >= 0; index--) {
+    const loopTurn = shareLoop();
+    if (loopTurn) await loopTurn;
     const turn = turns[index] as Turn;
     const tokens = (await tokenizer.tokenize(turn.parts.join('\n\n'))).length + 4;
     if (total + tokens > budget) break;

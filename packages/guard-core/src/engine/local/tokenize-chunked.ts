@@ -1,4 +1,4 @@
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { shareLoop } from '../../share-loop.js';
 
 /** Characters tokenized in one synchronous call: a few milliseconds of llama.cpp's tokenizer. */
 export const tokenizeChunkChars = 16_384;
@@ -26,21 +26,22 @@ export function cutPoint(text: string, end: number): number {
 }
 
 /**
- * Tokenizes long text in pieces cut at {@link cutPoint}, yielding to the event loop between
- * pieces, so that a megabyte of text never blocks the loop for more than one piece's time.
- * Short text is tokenized in one call.
+ * Tokenizes long text in pieces cut at {@link cutPoint}, giving the event loop a turn between
+ * pieces ({@link shareLoop}: one queue for every call at once), so that a megabyte of text, or
+ * eight, never blocks the loop for much more than one slice. Short text is tokenized in one call.
  */
 export async function tokenizeChunked<T>(text: string, tokenize: (piece: string) => T[]): Promise<T[]> {
   if (text.length <= tokenizeChunkChars) return tokenize(text);
   const tokens: T[] = [];
   let start = 0;
   while (start < text.length) {
+    const turn = shareLoop();
+    if (turn) await turn;
     const end =
       text.length - start <= tokenizeChunkChars ? text.length : cutPoint(text, start + tokenizeChunkChars);
     const piece = tokenize(text.slice(start, end));
     for (const token of piece) tokens.push(token);
     start = end;
-    if (start < text.length) await yieldToLoop();
   }
   return tokens;
 }

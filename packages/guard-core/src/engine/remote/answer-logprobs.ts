@@ -10,9 +10,6 @@ export interface AnswerStep {
   top: readonly TokenChoice[];
 }
 
-/** Where `unsafeProbability` came from. */
-export type ProbabilitySource = 'logprobs' | 'bounded' | 'text';
-
 export interface VerdictScore {
   value: number;
   /** `bounded` when one of `safe`/`unsafe` was not among the alternatives (see {@link verdictScore}). */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VigilAbortError } from '../../errors.js';
-import { backoffDelay, sleep } from './backoff.js';
+import { backoffDelay } from './backoff.js';
 
 describe('backoffDelay', () => {
   it('draws uniformly below a doubling ceiling capped at 2 s', () => {
@@ -13,14 +12,5 @@ describe('backoffDelay', () => {
   it('waits at least Retry-After, capped', () => {
     expect(backoffDelay(0, 700, () => 0.5)).toBe(700);
     expect(backoffDelay(0, 60_000, () => 0.5)).toBe(2000);
-  });
-});
-
-describe('sleep', () => {
-  it('rejects with VigilAbortError when aborted', async () => {
-    const controller = new AbortController();
-    const pending = sleep(10_000, controller.signal);
-    controller.abort();
-    await expect(pending).rejects.toSatisfy(VigilAbortError.isInstance);
   });
 });

@@ -1,5 +1,3 @@
-import { VigilAbortError } from '../../errors.js';
-
 /** The first retry waits up to this long; each next one doubles it. */
 const baseDelayMs = 100;
 /** No retry waits longer, whatever `Retry-After` says. */
@@ -18,23 +16,4 @@ export function backoffDelay(
   const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** retry);
   const jittered = random() * ceiling;
   return retryAfterMs === undefined ? jittered : Math.max(jittered, Math.min(retryAfterMs, maxDelayMs));
-}
-
-/** Waits `ms`, or rejects with `VigilAbortError` as soon as `signal` fires. */
-export function sleep(ms: number, signal?: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new VigilAbortError('classify: aborted', { cause: signal.reason }));
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new VigilAbortError('classify: aborted', { cause: signal?.reason }));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

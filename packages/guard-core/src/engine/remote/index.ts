@@ -1,5 +1,5 @@
-export type { ProbabilitySource } from './answer-logprobs.js';
-export { createRemoteEngine, type RemoteEngine, type RemoteScoreResult } from './remote-engine.js';
+export type { ProbabilitySource } from '../types.js';
+export { createRemoteEngine, type RemoteEngine } from './remote-engine.js';
 export {
   type RemoteEngineConfig,
   type RemoteEngineFileBlock,

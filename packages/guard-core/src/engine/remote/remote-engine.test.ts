@@ -80,7 +80,8 @@ describe('createRemoteEngine', () => {
     expect(result).toMatchObject({
       unsafeProbability: expect.closeTo(0.8, 12),
       probabilitySource: 'logprobs',
-      text: 'unsafe\nS9',
+      codes: ['S9'],
+      raw: 'unsafe\nS9',
       categoryProbabilities: { S1: expect.closeTo(0.1, 12), S9: expect.closeTo(0.9, 12), S10: 0 },
       usage: { promptTokens: 200, cachedTokens: 0, evaluatedTokens: 204 },
     });
@@ -134,7 +135,7 @@ describe('createRemoteEngine', () => {
       model: { chatTemplate: '{{ x }}', contextSize: 4096 },
     });
     const result = await engine.score(request);
-    expect(result.text).toBe('safe');
+    expect(result).toMatchObject({ codes: [], raw: 'safe' });
     expect(result.unsafeProbability).toBeCloseTo(1 / (1 + Math.exp(4.59)), 12);
     const sent = calls.at(-1)?.body?.prompt as number[];
     expect(sent.length).toBe([...'<|begin_of_text|>P\nUser: hi <|eot_id|>\n\nT\n\n'].length);
@@ -180,7 +181,7 @@ describe('createRemoteEngine', () => {
       fetch,
       promptFormat: 'text',
     });
-    expect((await engine.score(request)).text).toBe('safe');
+    expect(await engine.score(request)).toMatchObject({ codes: [], raw: 'safe' });
     expect(calls.filter((c) => c.url.endsWith('/v1/completions')).map((c) => new URL(c.url).host)).toEqual([
       'a',
       'b',
@@ -203,8 +204,26 @@ describe('createRemoteEngine', () => {
     expect(await engine.score(request)).toMatchObject({
       unsafeProbability: null,
       probabilitySource: 'text',
-      text: 'unsafe\nS1',
+      codes: ['S1'],
+      raw: 'unsafe\nS1',
     });
+  });
+
+  it('without logprobs, forces the code line when the answer is unsafe but names no code', async () => {
+    const { fetch, calls } = scriptedFetch((url, body) => {
+      if (!url.endsWith('/v1/completions')) return notFound();
+      const prompt = String(body?.prompt);
+      const text = prompt.endsWith('unsafe\nS') ? '9,S1<|eot_id|>' : 'unsafe';
+      return json({ choices: [{ text, logprobs: null }] });
+    });
+    const engine = await createRemoteEngine({ baseURL: 'http://a', model: 'm', fetch });
+    expect(await engine.score(request)).toMatchObject({
+      unsafeProbability: null,
+      probabilitySource: 'text',
+      codes: ['S9', 'S1'],
+      raw: 'unsafe\nS9,S1',
+    });
+    expect(calls.filter((c) => c.url.endsWith('/v1/completions'))).toHaveLength(2);
   });
 
   it('sends the API key and refuses calls after dispose', async () => {

@@ -1,3 +1,4 @@
+import { sleep } from '../../async/sleep.js';
 import {
   VigilAbortError,
   VigilConfigError,
@@ -8,17 +9,17 @@ import {
   VigilModelOutputError,
 } from '../../errors.js';
 import { parseOrThrow } from '../../validation.js';
+import { answerText } from '../answer-text.js';
 import type { EngineModelInfo, GuardEngine, ScoreRequest, ScoreResult, Usage } from '../types.js';
 import {
   type AnswerStep,
   codeProbabilities,
   decodeCodes,
-  type ProbabilitySource,
   skipLeadingWhitespace,
   startsWithUnsafeCodeLine,
   verdictScore,
 } from './answer-logprobs.js';
-import { backoffDelay, sleep } from './backoff.js';
+import { backoffDelay } from './backoff.js';
 import {
   answerSteps,
   type CompletionReply,
@@ -28,6 +29,7 @@ import {
   tokenizeReplySchema,
 } from './completions-protocol.js';
 import { AttemptFailure, type HttpSettings, requestJson } from './http-attempt.js';
+import { parseAnswer } from './parse-answer.js';
 import { PromptEncoding, type Tokenize } from './prompt-encoding.js';
 import { type RemoteEngineOptions, remoteEngineOptionsSchema } from './remote-options.js';
 import { type Replica, ReplicaPool } from './replica-pool.js';
@@ -39,14 +41,8 @@ const answerTokens = 3 + 2 * maxCodes;
 /** When the server does not say its context size. */
 const defaultContextSize = 8192;
 
-/** A score with where its probability came from (`text`: the server sent no logprobs). */
-export interface RemoteScoreResult extends ScoreResult {
-  probabilitySource: ProbabilitySource;
-}
-
 /** A `GuardEngine` over OpenAI-compatible servers; `stats()` adds request and replica counters. */
 export interface RemoteEngine extends GuardEngine {
-  score(request: ScoreRequest): Promise<RemoteScoreResult>;
   /** How prompts travel: `tokens` (ids from a local tokenizer or the server's `/tokenize`) or `text`. */
   readonly promptFormat: 'tokens' | 'text';
   /** Where token ids come from, when `promptFormat` is `tokens`. */
@@ -127,17 +123,11 @@ export async function createRemoteEngine(options: RemoteEngineOptions): Promise<
   const settings: HttpSettings = {
     fetch: parsed.fetch ?? globalThis.fetch,
     apiKey: parsed.apiKey,
-    timeoutMs: parsed.timeoutMs ?? 30_000,
+    timeoutMs: parsed.timeoutMs,
   };
-  const maxRetries = parsed.maxRetries ?? 2;
-  const topLogprobs = parsed.topLogprobs ?? 20;
-  const pool = new ReplicaPool(urls, {
-    maxInFlight: parsed.maxInFlight ?? 16,
-    maxQueue: parsed.maxQueue ?? 1024,
-    failureThreshold: parsed.failureThreshold ?? 3,
-    cooldownMs: parsed.cooldownMs ?? 10_000,
-  });
-  const wanted = parsed.promptFormat ?? 'auto';
+  const { maxRetries, topLogprobs } = parsed;
+  const pool = new ReplicaPool(urls, parsed);
+  const wanted = parsed.promptFormat;
   const probe = await probeServer(settings, pool.replicas, wanted !== 'text' && !parsed.tokenizer);
   const tokenSource =
     wanted === 'text' ? undefined : parsed.tokenizer ? 'local' : probe.serverTokenizes ? 'server' : undefined;
@@ -218,11 +208,48 @@ export async function createRemoteEngine(options: RemoteEngineOptions): Promise<
     return usage;
   }
 
-  async function attempt(
+  /** The prompt followed by `unsafe\nS`: the next position is the category code's. */
+  async function completeCodeLine(
     replica: Replica,
-    request: ScoreRequest,
+    prompt: string | number[],
+    tokenize: Tokenize | undefined,
     signal: AbortSignal,
-  ): Promise<RemoteScoreResult> {
+  ) {
+    return complete(replica, await encoding.withCodeLine(prompt, tokenize), 2 * maxCodes, signal);
+  }
+
+  /**
+   * The text-only fallback (the server sent no logprobs): the one place an answer's text is
+   * parsed. An `unsafe` that names no code gets its code line forced, as with logprobs.
+   */
+  async function scoreFromText(
+    replica: Replica,
+    first: CompletionReply,
+    prompt: string | number[],
+    tokenize: Tokenize | undefined,
+    signal: AbortSignal,
+  ): Promise<ScoreResult> {
+    totals.textOnlyScores++;
+    const raw = (first.choices[0]?.text ?? '').trim();
+    const answer = parseAnswer(raw);
+    if (!answer.unsafe || answer.codes.length > 0) {
+      const usage = usageOf([first], prompt);
+      return { unsafeProbability: null, probabilitySource: 'text', codes: answer.codes, raw, usage };
+    }
+    const forced = await completeCodeLine(replica, prompt, tokenize, signal);
+    const forcedText = forced.choices[0]?.text ?? '';
+    const { codes } = parseAnswer(`unsafe\nS${forcedText}`);
+    if (codes.length === 0) {
+      throw new VigilModelOutputError(
+        `model output: replica ${replica.url}: expected a category code after "unsafe\\nS", received ${JSON.stringify(forcedText)}`,
+        forcedText,
+      );
+    }
+    const usage = usageOf([first, forced], prompt);
+    return { unsafeProbability: null, probabilitySource: 'text', codes, raw: answerText(codes), usage };
+  }
+
+  async function attempt(replica: Replica, request: ScoreRequest, signal: AbortSignal): Promise<ScoreResult> {
     const tokenize = tokenizerFor(replica, signal);
     const prompt = await encoding.encode(request.segments, tokenize);
     if (typeof prompt !== 'string' && prompt.length + answerTokens > contextSize) {
@@ -232,16 +259,8 @@ export async function createRemoteEngine(options: RemoteEngineOptions): Promise<
     }
     const first = await complete(replica, prompt, answerTokens, signal);
     const steps = answerSteps(first);
+    if (!steps) return scoreFromText(replica, first, prompt, tokenize, signal);
     const text = first.choices[0]?.text ?? '';
-    if (!steps) {
-      totals.textOnlyScores++;
-      return {
-        unsafeProbability: null,
-        text: text.trim(),
-        usage: usageOf([first], prompt),
-        probabilitySource: 'text',
-      };
-    }
     const answer = skipLeadingWhitespace(steps);
     const score = verdictScore(answer[0]?.top ?? []);
     if (!score) {
@@ -252,7 +271,10 @@ export async function createRemoteEngine(options: RemoteEngineOptions): Promise<
     }
     if (score.source === 'bounded') totals.boundedScores++;
     const base = { unsafeProbability: score.value, probabilitySource: score.source };
-    if (score.value < request.threshold) return { ...base, text: 'safe', usage: usageOf([first], prompt) };
+    // Whether to decode codes, not whether the verdict is unsafe (see `ScoreRequest.threshold`).
+    if (score.value < request.threshold) {
+      return { ...base, codes: [], raw: answerText([]), usage: usageOf([first], prompt) };
+    }
     const replies = [first];
     let codeSteps: readonly AnswerStep[] | undefined = startsWithUnsafeCodeLine(answer)
       ? answer.slice(3)
@@ -261,12 +283,7 @@ export async function createRemoteEngine(options: RemoteEngineOptions): Promise<
     if (!decoded) {
       // The model's own answer did not name a known code (below its 0.5 point, or off format):
       // force `unsafe\nS` as the local engine does and read the code position.
-      const forced = await complete(
-        replica,
-        await encoding.withCodeLine(prompt, tokenize),
-        2 * maxCodes,
-        signal,
-      );
+      const forced = await completeCodeLine(replica, prompt, tokenize, signal);
       replies.push(forced);
       codeSteps = answerSteps(forced);
       decoded = codeSteps && decodeCodes(codeSteps, request.knownCodes, maxCodes);
@@ -279,7 +296,8 @@ export async function createRemoteEngine(options: RemoteEngineOptions): Promise<
     }
     return {
       ...base,
-      text: `unsafe\n${decoded.codes.join(',')}`,
+      codes: decoded.codes,
+      raw: answerText(decoded.codes),
       categoryProbabilities: request.includeCategoryProbabilities
         ? codeProbabilities(decoded.firstTop, request.knownCodes)
         : undefined,
@@ -287,7 +305,7 @@ export async function createRemoteEngine(options: RemoteEngineOptions): Promise<
     };
   }
 
-  async function score(request: ScoreRequest): Promise<RemoteScoreResult> {
+  async function score(request: ScoreRequest): Promise<ScoreResult> {
     if (disposed) throw new VigilDisposedError('remote engine: the engine was disposed');
     const signal = request.signal ? AbortSignal.any([request.signal, disposer.signal]) : disposer.signal;
     const failures: AttemptFailure[] = [];

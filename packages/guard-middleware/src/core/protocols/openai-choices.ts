@@ -1,4 +1,4 @@
-import { sseEvent } from '../sse.js';
+import { sseEvent } from '@vigil/guard-core/internal';
 import {
   type EventReading,
   isRecord,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CheckOutcome, type DecideInput, decide } from './decision.js';
+import { type CheckOutcome, type DecideInput, decide } from './decide.js';
 
 const outcomes: CheckOutcome[] = [
   'safe',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VigilModelOutputError } from '../errors.js';
+import { VigilModelOutputError } from '../../errors.js';
 import { parseAnswer } from './parse-answer.js';
 
 describe('parseAnswer', () => {

@@ -1,4 +1,4 @@
-import { VigilModelOutputError } from '../errors.js';
+import { VigilModelOutputError } from '../../errors.js';
 
 export interface ParsedAnswer {
   unsafe: boolean;
@@ -6,8 +6,9 @@ export interface ParsedAnswer {
 }
 
 /**
- * Parses Llama Guard's answer: `safe`, or `unsafe` and a line of comma-separated codes. Tolerates
- * what real replies contain: surrounding whitespace, `unsafe ` with a trailing space, `S1, S2`,
+ * Parses Llama Guard's answer text: `safe`, or `unsafe` and a line of comma-separated codes. Only
+ * the remote engine's text-only fallback (a server that sends no logprobs) reads text; every
+ * other path decodes codes from the model's distribution. Tolerates what real replies contain: surrounding whitespace, `unsafe ` with a trailing space, `S1, S2`,
  * a trailing `<|eot_id|>`, lower-case codes.
  * @throws VigilModelOutputError when the first word is neither verdict.
  */

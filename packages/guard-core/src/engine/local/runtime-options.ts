@@ -77,8 +77,8 @@ export const localModelOptionsShape = {
    */
   maxContextSize: z.number().int().min(0).default(16_384),
   /**
-   * Bytes of conversation states kept when a sequence is handed to another conversation (files
-   * in `/dev/shm` when present, else the OS temporary directory, removed on `dispose()` and at
+   * Bytes of conversation states kept outside the KV cache, written after each verdict (files in
+   * `/dev/shm` when present, else the OS temporary directory, removed on `dispose()` and at
    * exit): a later check of that conversation restores its state and evaluates only the new
    * turns, however many other conversations came between (ADR 0006). A state costs the KV cache
    * of its tokens (about 32 KB per token for Llama Guard 3 1B at f16: 13 MB for a 400-token

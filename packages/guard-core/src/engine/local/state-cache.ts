@@ -49,10 +49,10 @@ export function defaultStateCacheBytes(baseDirectory = stateBaseDirectory()) {
 }
 
 /**
- * Conversation states kept outside the KV cache: when a sequence is about to be handed to
- * another conversation, the state of the conversation it held is written to a file (on a
- * RAM-backed file system when there is one), keyed by its tokens; a later prompt that extends
- * a cached state is restored from it and evaluates only what is new. An LRU bounded by bytes
+ * Conversation states kept outside the KV cache, so that they outlive their sequence being handed
+ * to other conversations: after a verdict, the sequence's state is written to a file (on a
+ * RAM-backed file system when there is one), keyed by its tokens; a later prompt that extends a
+ * cached state is restored from it and evaluates only what is new. An LRU bounded by bytes
  * (ADR 0006).
  */
 export class StateCache {

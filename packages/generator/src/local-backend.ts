@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { type DownloadProgress, messageText, VigilModelError } from '@vigil/guard-core';
-import { getSharedLlama, oneOutputPerBatch, resolveModel } from '@vigil/guard-core/internal';
-import type { ChatHistoryItem, ChatWrapper, LlamaChat, LlamaContext, LlamaModel } from 'node-llama-cpp';
+import { getSharedLlama, openModel, resolveModel } from '@vigil/guard-core/internal';
+import type { ChatHistoryItem, ChatWrapper, LlamaChat } from 'node-llama-cpp';
 import type { ChatBackend, ChatMessage, GenerateRequest, GenerateResult } from './types.js';
 
 export interface LocalBackendOptions {
@@ -46,31 +46,16 @@ export async function createLocalBackend(options: LocalBackendOptions): Promise<
   });
   const nlc = await import('node-llama-cpp');
   const llama = await getSharedLlama();
-  let model: LlamaModel;
-  try {
-    model = await llama.loadModel({ modelPath });
-  } catch (error) {
-    throw new VigilModelError(
-      `generator model '${options.model}': cannot load '${modelPath}': ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-  let context: LlamaContext;
-  try {
-    context = await model.createContext({
+  const { model, context } = await openModel({
+    llama,
+    modelPath,
+    label: `generator model '${options.model}'`,
+    context: {
       sequences: options.concurrency,
       contextSize: options.contextSize,
       threads: options.threads ?? Math.max(1, llama.cpuMathCores),
-      // Concurrent chats share decodes: one output-producing sequence per batch (ADR 0003).
-      batching: { itemPrioritizationStrategy: oneOutputPerBatch },
-    });
-  } catch (error) {
-    await model.dispose();
-    throw new VigilModelError(
-      `generator model '${options.model}': cannot create a context of ${options.contextSize} tokens x ${options.concurrency} sequences: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
+    },
+  });
   const template = model.fileInfo.metadata.tokenizer?.chat_template;
   let chatWrapper: ChatWrapper;
   try {

@@ -39,6 +39,7 @@ export {
   resolveModel,
 } from '../engine/local/model-file.js';
 export { oneOutputPerBatch } from '../engine/local/one-output-per-batch.js';
+export { type ModelContextOptions, openModel } from '../engine/local/open-model.js';
 export {
   concurrencySchema,
   contextSizeSchema,

@@ -22,7 +22,7 @@ import { backendOf, getSharedLlama, resolveThreads } from './llama.js';
 import { LongContext } from './long-context.js';
 import { resolveModel } from './model-file.js';
 import { reportNativeSampler } from './native-garbage.js';
-import { oneOutputPerBatch } from './one-output-per-batch.js';
+import { contextOptionsOf, openModel } from './open-model.js';
 import type { ResolvedLocalEngineOptions } from './runtime-options.js';
 import { commonPrefixLength, SequencePool } from './sequence-pool.js';
 import { defaultStateCacheBytes, StateCache } from './state-cache.js';
@@ -59,43 +59,22 @@ export async function createLocalEngine(options: ResolvedLocalEngineOptions): Pr
     onDownloadProgress: options.onDownloadProgress,
   });
   const llama = await getSharedLlama(options.gpu);
-  const onCpu = llama.gpu === false;
-  let model: LlamaModel;
-  try {
-    // On the CPU, no mmap: llama.cpp repacks many weight types for its CPU kernels, and with
-    // mmap the file's pages stay resident beside the repacked copy (ADR 0005).
-    model = await llama.loadModel({
-      modelPath,
-      useMmap: onCpu ? false : 'auto',
-      ...(onCpu ? {} : { gpuLayers: options.gpuLayers }),
-    });
-  } catch (error) {
-    throw new VigilModelError(
-      `model '${options.model}': cannot load '${modelPath}': ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
-  }
   const threads = resolveThreads(llama, options.threads);
-  const contextOptions = (sequences: number, size: number) => ({
+  const flashAttention = typeof options.flashAttention === 'boolean' ? options.flashAttention : undefined;
+  const contextOf = (sequences: number, contextSize: number) => ({
     sequences,
-    contextSize: size,
+    contextSize,
     threads,
-    batchSize: Math.min(batchSize, size),
-    batching: { itemPrioritizationStrategy: oneOutputPerBatch },
-    ...(typeof options.flashAttention === 'boolean' ? { flashAttention: options.flashAttention } : {}),
+    batchSize,
+    flashAttention,
   });
-  let context: LlamaContext;
-  try {
-    context = await model.createContext(contextOptions(concurrency, wantedContextSize));
-  } catch (error) {
-    await model.dispose();
-    throw new VigilModelError(
-      `model '${options.model}': cannot create a context of ${wantedContextSize} tokens x ${concurrency} sequences: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
+  const { model, context } = await openModel({
+    llama,
+    modelPath,
+    label: `model '${options.model}'`,
+    gpuLayers: options.gpuLayers,
+    context: contextOf(concurrency, wantedContextSize),
+  });
   const answer = AnswerTokens.forModel(model);
   const { chunkSize, reuseCache } = options;
   const contextSize = context.contextSize;
@@ -106,7 +85,7 @@ export async function createLocalEngine(options: ResolvedLocalEngineOptions): Pr
       ? new LongContext(
           async (cells) => {
             try {
-              return await model.createContext(contextOptions(1, cells));
+              return await model.createContext(contextOptionsOf(contextOf(1, cells)));
             } catch (error) {
               throw new VigilModelError(
                 `model '${options.model}': cannot create a context of ${cells} tokens for a long conversation (maxContextSize ${longLimit}): ${(error as Error).message}`,

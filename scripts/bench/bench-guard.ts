@@ -3,6 +3,8 @@
 // Everything is measured in one run on the same model, so ratios compare like with like.
 //   --quant q8_0|q4_0   the shaped model's quantization (default q8_0)
 //   --quick             fewer repetitions (a smoke run)
+//   --only interleaved  only the interleaved workload (many conversations, state cache off and on)
+//   --sizes 12x4,12x8   the interleaved workload's conversations x turns (default both)
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import {
@@ -13,11 +15,17 @@ import {
   type Message,
 } from '@vigil/guard-core';
 import { ensureGuardShapedModel } from '../fixtures/ensure-fixtures.js';
+import { runInterleaved } from './interleaved.js';
 import { measurePrefillMs, measureRawSpeed } from './raw-speed.js';
 import { percentile, round, textOfTokens } from './workload.js';
 
 const { values: flags } = parseArgs({
-  options: { quant: { type: 'string', default: 'q8_0' }, quick: { type: 'boolean', default: false } },
+  options: {
+    quant: { type: 'string', default: 'q8_0' },
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    sizes: { type: 'string' },
+  },
 });
 const quant = flags.quant === 'q4_0' ? 'q4_0' : 'q8_0';
 const reps = flags.quick ? 2 : 5;
@@ -105,6 +113,41 @@ async function throughput(engine: GuardEngine, parallel: number, calls: number) 
 }
 
 const startedAll = performance.now();
+const machine = () => ({
+  cpus: os.availableParallelism(),
+  cpu_model: os.cpus()[0]?.model,
+  ram_gb: round(os.totalmem() / 2 ** 30, 1),
+  threads: threads ?? 'physical cores',
+  node: process.version,
+  load_average: os.loadavg().map((load) => round(load, 2)),
+});
+const interleaved = async () => {
+  const runs: Record<string, Awaited<ReturnType<typeof runInterleaved>> | { load_average_before: number[] }> =
+    {};
+  const sizes = (flags.sizes ?? (flags.quick ? '6x3' : '12x4,12x8'))
+    .split(',')
+    .map((size) => size.split('x').map(Number) as [number, number]);
+  for (const [conversations, turns] of sizes) {
+    runs[`load_before_${conversations}x${turns}`] = { load_average_before: machine().load_average };
+    const run = await runInterleaved({ modelPath, threads, conversations, turns, log });
+    runs[`${conversations}x${turns}`] = run;
+    // Each size as it finishes, so that a long run interrupted keeps what it measured.
+    log(JSON.stringify(run));
+  }
+  return runs;
+};
+if (flags.only === 'interleaved') {
+  const result = {
+    model: { file: modelPath, quant },
+    machine_before: machine(),
+    interleaved: await interleaved(),
+    machine_after: machine(),
+    peak_rss_mb: round(process.resourceUsage().maxRSS / 1024, 0),
+    bench_seconds: round((performance.now() - startedAll) / 1000, 1),
+  };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  process.exit(0);
+}
 log('measuring raw speed');
 const probe = await createLocalEngine({ ...engineOptions, concurrency: 1 });
 const probeGuard = await guardOver(probe);
@@ -169,13 +212,15 @@ const perSecond = {
 };
 await pooled.dispose();
 
+const interleavedRuns = await interleaved();
+
 const result = {
   model: {
     file: modelPath,
     note: 'random weights with Llama Guard 3 1B shapes (16 layers, d=2048, 32/8 heads, vocab 128256)',
     quant,
   },
-  machine: { cpus: os.availableParallelism(), threads: threads ?? 'physical cores', node: process.version },
+  machine: machine(),
   raw_prefill_tokens_per_s: round(raw.raw_prefill_tokens_per_s, 1),
   decode_ms_per_token: round(raw.decode_ms_per_token, 1),
   single_calls: single,
@@ -189,6 +234,7 @@ const result = {
     ...perSecond,
     ratio_4_vs_1: round(perSecond.concurrency_4 / perSecond.concurrency_1, 2),
   },
+  interleaved: interleavedRuns,
   peak_rss_mb: round(process.resourceUsage().maxRSS / 1024, 0),
   bench_seconds: round((performance.now() - startedAll) / 1000, 1),
 };

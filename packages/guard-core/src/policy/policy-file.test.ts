@@ -40,7 +40,7 @@ describe('parsePolicyFile', () => {
     expect(() =>
       parsePolicyFile('threshold: 0.5\nthreshhold: 0.7\n', 'p.yaml'),
     ).toThrowErrorMatchingInlineSnapshot(
-      `[VigilConfigError: p.yaml:2: unknown setting 'threshhold'; expected one of categories, excludeCategories, customCategories, threshold, thresholds, model, modelsDir, threads, concurrency, contextSize, gpu, gpuLayers, maxContextSize, longConversation, verifyModel, engine]`,
+      `[VigilConfigError: p.yaml:2: unknown setting 'threshhold'; expected one of categories, excludeCategories, customCategories, threshold, thresholds, model, modelsDir, threads, concurrency, contextSize, gpu, gpuLayers, maxContextSize, longConversation, stateCacheBytes, verifyModel, engine]`,
     );
     expect(() => parsePolicyFile('a: [1\n', 'p.yaml')).toThrowErrorMatchingInlineSnapshot(
       `[VigilConfigError: p.yaml:2: cannot parse the policy file: Flow sequence in block collection must be sufficiently indented and end with a ]]`,

@@ -13,7 +13,7 @@ import { formatPath, withoutDefaults } from '../validation.js';
 import { policyOptionsSchema } from './policy.js';
 
 /** The engine settings a policy file takes as `createGuard` does, without their defaults (a key left out stays out). */
-const { gpu, gpuLayers, maxContextSize } = withoutDefaults(localModelOptionsShape);
+const { gpu, gpuLayers, maxContextSize, stateCacheBytes } = withoutDefaults(localModelOptionsShape);
 
 /**
  * A policy file: the policy settings of `createGuard` plus how to run the model. One file shared
@@ -40,6 +40,8 @@ export const policyFileSchema = policyOptionsSchema.extend({
   maxContextSize,
   /** Beyond it: `truncate` (drop the oldest turns, windows) or `error`. Defaults to `'truncate'`. */
   longConversation: longConversationSchema.optional(),
+  /** Bytes of conversation states kept, as `createGuard`'s `stateCacheBytes`; `0` turns it off. Defaults to an eighth of free RAM, at most 1 GiB. */
+  stateCacheBytes,
   /** Refuse on load a model that does not answer like Llama Guard 3. Defaults to `true`. */
   verifyModel: z.boolean().optional(),
   /**

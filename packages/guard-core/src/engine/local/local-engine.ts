@@ -25,6 +25,7 @@ import { reportNativeSampler } from './native-garbage.js';
 import { contextOptionsOf, openModel } from './open-model.js';
 import type { ResolvedLocalEngineOptions } from './runtime-options.js';
 import { commonPrefixLength, SequencePool } from './sequence-pool.js';
+import { defaultStateCacheBytes, StateCache } from './state-cache.js';
 import { tokenizeChunked } from './tokenize-chunked.js';
 
 type GenerateNext = NonNullable<Extract<ControlledEvaluateInputItem, unknown[]>[1]['generateNext']>;
@@ -109,6 +110,11 @@ export async function createLocalEngine(options: ResolvedLocalEngineOptions): Pr
     });
   }
   const pool = new SequencePool(slots, maxQueue);
+  const stateCacheBytes = reuseCache ? (options.stateCacheBytes ?? defaultStateCacheBytes()) : 0;
+  const states =
+    stateCacheBytes > 0
+      ? new StateCache({ maxBytes: stateCacheBytes, bytesPerToken: kvBytesPerToken })
+      : undefined;
   const specialTokens = new Map<string, Token[]>();
   const tokenizeSpecial = (text: string) => {
     let tokens = specialTokens.get(text);
@@ -250,7 +256,7 @@ export async function createLocalEngine(options: ResolvedLocalEngineOptions): Pr
     const prefixTokens = tokenizeSpecial(prefix);
     const middle = await conversationTokens(conversation);
     const tokens = prefixTokens.concat(middle, tokenizeSpecial(tail));
-    return { prefixTokens, tokens };
+    return { prefixTokens, tokens, conversationEnd: prefixTokens.length + middle.length };
   }
 
   async function verdictMass(segments: PromptSegments) {
@@ -266,7 +272,7 @@ export async function createLocalEngine(options: ResolvedLocalEngineOptions): Pr
 
   async function score(request: ScoreRequest): Promise<ScoreResult> {
     if (disposed) throw new VigilModelError('model: the engine was disposed');
-    const { prefixTokens, tokens } = await promptTokens(request.segments);
+    const { prefixTokens, tokens, conversationEnd } = await promptTokens(request.segments);
     if (tokens.length + answerRoom > contextSize) {
       if (!long || tokens.length > maxPromptTokens) {
         throw new VigilInputError(
@@ -279,10 +285,18 @@ export async function createLocalEngine(options: ResolvedLocalEngineOptions): Pr
       );
     }
     const slot = await pool.acquire(tokens, prefixTokens.length, request.signal);
+    let saving = false;
     try {
-      return await scoreOn(slot, tokens, request);
+      await states?.restore(slot.sequence, tokens);
+      const result = await scoreOn(slot, tokens, request);
+      // The verdict goes out now; the sequence returns to the pool once its state is saved.
+      if (states?.worthSaving(slot.sequence, conversationEnd, prefixTokens.length)) {
+        states.saveInBackground(slot.sequence, conversationEnd, () => pool.release(slot));
+        saving = true;
+      }
+      return result;
     } finally {
-      pool.release(slot);
+      if (!saving) pool.release(slot);
     }
   }
 
@@ -320,7 +334,7 @@ export async function createLocalEngine(options: ResolvedLocalEngineOptions): Pr
       kvCache: cells * kvBytesPerToken,
       longContextKvCache: (long?.cells ?? 0) * kvBytesPerToken,
       kvBytesPerToken,
-      stateCache: 0,
+      stateCache: states?.bytes ?? 0,
     };
   }
 
@@ -336,11 +350,13 @@ export async function createLocalEngine(options: ResolvedLocalEngineOptions): Pr
       sequences: slots.length,
       freeSequences: pool.free,
       waiting: pool.waiting,
+      ...(states ? stateStats(states) : {}),
     }),
     async dispose() {
       if (disposed) return;
       disposed = true;
       pool.close();
+      await states?.dispose();
       await long?.dispose();
       await context.dispose();
       await model.dispose();
@@ -380,6 +396,24 @@ const bytesPerValue: Record<number, number> = {
   8: 34 / 32,
   30: 2,
 };
+
+function stateStats(states: StateCache) {
+  const { saves, saveFailures, saveMs, restores, restoreFailures, restoredTokens, restoreMs, evictions } =
+    states.stats;
+  return {
+    stateCacheBytes: states.bytes,
+    stateCacheBudget: states.maxBytes,
+    stateCacheEntries: states.entries,
+    stateSaves: saves,
+    stateSaveFailures: saveFailures,
+    stateSaveMs: Math.round(saveMs),
+    stateRestores: restores,
+    stateRestoreFailures: restoreFailures,
+    stateRestoredTokens: restoredTokens,
+    stateRestoreMs: Math.round(restoreMs),
+    stateEvictions: evictions,
+  };
+}
 
 function throwIfAborted(signal: AbortSignal | undefined) {
   if (signal?.aborted) throw new VigilAbortError('classify: aborted', { cause: signal.reason });

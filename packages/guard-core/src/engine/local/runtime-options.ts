@@ -76,6 +76,16 @@ export const localModelOptionsShape = {
    * (or a value at most `contextSize`) turns it off. Defaults to `16384`.
    */
   maxContextSize: z.number().int().min(0).default(16_384),
+  /**
+   * Bytes of conversation states kept outside the KV cache, written after each verdict (files in
+   * `/dev/shm` when present, else the OS temporary directory, removed on `dispose()` and at
+   * exit): a later check of that conversation restores its state and evaluates only the new
+   * turns, however many other conversations came between (ADR 0006). A state costs the KV cache
+   * of its tokens (about 32 KB per token for Llama Guard 3 1B at f16: 13 MB for a 400-token
+   * conversation); the least recently used go first. `0` turns it off; so does
+   * `reuseCache: false`. Defaults to an eighth of free RAM, at most 1 GiB.
+   */
+  stateCacheBytes: z.number().int().min(0).optional(),
 };
 
 /** Tokens evaluated per native call by default. */

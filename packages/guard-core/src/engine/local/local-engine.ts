@@ -285,18 +285,18 @@ export async function createLocalEngine(options: ResolvedLocalEngineOptions): Pr
       );
     }
     const slot = await pool.acquire(tokens, prefixTokens.length, request.signal);
-    let saving = false;
     try {
+      // A save of the conversation this sequence held last may still be running.
+      await states?.settled(slot.sequence);
       await states?.restore(slot.sequence, tokens);
       const result = await scoreOn(slot, tokens, request);
-      // The verdict goes out now; the sequence returns to the pool once its state is saved.
+      // The verdict goes out now; the state is saved in the background.
       if (states?.worthSaving(slot.sequence, conversationEnd, prefixTokens.length)) {
-        states.saveInBackground(slot.sequence, conversationEnd, () => pool.release(slot));
-        saving = true;
+        states.saveInBackground(slot.sequence, conversationEnd);
       }
       return result;
     } finally {
-      if (!saving) pool.release(slot);
+      pool.release(slot);
     }
   }
 

@@ -39,7 +39,8 @@ const tail = [7, 7, 7];
 
 async function keep(cache: StateCache, sequence: ReturnType<typeof fakeSequence>, end: number) {
   if (!cache.worthSaving(sequence, end, prefix.length)) return false;
-  await new Promise<void>((resolve) => cache.saveInBackground(sequence, end, resolve));
+  cache.saveInBackground(sequence, end);
+  await cache.settled(sequence);
   return true;
 }
 

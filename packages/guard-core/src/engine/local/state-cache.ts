@@ -60,6 +60,8 @@ export class StateCache {
   readonly #directory: StateDirectory;
   readonly #entries = new Set<Entry>();
   readonly #pending = new Set<Promise<void>>();
+  /** The save in flight on each sequence: its next user waits for it (see {@link settled}). */
+  readonly #saving = new Map<StateSequence, Promise<void>>();
   #bytes = 0;
   #clock = 0;
   #files = 0;
@@ -155,14 +157,25 @@ export class StateCache {
   }
 
   /**
-   * Cuts `sequence` at `end` (the answer and the fixed tail are not worth keeping), saves its
-   * state in the background and calls `done` once the sequence may be used again. Never throws:
-   * a failed save only means a later prompt evaluates more.
+   * Cuts `sequence` at `end` (the answer and the fixed tail are not worth keeping) and saves its
+   * state in the background; the sequence may go back to its pool at once, and whoever takes it
+   * next waits for the save with {@link settled} (the pool still sees what it holds, so a busy
+   * save never costs another conversation its reuse of the policy prefix). Never throws: a failed
+   * save only means a later prompt evaluates more.
    */
-  saveInBackground(sequence: StateSequence, end: number, done: () => void) {
-    const work = this.#save(sequence, end).finally(done);
+  saveInBackground(sequence: StateSequence, end: number) {
+    const work = this.#save(sequence, end);
     this.#pending.add(work);
-    void work.finally(() => this.#pending.delete(work));
+    this.#saving.set(sequence, work);
+    void work.finally(() => {
+      this.#pending.delete(work);
+      if (this.#saving.get(sequence) === work) this.#saving.delete(sequence);
+    });
+  }
+
+  /** Resolves once no save is in flight on `sequence` (at once when none is). */
+  async settled(sequence: StateSequence) {
+    await this.#saving.get(sequence);
   }
 
   async #save(sequence: StateSequence, end: number) {

@@ -144,13 +144,8 @@ export async function createLocalEngine(options: ResolvedLocalEngineOptions): Pr
     backend: backendOf(llama),
   };
   const tokenizeText = (text: string) => tokenizeChunked(text, (piece) => model.tokenize(piece, false));
-  /** The last long conversation tokenized: fitting it and scoring it tokenize it once. */
-  let lastTokenized: { text: string; tokens: Token[] } | undefined;
-  const conversationTokens = async (text: string) => {
-    if (text.length <= 4096) return model.tokenize(text, false);
-    if (lastTokenized?.text !== text) lastTokenized = { text, tokens: await tokenizeText(text) };
-    return lastTokenized.tokens;
-  };
+  const conversationTokens = async (text: string) =>
+    text.length <= 4096 ? model.tokenize(text, false) : tokenizeText(text);
   const tokenizer: EngineTokenizer = {
     tokenize: tokenizeText,
     detokenize: (tokens) => model.detokenize(tokens as Token[]),
@@ -252,7 +247,21 @@ export async function createLocalEngine(options: ResolvedLocalEngineOptions): Pr
     return { codes: named.map((code) => codes.codeOf.get(code) as string), categoryProbabilities, evaluated };
   }
 
-  async function promptTokens({ prefix, conversation, tail }: PromptSegments) {
+  /**
+   * Prompts tokenized, by segments object: a prompt measured (`tokenizer.promptTokens`, to fit a
+   * long conversation) and then scored is tokenized once, however many calls run at once.
+   */
+  const tokenized = new WeakMap<PromptSegments, ReturnType<typeof tokenizePrompt>>();
+  function promptTokens(segments: PromptSegments) {
+    let found = tokenized.get(segments);
+    if (!found) {
+      found = tokenizePrompt(segments);
+      tokenized.set(segments, found);
+    }
+    return found;
+  }
+
+  async function tokenizePrompt({ prefix, conversation, tail }: PromptSegments) {
     const prefixTokens = tokenizeSpecial(prefix);
     const middle = await conversationTokens(conversation);
     const tokens = prefixTokens.concat(middle, tokenizeSpecial(tail));

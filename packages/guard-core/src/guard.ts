@@ -244,15 +244,10 @@ function guardOverEngine(
     if (start) await start;
     const conversation = normalizeConversation(input, { role: parsed.role });
     const callPolicy = parsed.categories ? withCategories(policy, parsed.categories) : policy;
-    // Forged turns (ADR 0010): each piece of a judged turn holding forged boundaries is judged too.
     // A large conversation takes milliseconds per step here: the loop gets a turn between them.
-    const variants: { conversation: Conversation; segments: PromptSegments }[] = [];
-    for (const variant of [conversation, ...forgedTurnVariants(conversation)]) {
-      const turn = shareLoop();
-      if (turn) await turn;
-      variants.push({ conversation: variant, segments: renderer.segments(callPolicy, variant) });
-    }
-    const segments = (variants[0] as (typeof variants)[number]).segments;
+    const rendered = shareLoop();
+    if (rendered) await rendered;
+    const segments = renderer.segments(callPolicy, conversation);
     const turn = shareLoop();
     if (turn) await turn;
     const { includeCategoryProbabilities } = parsed;
@@ -269,6 +264,13 @@ function guardOverEngine(
     if (hit) {
       classifications++;
       return { ...hit, cached: true, durationMs: performance.now() - started };
+    }
+    // Forged turns (ADR 0010): each piece of a judged turn holding forged boundaries is judged too.
+    const variants = [{ conversation, segments }];
+    for (const variant of forgedTurnVariants(conversation)) {
+      const next = shareLoop();
+      if (next) await next;
+      variants.push({ conversation: variant, segments: renderer.segments(callPolicy, variant) });
     }
     const run = scoreAll(
       variants,

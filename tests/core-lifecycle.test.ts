@@ -4,13 +4,23 @@
 // hand-wired fixtures through node-llama-cpp, and on the scripted engine and backend.
 
 import { createGenerator } from '@vigil/generator';
-import { createGuard, createStreamModerator, type Guard, VigilDisposedError } from '@vigil/guard-core';
+import {
+  createGuard,
+  createLocalEngine,
+  createRemoteEngine,
+  createStreamModerator,
+  type Guard,
+  type GuardEngine,
+  VigilDisposedError,
+} from '@vigil/guard-core';
+import { getSharedLlama } from '@vigil/guard-core/internal';
 import { createScriptedEngine } from '@vigil/guard-core/testing';
 import { describe, expect, it } from 'vitest';
 import { createGuardedChat, defaultRefusal } from '../packages/generator/src/guarded-chat.js';
 import { createScriptedBackend } from '../packages/generator/src/scripted-backend.fixture.js';
 import { ensureTinyFixtures } from '../scripts/fixtures/ensure-fixtures.js';
 import { FIXTURE_PATHS, GENERATOR_SWITCH_WORDS } from '../scripts/fixtures/fixture-facts.js';
+import { startCompletionsServer } from './support/completions-server.js';
 
 const messages = [{ role: 'user' as const, content: 'Hello there' }];
 /** Arguments for the methods that need some; every other method is called without. */
@@ -124,6 +134,23 @@ describe('one lifecycle: on the hand-wired fixtures', () => {
       expect(VigilDisposedError.isInstance(outcome.reason), String(outcome.reason)).toBe(true);
     });
     await expectEveryMethodDisposed(guard);
+  });
+
+  it('gives both built-in engines the contract: asyncDispose, then VigilDisposedError (issue 20)', async () => {
+    const local = await createLocalEngine({ model: FIXTURE_PATHS.tinyGuard, threads: 2, contextSize: 1024 });
+    const model = await (await getSharedLlama()).loadModel({ modelPath: FIXTURE_PATHS.tinyGuard });
+    const server = await startCompletionsServer({ model, style: 'llama-server', threads: 2 });
+    const remote = await createRemoteEngine({ baseURL: `${server.url}/v1`, model: 'fixture' });
+    for (const engine of [local, remote] as GuardEngine[]) {
+      expect(typeof engine[Symbol.asyncDispose]).toBe('function');
+      await engine[Symbol.asyncDispose]?.();
+      await engine.dispose(); // idempotent
+      await expect(engine.score(argumentsOf.score?.[0] as never)).rejects.toSatisfy((error) =>
+        VigilDisposedError.isInstance(error),
+      );
+    }
+    await server.close();
+    await model.dispose();
   });
 
   it('rejects a chat in flight with VigilDisposedError when the generator is disposed', async () => {

@@ -21,7 +21,7 @@ export interface ScoreRequest {
   /**
    * Decode category codes when the unsafe probability is at or above this. It only decides
    * whether the engine spends the tokens to name codes, never whether a verdict is unsafe: that
-   * is decided once, from the codes and the policy's thresholds, in `buildVerdict`
+   * is decided once, from the codes and the policy's thresholds, in `judgeScore`
    * (`verdict/verdict.ts`). The guard passes the lowest threshold any category in force can
    * fire at (`lowestThreshold`), so codes are known wherever a category could make the verdict
    * unsafe.

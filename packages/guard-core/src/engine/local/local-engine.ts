@@ -6,7 +6,7 @@ import type {
   Token,
   TokenBias,
 } from 'node-llama-cpp';
-import { VigilAbortError, VigilInputError, VigilModelError } from '../../errors.js';
+import { VigilAbortError, VigilDisposedError, VigilInputError, VigilModelError } from '../../errors.js';
 import type { PromptSegments } from '../../prompt/renderer.js';
 import { answerText } from '../answer-text.js';
 import type {
@@ -280,7 +280,7 @@ export async function createLocalEngine(options: ResolvedLocalEngineOptions): Pr
   }
 
   async function score(request: ScoreRequest): Promise<ScoreResult> {
-    if (disposed) throw new VigilModelError('model: the engine was disposed');
+    if (disposed) throw new VigilDisposedError('local engine: the engine was disposed');
     const { prefixTokens, tokens, conversationEnd } = await promptTokens(request.segments);
     if (tokens.length + answerRoom > contextSize) {
       if (!long || tokens.length > maxPromptTokens) {
@@ -361,16 +361,19 @@ export async function createLocalEngine(options: ResolvedLocalEngineOptions): Pr
       waiting: pool.waiting,
       ...(states ? stateStats(states) : {}),
     }),
-    async dispose() {
-      if (disposed) return;
-      disposed = true;
-      pool.close();
-      await states?.dispose();
-      await long?.dispose();
-      await context.dispose();
-      await model.dispose();
-    },
+    dispose,
+    [Symbol.asyncDispose]: dispose,
   };
+
+  async function dispose() {
+    if (disposed) return;
+    disposed = true;
+    pool.close();
+    await states?.dispose();
+    await long?.dispose();
+    await context.dispose();
+    await model.dispose();
+  }
 }
 
 /** KV bytes per token: layers x KV heads x (key + value length) x the cache type's bytes per value. */

@@ -357,11 +357,14 @@ export async function createRemoteEngine(options: RemoteEngineOptions): Promise<
       outstanding: pool.replicas.reduce((sum, replica) => sum + replica.outstanding, 0),
       waiting: pool.waiting,
     }),
-    async dispose() {
-      if (disposed) return;
-      disposed = true;
-      pool.close();
-      disposer.abort(new VigilDisposedError('remote engine: the engine was disposed'));
-    },
+    dispose,
+    [Symbol.asyncDispose]: dispose,
   };
+
+  async function dispose() {
+    if (disposed) return;
+    disposed = true;
+    pool.close();
+    disposer.abort(new VigilDisposedError('remote engine: the engine was disposed'));
+  }
 }

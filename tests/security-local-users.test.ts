@@ -161,10 +161,10 @@ describe.skipIf(!root)(
         ln -s ${target} vigil-${daemon.uid}-${third}-cccccc`);
       const planted = entries(shared);
       const report = startAsDaemon(shared);
+      expect(readdirSync(target)).toEqual(['keep']);
       expect(report).toMatchObject({ ok: true, private: true });
       expect(report.directory?.startsWith(`${shared}/`)).toBe(true);
       expect(report.warnings?.join('\n')).toContain(`vigil-${daemon.uid} is not a private directory`);
-      expect(readdirSync(target)).toEqual(['keep']);
       expect(entries(shared)).toEqual(planted);
     });
 

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
+  existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -62,7 +63,8 @@ let work = '';
 let driver = '';
 beforeAll(async () => {
   if (!root) return;
-  work = mkdtempSync(path.join(os.tmpdir(), 'vigil-local-users-'));
+  // /tmp rather than TMPDIR: every user must reach the driver (TMPDIR may sit under root's home).
+  work = mkdtempSync(path.join(existsSync('/tmp') ? '/tmp' : os.tmpdir(), 'vigil-local-users-'));
   chmodSync(work, 0o755);
   writeFileSync(path.join(work, 'driver-source.mjs'), driverSource);
   driver = path.join(work, 'driver.mjs');

@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { StateDirectory, stateBaseDirectory } from './state-directory.js';
 
@@ -83,6 +83,16 @@ describe('StateDirectory', () => {
     const { made, signal } = runChild('process.kill(process.pid, "SIGTERM");', stepAside);
     expect(signal).toBe('SIGTERM');
     expect(existsSync(made)).toBe(false);
+  });
+
+  it('ends the process by SIGTERM with two copies of Vigil loaded (duplicate installs)', () => {
+    const copy = `
+      const { StateDirectory: Copy } = await import(${JSON.stringify(`${pathToFileURL(module).href}?copy`)});
+      const other = new Copy(${JSON.stringify(base)});
+      setInterval(() => {}, 1000);`;
+    const { made, signal } = runChild('process.kill(process.pid, "SIGTERM");', copy);
+    expect(signal).toBe('SIGTERM');
+    expect(readdirSync(path.dirname(made))).toEqual([]);
   });
 
   it("leaves the ending to the application's own handler, and is removed at exit", () => {

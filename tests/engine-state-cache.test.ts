@@ -3,7 +3,6 @@
 // (within the flash-attention tolerance: a restored prompt is evaluated in two pieces), also
 // after eviction and for conversations that diverge from a cached state; files are removed.
 import { existsSync, readdirSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
   createGuard,
@@ -13,6 +12,7 @@ import {
   type Message,
 } from '@vigil/guard-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stateBaseDirectory } from '../packages/guard-core/src/engine/local/state-directory.js';
 import { textOfTokens } from '../scripts/bench/workload.js';
 import { FIXTURE_PATHS, RANDOM_GUARD_FACTS } from '../scripts/fixtures/fixture-facts.js';
 
@@ -100,8 +100,8 @@ describe('conversation-state cache', () => {
     const { engine, guard } = await cachedEngine();
     await guard.classify(conversation(1, 3));
     await guard.classify(conversation(2, 3));
-    const base = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
-    const directories = readdirSync(base).filter((name) => name.startsWith(`vigil-state-${process.pid}-`));
+    const base = path.join(stateBaseDirectory(), `vigil-${process.getuid?.() ?? 'user'}`);
+    const directories = readdirSync(base).filter((name) => name.startsWith(`${process.pid}-`));
     expect(directories.length).toBeGreaterThan(0);
     for (const other of engines.filter((e) => e !== engine)) await other.dispose();
     await engine.dispose();

@@ -78,8 +78,8 @@ export const localModelOptionsShape = {
   maxContextSize: z.number().int().min(0).default(16_384),
   /**
    * Bytes of conversation states kept outside the KV cache, written after each verdict (files in
-   * `/dev/shm` when present, else the OS temporary directory, removed on `dispose()` and at
-   * exit): a later check of that conversation restores its state and evaluates only the new
+   * the user's 0700 directory `vigil-<uid>` under `XDG_RUNTIME_DIR`, else `/dev/shm`, else the OS
+   * temporary directory, removed on `dispose()` and at exit): a later check of that conversation restores its state and evaluates only the new
    * turns, however many other conversations came between (ADR 0006). A state costs the KV cache
    * of its tokens (about 32 KB per token for Llama Guard 3 1B at f16: 13 MB for a 400-token
    * conversation); the least recently used go first. `0` turns it off; so does

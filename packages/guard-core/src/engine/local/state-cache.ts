@@ -27,7 +27,7 @@ export interface StateCacheOptions {
   maxBytes: number;
   /** KV bytes per token, to skip a save that could not fit. */
   bytesPerToken: number;
-  /** Where the private directory is made. Defaults to `/dev/shm` when present, else the OS temporary directory. */
+  /** Where the private directory is made. Defaults to `XDG_RUNTIME_DIR` when it is private to the user, else `/dev/shm` when present, else the OS temporary directory (see `stateBaseDirectory`). */
   baseDirectory?: string | undefined;
 }
 

@@ -3,8 +3,8 @@
 // as a user would paste them, on the fixture models: VIGIL_GUARD_MODEL and
 // VIGIL_GENERATOR_MODEL name the generated GGUFs and VIGIL_MODELS_DIR an empty directory (so
 // nothing is downloaded). Samples that need a real download or server are type-checked against
-// the packages instead (see scripts/docs/code-samples.ts for the fence words). Port 8080 in a
-// guide's samples is replaced by a free port.
+// the packages instead (see scripts/docs/code-samples.ts for the fence words). Ports 8000-8099
+// in a guide's samples are replaced by free ports (one per number, the same in every sample).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -65,10 +65,10 @@ async function waitReady(url: string, exited: Promise<Run>, at: string) {
       (response) => response.status,
       () => 0,
     );
-    if (status === 200) return;
+    if (status !== 0 && status !== 503) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`${at}: ${url} did not answer 200`);
+  throw new Error(`${at}: ${url} did not answer (or only 503)`);
 }
 
 /** Type-checks samples as modules of a project depending on the packages (their sources). */
@@ -107,21 +107,26 @@ describe.each(guideFiles().map((file) => [path.basename(file), file]))('%s', (na
     for (const linked of ['node_modules', 'examples']) {
       symlinkSync(path.join(REPO_ROOT, linked), path.join(dir, linked));
     }
-    const port = await freePort();
+    const ports = new Map<string, number>();
+    for (const sample of samples) {
+      for (const [number] of `${sample.code} ${sample.ready ?? ''}`.matchAll(/\b80\d\d\b/g)) {
+        if (!ports.has(number)) ports.set(number, await freePort());
+      }
+    }
+    const withPorts = (text: string) => text.replace(/\b80\d\d\b/g, (number) => String(ports.get(number)));
     const env = {
       ...process.env,
       NO_COLOR: '1',
       VIGIL_GUARD_MODEL: FIXTURE_PATHS.tinyGuard,
       VIGIL_GENERATOR_MODEL: FIXTURE_PATHS.tinyGenerator,
       VIGIL_MODELS_DIR: path.join(work, 'models'),
-      VIGIL_PORT: String(port),
       PATH: `${path.join(REPO_ROOT, 'node_modules/.bin')}${path.delimiter}${process.env.PATH}`,
     };
     const backgrounds: ChildProcess[] = [];
     const checked = new Map<string, CodeSample>();
     try {
       for (const [index, sample] of samples.entries()) {
-        const code = sample.code.replaceAll(':8080', `:${port}`);
+        const code = withPorts(sample.code);
         if (sample.kind === 'file') {
           writeFileSync(path.join(dir, sample.file as string), code);
         } else if (sample.kind === 'typecheck') {
@@ -131,7 +136,7 @@ describe.each(guideFiles().map((file) => [path.basename(file), file]))('%s', (na
         } else if (sample.kind === 'background') {
           const started = run('bash', ['-c', code], dir, env, true);
           backgrounds.push(started.child);
-          await waitReady((sample.ready as string).replaceAll(':8080', `:${port}`), started.done, sample.at);
+          await waitReady(withPorts(sample.ready as string), started.done, sample.at);
         } else if (sample.lang === 'ts' || sample.lang === 'typescript' || sample.lang === 'js') {
           const source = path.join(dir, `sample-${index}.mts`);
           writeFileSync(source, code);

@@ -5,7 +5,8 @@
 //   ```ts typecheck        TypeScript that needs a real download or server: type-checked only
 //   ```sh run [exit=N]     a shell command, run with bash; its exit code must be N (default 0)
 //   ```sh background       a long-running command (a server): started, waited for until
-//                          `ready=URL` answers 200, stopped when the guide's samples are done
+//                          `ready=URL` answers (503 means not yet), stopped (SIGTERM) when the
+//                          guide's samples are done
 //   ```yaml file=NAME      a file the guide's later samples use, written before they run
 //
 // Fences of other languages (a JSON answer, a table of output) are shown, not run. A TypeScript

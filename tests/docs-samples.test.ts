@@ -55,6 +55,14 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
   return { child, done, output: () => output };
 }
 
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {
+  try {
+    if (child.pid) process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
 async function waitReady(url: string, exited: Promise<Run>, at: string) {
   let gone: Run | undefined;
   void exited.then((result) => (gone = result));
@@ -94,13 +102,22 @@ function typecheck(files: Map<string, CodeSample>) {
     });
 }
 
-describe.each(guideFiles().map((file) => [path.basename(file), file]))('%s', (name, file) => {
-  const samples = readSamples(file);
+const guides = guideFiles().map((file) => ({ name: path.basename(file), samples: readSamples(file) }));
 
-  it('has samples, each tagged with how it is tested', () => {
-    expect(samples.filter((sample) => sample.kind !== 'file').length).toBeGreaterThan(0);
-  });
+it('reads the samples of every user journey, each tagged with how it is tested', () => {
+  const journeys = ['classify', 'middleware', 'audit', 'serve', 'eval', 'guarded-chat'];
+  const tested = guides.filter(({ samples }) => samples.some((sample) => sample.kind !== 'file'));
+  expect(journeys.filter((journey) => !tested.some(({ name }) => name === `${journey}.md`))).toEqual([]);
+  expect(guides.flatMap(({ samples }) => samples).length).toBeGreaterThan(25);
+});
 
+it('refuses a TypeScript or shell sample that does not say how it is tested', () => {
+  const file = path.join(work, 'untagged.md');
+  writeFileSync(file, '# Page\n\n```json\n{}\n```\n\n```ts\nconsole.log(1);\n```\n');
+  expect(() => readSamples(file)).toThrow(/untagged\.md:7: a ts sample must say how it is tested/);
+});
+
+describe.each(guides.filter(({ samples }) => samples.length > 0))('$name', ({ name, samples }) => {
   it('runs every sample on the fixture models', { timeout: 900_000 }, async () => {
     const dir = path.join(work, name.replace(/\.md$/, ''));
     mkdirSync(dir);
@@ -122,7 +139,7 @@ describe.each(guideFiles().map((file) => [path.basename(file), file]))('%s', (na
       VIGIL_MODELS_DIR: path.join(work, 'models'),
       PATH: `${path.join(REPO_ROOT, 'node_modules/.bin')}${path.delimiter}${process.env.PATH}`,
     };
-    const backgrounds: ChildProcess[] = [];
+    const backgrounds: { child: ChildProcess; done: Promise<Run> }[] = [];
     const checked = new Map<string, CodeSample>();
     try {
       for (const [index, sample] of samples.entries()) {
@@ -135,7 +152,7 @@ describe.each(guideFiles().map((file) => [path.basename(file), file]))('%s', (na
           checked.set(source, sample);
         } else if (sample.kind === 'background') {
           const started = run('bash', ['-c', code], dir, env, true);
-          backgrounds.push(started.child);
+          backgrounds.push(started);
           await waitReady(withPorts(sample.ready as string), started.done, sample.at);
         } else if (sample.lang === 'ts' || sample.lang === 'typescript' || sample.lang === 'js') {
           const source = path.join(dir, `sample-${index}.mts`);
@@ -150,8 +167,11 @@ describe.each(guideFiles().map((file) => [path.basename(file), file]))('%s', (na
       }
       expect(typecheck(checked)).toEqual([]);
     } finally {
-      for (const child of backgrounds) {
-        if (child.pid) process.kill(-child.pid, 'SIGTERM');
+      // Each background command runs in its own process group: stop the group, then wait.
+      for (const { child, done } of backgrounds) {
+        signalGroup(child, 'SIGTERM');
+        const stopped = await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 20_000))]);
+        if (!stopped) signalGroup(child, 'SIGKILL');
       }
     }
   });

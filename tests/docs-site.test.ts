@@ -75,8 +75,12 @@ describe('the documentation site', () => {
   it('the link check finds a missing page and a missing anchor', () => {
     const fake = mkdtempSync(path.join(tmpdir(), 'vigil-links-'));
     try {
-      writeFileSync(path.join(fake, 'index.html'), '<h2 id="here">x</h2><a href="/a.html#here">a</a>');
-      writeFileSync(path.join(fake, 'a.html'), '<a href="/index.html#gone">x</a> <a href="/b">y</a> <a href="#here">z</a>');
+      writeFileSync(path.join(fake, 'index.html'), '<h2 id="here">x</h2><a href="/a.html#there">a</a>');
+      writeFileSync(
+        path.join(fake, 'a.html'),
+        '<p id="there"><a href="/index.html#gone">x</a> <a href="/b">y</a> <a href="#here">z</a></p>' +
+          '<a href="/index.html#here">fine</a> <a href="/">fine</a> <a href="https://example.com/x">external</a>',
+      );
       expect(deadLinks(fake).dead.map((link) => `${link.page} ${link.link}`)).toEqual([
         'a.html /index.html#gone',
         'a.html /b',

@@ -16,6 +16,8 @@ export const guides = [
   { text: 'A service for any language', link: '/guide/serve' },
   { text: 'Measuring and tuning', link: '/guide/eval' },
   { text: 'The guarded chat', link: '/guide/guarded-chat' },
+  { text: 'The model and its score', link: '/guide/model' },
+  { text: 'Speed and memory', link: '/guide/performance' },
 ];
 
 /** The API reference's pages, as TypeDoc's index lists them (one per public entry point). */
@@ -35,6 +37,16 @@ export default defineConfig({
   // Design records, benchmarks and security notes stay in the repository, read there.
   srcExclude: ['adr/**', 'benchmarks/**', 'security/**'],
   lastUpdated: false,
+  // A favicon inline: browsers ask for one, and the site has no other static files to serve.
+  head: [
+    [
+      'link',
+      {
+        rel: 'icon',
+        href: "data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'><path d='M8 1 2 3.5V8c0 3.3 2.6 6.2 6 7 3.4-.8 6-3.7 6-7V3.5z' fill='%233451b2'/></svg>",
+      },
+    ],
+  ],
   themeConfig: {
     nav: [
       { text: 'Guides', link: guides[0]?.link ?? '/' },

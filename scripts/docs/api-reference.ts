@@ -82,16 +82,23 @@ function headingIds(markdown: string) {
  * the heading that is there.
  */
 function fixAnchors(outDir: string) {
-  const pages = readdirSync(outDir, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.md'));
-  const idsByPage = new Map(pages.map((page) => [page, headingIds(readFileSync(path.join(outDir, page), 'utf8'))]));
+  const pages = readdirSync(outDir, { recursive: true, encoding: 'utf8' }).filter((file) =>
+    file.endsWith('.md'),
+  );
+  const idsByPage = new Map(
+    pages.map((page) => [page, headingIds(readFileSync(path.join(outDir, page), 'utf8'))]),
+  );
   for (const page of pages) {
     const file = path.join(outDir, page);
-    const text = readFileSync(file, 'utf8').replace(/\]\(([^)#\s]*)#([^)\s]+)\)/g, (link, target: string, anchor: string) => {
-      const targetPage = target ? path.posix.join(path.posix.dirname(page), target) : page;
-      const ids = idsByPage.get(targetPage);
-      const unnumbered = anchor.replace(/-\d+$/, '');
-      return ids && !ids.has(anchor) && ids.has(unnumbered) ? `](${target}#${unnumbered})` : link;
-    });
+    const text = readFileSync(file, 'utf8').replace(
+      /\]\(([^)#\s]*)#([^)\s]+)\)/g,
+      (link, target: string, anchor: string) => {
+        const targetPage = target ? path.posix.join(path.posix.dirname(page), target) : page;
+        const ids = idsByPage.get(targetPage);
+        const unnumbered = anchor.replace(/-\d+$/, '');
+        return ids && !ids.has(anchor) && ids.has(unnumbered) ? `](${target}#${unnumbered})` : link;
+      },
+    );
     writeFileSync(file, text);
   }
 }

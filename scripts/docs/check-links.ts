@@ -35,7 +35,9 @@ const ids = new Map<string, Set<string>>();
 function idsOf(file: string) {
   let found = ids.get(file);
   if (!found) {
-    found = new Set([...readFileSync(file, 'utf8').matchAll(/\sid="([^"]+)"/g)].map((match) => match[1] as string));
+    found = new Set(
+      [...readFileSync(file, 'utf8').matchAll(/\sid="([^"]+)"/g)].map((match) => match[1] as string),
+    );
     ids.set(file, found);
   }
   return found;

@@ -1,10 +1,11 @@
 // Issue 23: every code sample of the guides runs, so none goes stale. Each guide's samples run
-// in order in a fresh directory that has Vigil installed (node_modules and examples/ linked),
-// as a user would paste them, on the fixture models: VIGIL_GUARD_MODEL and
-// VIGIL_GENERATOR_MODEL name the generated GGUFs and VIGIL_MODELS_DIR an empty directory (so
-// nothing is downloaded). Samples that need a real download or server are type-checked against
-// the packages instead (see scripts/docs/code-samples.ts for the fence words). Ports 8000-8099
-// in a guide's samples are replaced by free ports (one per number, the same in every sample).
+// in order, as a user would paste them, in a fresh directory that has Vigil installed
+// (node_modules and examples/ linked; the packages as tsc -b builds them), on the fixture
+// models: VIGIL_GUARD_MODEL and VIGIL_GENERATOR_MODEL name the generated GGUFs and
+// VIGIL_MODELS_DIR an empty directory (so nothing is downloaded). Samples that need a real
+// download or server are type-checked against the packages instead (see
+// scripts/docs/code-samples.ts for the fence words). Ports 8000-8099 in a guide's samples are
+// replaced by free ports (one per number, the same in every sample).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -158,7 +159,7 @@ describe.each(guides.filter(({ samples }) => samples.length > 0))('$name', ({ na
           const source = path.join(dir, `sample-${index}.mts`);
           writeFileSync(source, code);
           const tsx = path.join(REPO_ROOT, 'node_modules/.bin/tsx');
-          const result = await run(tsx, ['--conditions=@vigil/source', source], dir, env).done;
+          const result = await run(tsx, [source], dir, env).done;
           expect(result.code, `${sample.at}:\n${result.output}`).toBe(0);
         } else {
           const result = await run('bash', ['-euo', 'pipefail', '-c', code], dir, env).done;

@@ -35,7 +35,7 @@ function code(text: string) {
 function row(option: OptionDoc) {
   const { default: byDefault, meaning } = splitDefault(option.doc);
   const name = option.optional ? code(option.name) : `${code(option.name)} (required)`;
-  return `| ${name} | ${code(option.type)} | ${cell(byDefault) || '-'} | ${cell(meaning)} |`;
+  return `| ${name}<br>${code(option.type)} | ${cell(byDefault) || '-'} | ${cell(meaning)} |`;
 }
 
 function table(type: OptionType) {
@@ -44,8 +44,8 @@ function table(type: OptionType) {
     '',
     `From \`@vigil/${type.package}\`. ${cell(type.doc)}`,
     '',
-    '| option | type | default | meaning |',
-    '| --- | --- | --- | --- |',
+    '| option and type | default | meaning |',
+    '| --- | --- | --- |',
     ...type.options.map(row),
     '',
   ].join('\n');

@@ -18,6 +18,7 @@ import { FIXTURE_PATHS, REPO_ROOT } from '../scripts/fixtures/fixture-facts.js';
 import { buildCliOnce } from './support/vigil-cli.js';
 
 let work = '';
+const tsx = path.join(REPO_ROOT, 'node_modules/.bin/tsx');
 
 beforeAll(async () => {
   await buildCliOnce();
@@ -156,11 +157,18 @@ describe.each(guides.filter(({ samples }) => samples.length > 0))('$name', ({ na
           backgrounds.push(started);
           await waitReady(withPorts(sample.ready as string), started.done, sample.at);
         } else if (sample.lang === 'ts' || sample.lang === 'typescript' || sample.lang === 'js') {
-          const source = path.join(dir, `sample-${index}.mts`);
-          writeFileSync(source, code);
-          const tsx = path.join(REPO_ROOT, 'node_modules/.bin/tsx');
-          const result = await run(tsx, [source], dir, env).done;
-          expect(result.code, `${sample.at}:\n${result.output}`).toBe(0);
+          const variants = [code];
+          if (sample.swap)
+            variants.push(code.replaceAll(`from '${sample.swap.from}'`, `from '${sample.swap.to}'`));
+          for (const [variant, source] of variants.entries()) {
+            const file = path.join(dir, `sample-${index}-${variant}.mts`);
+            writeFileSync(file, source);
+            const result = await run(tsx, [file], dir, env).done;
+            expect(
+              result.code,
+              `${sample.at} (${variant ? sample.swap?.to : 'as written'}):\n${result.output}`,
+            ).toBe(0);
+          }
         } else {
           const result = await run('bash', ['-euo', 'pipefail', '-c', code], dir, env).done;
           expect(result.code, `${sample.at}:\n${result.output}`).toBe(sample.exit);

@@ -3,6 +3,8 @@
 //
 //   ```ts run              TypeScript, run with tsx on the fixture models
 //   ```ts typecheck        TypeScript that needs a real download or server: type-checked only
+//   ```ts run swap=A:B     run again with the package `A` imported as `B` (e.g. express:express4,
+//                          the same code on Express 4 through the workspace's alias)
 //   ```sh run [exit=N]     a shell command, run with bash; its exit code must be N (default 0)
 //   ```sh background       a long-running command (a server): started, waited for until
 //                          `ready=URL` answers (503 means not yet), stopped (SIGTERM) when the
@@ -31,6 +33,8 @@ export interface CodeSample {
   ready?: string;
   /** `file`: the file's name. */
   file?: string;
+  /** `ts run`: run again with imports of `from` read from `to`. */
+  swap?: { from: string; to: string };
 }
 
 const runnableLangs = new Set(['ts', 'typescript', 'js', 'sh', 'bash', 'shell']);
@@ -76,7 +80,16 @@ function parseInfo(at: string, lang: string, info: string, code: string): CodeSa
   }
   const ready = attributes.get('ready');
   if (kind === 'background' && !ready) throw new Error(`${at}: a background sample needs ready=URL`);
-  return { at, lang, kind, code, exit: Number(attributes.get('exit') ?? 0), ...(ready ? { ready } : {}) };
+  const [from, to] = attributes.get('swap')?.split(':') ?? [];
+  return {
+    at,
+    lang,
+    kind,
+    code,
+    exit: Number(attributes.get('exit') ?? 0),
+    ...(ready ? { ready } : {}),
+    ...(from && to ? { swap: { from, to } } : {}),
+  };
 }
 
 /** Every guide's Markdown file, by name. */

@@ -169,6 +169,17 @@ describe('the home page in headless Chromium', () => {
     await Promise.all([page.waitForSelector('.VPDoc h1'), page.click('.VPHero .actions a')]);
     const title = await page.$eval('.VPDoc h1', (element) => element.textContent?.trim());
     expect(title).toMatch(/^Classify from code/);
+
+    // Every page of the sidebar renders its heading with no error in the page.
+    const links = await page.$$eval('.VPSidebar a.link', (anchors) =>
+      anchors.map((anchor) => (anchor as HTMLAnchorElement).href),
+    );
+    expect(links.length).toBeGreaterThanOrEqual(15);
+    for (const link of links) {
+      await page.goto(link, { waitUntil: 'networkidle0', timeout: 60_000 });
+      const heading = await page.$eval('.VPDoc h1', (element) => element.textContent?.trim() ?? '');
+      expect(heading, link).not.toBe('');
+    }
     expect(problems).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 });

@@ -41,20 +41,91 @@ function withoutPythonConstants(text: string): string | undefined {
   return pieces.join('');
 }
 
+/** The end (index after the closing quote) of the JSON string that starts at `start`. */
+function stringEnd(text: string, start: number): number {
+  for (let index = start + 1; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 92) index++;
+    else if (code === 34) return index + 1;
+  }
+  return text.length;
+}
+
+/**
+ * The first key that occurs twice in one object of a valid JSON text, or `undefined`. Keys are
+ * compared decoded (`"pro\u006dpt"` is `prompt`). One pass over character codes.
+ */
+export function duplicateKey(text: string): string | undefined {
+  /** Per open container: the keys seen so far (an object) or `undefined` (a list). */
+  const stack: (Set<string> | undefined)[] = [];
+  let expectKey = false;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 34) {
+      const end = stringEnd(text, index);
+      const keys = stack.at(-1);
+      if (expectKey && keys) {
+        const raw = text.slice(index + 1, end - 1);
+        const key = raw.includes('\\') ? (JSON.parse(text.slice(index, end)) as string) : raw;
+        if (keys.has(key)) return key;
+        keys.add(key);
+        expectKey = false;
+      }
+      index = end - 1;
+    } else if (code === 123) {
+      stack.push(new Set());
+      expectKey = true;
+    } else if (code === 91) {
+      stack.push(undefined);
+      expectKey = false;
+    } else if (code === 125 || code === 93) {
+      stack.pop();
+      expectKey = false;
+    } else if (code === 44) expectKey = stack.at(-1) !== undefined;
+  }
+  return undefined;
+}
+
+export interface JsonLikeOptions {
+  /**
+   * Fail on an object holding a key twice (`{"prompt":"a","prompt":"b"}`): `JSON.parse` keeps
+   * the last value, other parsers the first, so the text judged could differ from the text an
+   * upstream reads. Defaults to `false`.
+   */
+  refuseDuplicateKeys?: boolean;
+}
+
 /**
  * Parses JSON as Python's `json` module does for what matters here: `NaN`, `Infinity` and
  * `-Infinity` are accepted (read as `null`: only the text is judged). Never throws.
  * @example
  * parseJsonLike('{"n": NaN, "prompt": "hi"}'); // { ok: true, value: { n: null, prompt: 'hi' } }
  */
-export function parseJsonLike(text: string): { ok: true; value: unknown } | { ok: false; reason: string } {
+export function parseJsonLike(
+  text: string,
+  options: JsonLikeOptions = {},
+): { ok: true; value: unknown } | { ok: false; reason: string } {
+  const checked = (
+    value: unknown,
+    source: string,
+  ): { ok: true; value: unknown } | { ok: false; reason: string } => {
+    if (!options.refuseDuplicateKeys || typeof value !== 'object' || value === null)
+      return { ok: true, value };
+    const key = duplicateKey(source);
+    return key === undefined
+      ? { ok: true, value }
+      : {
+          ok: false,
+          reason: `an object holds the key '${key}' twice (parsers differ on which value they keep)`,
+        };
+  };
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return checked(JSON.parse(text), text);
   } catch (error) {
     const tolerant = withoutPythonConstants(text);
     if (tolerant !== undefined) {
       try {
-        return { ok: true, value: JSON.parse(tolerant) };
+        return checked(JSON.parse(tolerant), tolerant);
       } catch {
         // fall through to the first error
       }

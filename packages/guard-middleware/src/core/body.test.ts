@@ -169,4 +169,27 @@ describe('parseBody', () => {
     expect(approximateSize(huge, 1000)).toBeGreaterThan(1000);
     expect(visited.count).toBeLessThan(100);
   });
+
+  it('judges every value of a repeated form field, and refuses JSON holding a key twice', () => {
+    const form = 'application/x-www-form-urlencoded';
+    expect(read('prompt=a&model=m&prompt=b&prompt=c', form)).toEqual({
+      kind: 'json',
+      values: [{ prompt: 'c', model: 'm' }, { prompt: 'a' }, { prompt: 'b' }],
+    });
+    const proto = read('__proto__=x&prompt=a', form) as { values: object[] };
+    expect(Object.hasOwn(proto.values[0] as object, '__proto__')).toBe(true);
+    expect(read('{"a":{"prompt":"x","pro\\u006dpt":"y"}}', 'application/json')).toMatchObject({
+      kind: 'unreadable',
+      reason: expect.stringMatching(/'prompt' twice/),
+    });
+    expect(read('[{"a":1},{"a":2,"b":{"a":3}},"a"]', 'application/json')).toMatchObject({ kind: 'json' });
+    const part = (name: string, value: string, type = '') =>
+      `--b\r\nContent-Disposition: form-data; name="${name}"\r\n${type}\r\n${value}\r\n`;
+    const multipart = 'multipart/form-data; boundary=b';
+    expect(read(`${part('prompt', 'a')}${part('prompt', 'b')}--b--\r\n`, multipart)).toMatchObject({
+      values: [{ prompt: 'b' }, { prompt: 'a' }],
+    });
+    const twice = part('body', '{"prompt":"a","prompt":"b"}', 'Content-Type: application/json\r\n');
+    expect(read(`${twice}--b--\r\n`, multipart)).toMatchObject({ kind: 'unreadable' });
+  });
 });

@@ -183,6 +183,9 @@ describe('parseBody', () => {
       reason: expect.stringMatching(/'prompt' twice/),
     });
     expect(read('[{"a":1},{"a":2,"b":{"a":3}},"a"]', 'application/json')).toMatchObject({ kind: 'json' });
+    // Escapes inside strings: a quote after an odd number of backslashes does not end the string.
+    expect(read(String.raw`{"k":"\\","k":1}`, 'application/json')).toMatchObject({ kind: 'unreadable' });
+    expect(read(String.raw`{"k":"a\",\"k\":1","j":1}`, 'application/json')).toMatchObject({ kind: 'json' });
     const part = (name: string, value: string, type = '') =>
       `--b\r\nContent-Disposition: form-data; name="${name}"\r\n${type}\r\n${value}\r\n`;
     const multipart = 'multipart/form-data; boundary=b';

@@ -43,10 +43,13 @@ function withoutPythonConstants(text: string): string | undefined {
 
 /** The end (index after the closing quote) of the JSON string that starts at `start`. */
 function stringEnd(text: string, start: number): number {
-  for (let index = start + 1; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    if (code === 92) index++;
-    else if (code === 34) return index + 1;
+  let quote = text.indexOf('"', start + 1);
+  while (quote !== -1) {
+    // Escaped when an odd number of backslashes comes before it.
+    let slashes = 0;
+    while (text.charCodeAt(quote - 1 - slashes) === 92) slashes++;
+    if (slashes % 2 === 0) return quote + 1;
+    quote = text.indexOf('"', quote + 1);
   }
   return text.length;
 }

@@ -56,6 +56,9 @@ describe('messageText', () => {
       }),
     ).toBe('>T\n\nhttps://x\n\nr');
     expect(text({ type: 'tool_result', tool_use_id: 't', content: 'out' })).toBe('>out');
+    // A stray `text` hides nothing.
+    expect(text({ type: 'tool_result', text: '', content: 'out' })).toBe('>\n\nout');
+    expect(text({ type: 'refusal', text: 'a', refusal: 'b' })).toBe('>a\n\nb');
     expect(text({ type: 'tool_result', tool_use_id: 't', content: [{ type: 'document', source }] })).toBe(
       '>body',
     );

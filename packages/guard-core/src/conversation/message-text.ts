@@ -66,7 +66,8 @@ function blockTexts(part: Record<string, unknown>, place: string): string[] | un
  * file, encrypted reasoning). Read: `text` (every part that carries a string `text`: `text`,
  * `input_text`, `output_text`, `reasoning_text`, `summary_text`, and any other type), `refusal`
  * of a `refusal` part, `thinking` of a `thinking` part; Anthropic `document`, `search_result`
- * and `tool_result` blocks: their texts (see {@link blockTexts}) joined with a blank line.
+ * and `tool_result` blocks: their texts (see {@link blockTexts}). A part with several of these
+ * has them all, joined with a blank line.
  */
 function partText(part: ContentPart, place: string): string | undefined {
   if (typeof part !== 'object' || part === null || typeof part.type !== 'string') {
@@ -76,12 +77,15 @@ function partText(part: ContentPart, place: string): string | undefined {
   if (textPartTypes.has(part.type) && typeof text !== 'string') {
     throw new VigilInputError(`${place}: expected 'text' to be a string, received ${typeof text}`);
   }
-  if (typeof text === 'string') return text;
-  const texts = blockTexts(part, place);
-  if (texts !== undefined) return texts.length > 0 ? texts.join(fieldSeparator) : undefined;
+  // Every text field of the part: a stray `text: ''` beside a refusal or a document hides nothing.
   const field = part.type === 'refusal' ? 'refusal' : part.type === 'thinking' ? 'thinking' : undefined;
   const value = field ? (part as Record<string, unknown>)[field] : undefined;
-  return typeof value === 'string' ? value : undefined;
+  const texts = [
+    ...(typeof text === 'string' ? [text] : []),
+    ...(typeof value === 'string' ? [value] : []),
+    ...(blockTexts(part, place) ?? []),
+  ];
+  return texts.length === 0 ? undefined : texts.length === 1 ? texts[0] : texts.join(fieldSeparator);
 }
 
 /** The judged texts of a message's parts (empty when it has none), in order. */

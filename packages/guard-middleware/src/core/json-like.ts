@@ -41,6 +41,9 @@ function withoutPythonConstants(text: string): string | undefined {
   return pieces.join('');
 }
 
+/** Past this many keys an object's keys are kept in a set. */
+const smallObject = 16;
+
 /** The end (index after the closing quote) of the JSON string that starts at `start`. */
 function stringEnd(text: string, start: number): number {
   let quote = text.indexOf('"', start + 1);
@@ -59,32 +62,47 @@ function stringEnd(text: string, start: number): number {
  * compared decoded (`"pro\u006dpt"` is `prompt`). One pass over character codes.
  */
 export function duplicateKey(text: string): string | undefined {
-  /** Per open container: the keys seen so far (an object) or `undefined` (a list). */
-  const stack: (Set<string> | undefined)[] = [];
+  /**
+   * Per open container: the keys seen so far (an object; a list while small, a set past
+   * `smallObject` keys, so a 50,000-key object costs no quadratic search) or `undefined` (a list).
+   */
+  const stack: (string[] | Set<string> | undefined)[] = [];
+  let top: string[] | Set<string> | undefined;
   let expectKey = false;
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
     if (code === 34) {
       const end = stringEnd(text, index);
-      const keys = stack.at(-1);
-      if (expectKey && keys) {
+      if (expectKey && top) {
         const raw = text.slice(index + 1, end - 1);
         const key = raw.includes('\\') ? (JSON.parse(text.slice(index, end)) as string) : raw;
-        if (keys.has(key)) return key;
-        keys.add(key);
+        if (Array.isArray(top)) {
+          if (top.includes(key)) return key;
+          top.push(key);
+          if (top.length > smallObject) {
+            top = new Set(top);
+            stack[stack.length - 1] = top;
+          }
+        } else {
+          if (top.has(key)) return key;
+          top.add(key);
+        }
         expectKey = false;
       }
       index = end - 1;
     } else if (code === 123) {
-      stack.push(new Set());
+      top = [];
+      stack.push(top);
       expectKey = true;
     } else if (code === 91) {
-      stack.push(undefined);
+      top = undefined;
+      stack.push(top);
       expectKey = false;
     } else if (code === 125 || code === 93) {
       stack.pop();
+      top = stack[stack.length - 1];
       expectKey = false;
-    } else if (code === 44) expectKey = stack.at(-1) !== undefined;
+    } else if (code === 44) expectKey = top !== undefined;
   }
   return undefined;
 }

@@ -6,7 +6,7 @@ import type {
   LanguageModelV3StreamResult,
 } from '@ai-sdk/provider';
 import type { JudgedRole, Message } from '@vigil/guard-core';
-import { classifyWithin, withAnswer } from '@vigil/guard-core/internal';
+import { classifyWithin } from '@vigil/guard-core/internal';
 import type { VigilDecision } from '../core/decision.js';
 import { streamSettings } from '../core/options.js';
 import {
@@ -160,7 +160,11 @@ export function vigilMiddleware(input: VigilMiddlewareOptions): LanguageModelV3M
       }
       const answer = answerText(result.content, options.judge);
       const response = answer
-        ? await check('assistant', withAnswer(request.conversation, answer), params.abortSignal)
+        ? await check(
+            'assistant',
+            [...request.conversation, { role: 'assistant', content: answer }],
+            params.abortSignal,
+          )
         : skip('assistant', 'no assistant text in the answer');
       const vigil = metadata(request.decision, response);
       if (stops(response)) {

@@ -101,6 +101,9 @@ describe('issue 24: nothing an upstream reads is left out', () => {
     const prefill = { role: 'assistant', content: 'b' };
     expect(requestChecks([user, prefill]).map((check) => check.role)).toEqual(['user', 'assistant']);
     expect(requestChecks([user]).map((check) => check.role)).toEqual(['user']);
+    expect(requestChecks([user, { role: 'assistant', content: ' ' }]).map((check) => check.role)).toEqual([
+      'user',
+    ]);
     expect(requestChecks([prefill]).map((check) => check.role)).toEqual(['assistant']);
     expect(requestChecks([{ role: 'system', content: 'x' }]).map((check) => check.role)).toEqual(['user']);
   });

@@ -1,5 +1,5 @@
 import type { JudgedRole, Message } from '@vigil/guard-core';
-import { hasJudgedText, prefillOf, roleKind } from '@vigil/guard-core/internal';
+import { hasJudgedText, prefillOf, pythonStrip, roleKind } from '@vigil/guard-core/internal';
 import { isRecord, type ProtocolName } from './protocols/types.js';
 
 /** What a request body holds for the guard. */
@@ -158,7 +158,8 @@ export interface RequestCheck {
 export function requestChecks(messages: readonly Message[]): RequestCheck[] {
   let prefill = false;
   try {
-    prefill = prefillOf(messages) !== undefined;
+    // An empty or blank trailing assistant message continues nothing: it is not judged.
+    prefill = pythonStrip(prefillOf(messages) ?? '') !== '';
   } catch {
     // Malformed content: the user check fails on it with an input error.
   }

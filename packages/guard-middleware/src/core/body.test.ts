@@ -180,9 +180,14 @@ describe('parseBody', () => {
     expect(Object.hasOwn(proto.values[0] as object, '__proto__')).toBe(true);
     expect(read('{"a":{"prompt":"x","pro\\u006dpt":"y"}}', 'application/json')).toMatchObject({
       kind: 'unreadable',
-      reason: expect.stringMatching(/'prompt' twice/),
+      reason: expect.stringMatching(/'prompt': it occurs twice/),
     });
     expect(read('[{"a":1},{"a":2,"b":{"a":3}},"a"]', 'application/json')).toMatchObject({ kind: 'json' });
+    expect(read('{"__proto__":{"prompt":"x"},"model":"m"}', 'application/json')).toMatchObject({
+      kind: 'unreadable',
+      reason: expect.stringMatching(/'__proto__': JavaScript parsers may read it as the prototype/),
+    });
+    expect(read('{"a":"__proto__","b":["__proto__"]}', 'application/json')).toMatchObject({ kind: 'json' });
     // Escapes inside strings: a quote after an odd number of backslashes does not end the string.
     expect(read(String.raw`{"k":"\\","k":1}`, 'application/json')).toMatchObject({ kind: 'unreadable' });
     expect(read(String.raw`{"k":"a\",\"k\":1","j":1}`, 'application/json')).toMatchObject({ kind: 'json' });

@@ -17,8 +17,8 @@ export type RawBody =
   /** A body the adapter could not hand over (already consumed elsewhere). */
   | { kind: 'unread'; reason: string };
 
-/** JSON as the request side reads it: a key twice in one object is refused (parsers differ on which value wins). */
-const strict = { refuseDuplicateKeys: true } as const;
+/** JSON as the request side reads it: keys upstreams may read differently (twice in one object, `__proto__`) are refused. */
+const strict = { refuseAmbiguousKeys: true } as const;
 
 /** A body read for checking. */
 export type ParsedBody =

@@ -41,6 +41,8 @@ function withoutPythonConstants(text: string): string | undefined {
   return pieces.join('');
 }
 
+const twice = 'it occurs twice in one object (parsers differ on which value they keep)';
+
 /** Past this many keys an object's keys are kept in a set. */
 const smallObject = 16;
 
@@ -58,10 +60,13 @@ function stringEnd(text: string, start: number): number {
 }
 
 /**
- * The first key that occurs twice in one object of a valid JSON text, or `undefined`. Keys are
- * compared decoded (`"pro\u006dpt"` is `prompt`). One pass over character codes.
+ * The first key of a valid JSON text that upstreams may read differently, or `undefined`: a key
+ * that occurs twice in one object, or a `__proto__` key (`JSON.parse` keeps it an own key; a
+ * JavaScript upstream that copies the object with `Object.assign` reads it as the prototype, so
+ * `{"__proto__":{"prompt":"..."}}` has a `prompt`). Keys are compared decoded (`"pro\u006dpt"`
+ * is `prompt`). One pass over character codes.
  */
-export function duplicateKey(text: string): string | undefined {
+export function ambiguousKey(text: string): { key: string; reason: string } | undefined {
   /**
    * Per open container: the keys seen so far (an object; a list while small, a set past
    * `smallObject` keys, so a 50,000-key object costs no quadratic search) or `undefined` (a list).
@@ -76,15 +81,16 @@ export function duplicateKey(text: string): string | undefined {
       if (expectKey && top) {
         const raw = text.slice(index + 1, end - 1);
         const key = raw.includes('\\') ? (JSON.parse(text.slice(index, end)) as string) : raw;
+        if (key === '__proto__') return { key, reason: 'JavaScript parsers may read it as the prototype' };
         if (Array.isArray(top)) {
-          if (top.includes(key)) return key;
+          if (top.includes(key)) return { key, reason: twice };
           top.push(key);
           if (top.length > smallObject) {
             top = new Set(top);
             stack[stack.length - 1] = top;
           }
         } else {
-          if (top.has(key)) return key;
+          if (top.has(key)) return { key, reason: twice };
           top.add(key);
         }
         expectKey = false;
@@ -109,11 +115,12 @@ export function duplicateKey(text: string): string | undefined {
 
 export interface JsonLikeOptions {
   /**
-   * Fail on an object holding a key twice (`{"prompt":"a","prompt":"b"}`): `JSON.parse` keeps
-   * the last value, other parsers the first, so the text judged could differ from the text an
-   * upstream reads. Defaults to `false`.
+   * Fail on a key upstreams may read differently ({@link ambiguousKey}): one held twice by an
+   * object (`{"prompt":"a","prompt":"b"}`: `JSON.parse` keeps the last value, other parsers the
+   * first), or `__proto__`. The text judged could otherwise differ from the text an upstream
+   * reads. Defaults to `false`.
    */
-  refuseDuplicateKeys?: boolean;
+  refuseAmbiguousKeys?: boolean;
 }
 
 /**
@@ -130,15 +137,12 @@ export function parseJsonLike(
     value: unknown,
     source: string,
   ): { ok: true; value: unknown } | { ok: false; reason: string } => {
-    if (!options.refuseDuplicateKeys || typeof value !== 'object' || value === null)
+    if (!options.refuseAmbiguousKeys || typeof value !== 'object' || value === null)
       return { ok: true, value };
-    const key = duplicateKey(source);
-    return key === undefined
+    const found = ambiguousKey(source);
+    return found === undefined
       ? { ok: true, value }
-      : {
-          ok: false,
-          reason: `an object holds the key '${key}' twice (parsers differ on which value they keep)`,
-        };
+      : { ok: false, reason: `the key '${found.key}': ${found.reason}` };
   };
   try {
     return checked(JSON.parse(text), text);

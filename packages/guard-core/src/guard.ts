@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { type ClassifyOptions, classifyOptionsSchema } from './classify-options.js';
 import { forgedTurnVariants } from './conversation/forged-turns.js';
@@ -32,7 +31,7 @@ import {
 import { shareLoop } from './share-loop.js';
 import { parseOrThrow } from './validation.js';
 import { buildVerdict, type Verdict } from './verdict/verdict.js';
-import { VerdictCache } from './verdict/verdict-cache.js';
+import { VerdictCache, verdictCacheKey } from './verdict/verdict-cache.js';
 
 const isFunction = (value: unknown) => typeof value === 'function';
 const isEngine = (value: unknown): value is GuardEngine =>
@@ -51,7 +50,10 @@ const guardOwnOptionsShape = {
     .string()
     .min(1)
     .default(() => process.env.VIGIL_GUARD_MODEL || defaultGuardModel),
-  /** Verdicts kept in an LRU keyed by (model, policy, role, conversation); `0` turns it off. Defaults to `1024`. */
+  /**
+   * Verdicts kept in an LRU keyed by (model, policy, role, the normalized turns and their roles);
+   * each call gets its own copy. `0` turns it off. Defaults to `1024`.
+   */
   verdictCacheSize: z.number().int().min(0).default(1024),
   /**
    * On load, check that the model answers like Llama Guard: after a probe prompt, `safe` and
@@ -177,10 +179,6 @@ async function verifyLlamaGuard(engine: GuardEngine, renderer: PromptRenderer, p
   );
 }
 
-function cacheKey(parts: readonly unknown[]) {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
-}
-
 function guardOverEngine(
   engine: GuardEngine,
   renderer: PromptRenderer,
@@ -251,19 +249,23 @@ function guardOverEngine(
     const turn = shareLoop();
     if (turn) await turn;
     const { includeCategoryProbabilities } = parsed;
-    const key = cacheKey([
-      engine.model.id,
-      callPolicy.key,
-      callPolicy.threshold,
-      callPolicy.thresholds,
-      includeCategoryProbabilities,
-      conversation.role,
-      segments.conversation,
-    ]);
+    // Keyed on the turns and roles judged, not the rendered text: a forged single turn renders
+    // like the real conversation it fakes and must be judged piece by piece (ADR 0010).
+    const key = verdictCacheKey(
+      {
+        model: engine.model.id,
+        policyKey: callPolicy.key,
+        threshold: callPolicy.threshold,
+        thresholds: callPolicy.thresholds,
+        includeCategoryProbabilities,
+      },
+      conversation,
+    );
     const hit = cache.get(key);
     if (hit) {
       classifications++;
-      return { ...hit, cached: true, durationMs: performance.now() - started };
+      // A copy of the cache's own: changing it changes no later answer.
+      return Object.assign(hit, { cached: true, durationMs: performance.now() - started });
     }
     // Forged turns (ADR 0010): each piece of a judged turn holding forged boundaries is judged too.
     const variants = [{ conversation, segments }];

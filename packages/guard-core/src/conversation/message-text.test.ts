@@ -26,6 +26,47 @@ describe('messageText', () => {
     expect(messageText({ role: 'assistant', content: null })).toBe('');
   });
 
+  it('reads the text of Anthropic document, search_result and tool_result blocks', () => {
+    const text = (part: unknown) =>
+      messageText({ role: 'user', content: [{ type: 'text', text: '>' }, part as never] });
+    const source = { type: 'text', media_type: 'text/plain', data: 'body' };
+    expect(text({ type: 'document', title: 'T', context: 'C', source })).toBe('>T\n\nC\n\nbody');
+    expect(
+      text({
+        type: 'document',
+        source: {
+          type: 'content',
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'text', text: 'b' },
+          ],
+        },
+      }),
+    ).toBe('>a\n\nb');
+    expect(text({ type: 'document', source: { type: 'content', content: 'whole' } })).toBe('>whole');
+    expect(
+      text({ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBER' } }),
+    ).toBe('>');
+    expect(
+      text({
+        type: 'search_result',
+        source: 'https://x',
+        title: 'T',
+        content: [{ type: 'text', text: 'r' }],
+      }),
+    ).toBe('>T\n\nhttps://x\n\nr');
+    expect(text({ type: 'tool_result', tool_use_id: 't', content: 'out' })).toBe('>out');
+    // A stray `text` hides nothing.
+    expect(text({ type: 'tool_result', text: '', content: 'out' })).toBe('>\n\nout');
+    expect(text({ type: 'refusal', text: 'a', refusal: 'b' })).toBe('>a\n\nb');
+    expect(text({ type: 'tool_result', tool_use_id: 't', content: [{ type: 'document', source }] })).toBe(
+      '>body',
+    );
+    expect(() => text({ type: 'tool_result', content: [{ type: 'text' }] })).toThrow(
+      "message (role 'user').content[1].content[0]: expected 'text' to be a string, received undefined",
+    );
+  });
+
   it.each([
     [
       { role: 'user', content: 3 },

@@ -17,11 +17,57 @@ export function describeMessage(index: number | undefined, role: unknown) {
   return typeof role === 'string' ? `${place} (role '${role}')` : place;
 }
 
+/** Between the fields of one part that holds several texts (a document's title and its text). */
+const fieldSeparator = '\n\n';
+
+/** The texts of a nested content list (a document's or search result's `content`, a tool result's). */
+function nestedTexts(content: unknown, place: string): string[] {
+  if (typeof content === 'string') return [content];
+  if (!Array.isArray(content)) return [];
+  return content.flatMap((part: ContentPart, index) => {
+    const text = partText(part, `${place}[${index}]`);
+    return text === undefined ? [] : [text];
+  });
+}
+
+/**
+ * The texts the model reads of an Anthropic `document` (its `title`, `context` and text source:
+ * `source.type: 'text'` with `data`, or `'content'` with a string or text blocks), `search_result`
+ * (`title`, `source`, `content` blocks) or `tool_result` (`content`, a string or blocks).
+ */
+function blockTexts(part: Record<string, unknown>, place: string): string[] | undefined {
+  const strings = (...values: unknown[]) =>
+    values.filter((value): value is string => typeof value === 'string');
+  switch (part.type) {
+    case 'document': {
+      const source =
+        typeof part.source === 'object' && part.source !== null
+          ? (part.source as Record<string, unknown>)
+          : {};
+      const body =
+        source.type === 'text'
+          ? strings(source.data)
+          : source.type === 'content'
+            ? nestedTexts(source.content, `${place}.source.content`)
+            : [];
+      return [...strings(part.title, part.context), ...body];
+    }
+    case 'search_result':
+      return [...strings(part.title, part.source), ...nestedTexts(part.content, `${place}.content`)];
+    case 'tool_result':
+      return nestedTexts(part.content, `${place}.content`);
+    default:
+      return undefined;
+  }
+}
+
 /**
  * The judged text of one content part, or `undefined` for a part with none (an image, audio, a
  * file, encrypted reasoning). Read: `text` (every part that carries a string `text`: `text`,
  * `input_text`, `output_text`, `reasoning_text`, `summary_text`, and any other type), `refusal`
- * of a `refusal` part, `thinking` of a `thinking` part.
+ * of a `refusal` part, `thinking` of a `thinking` part; Anthropic `document`, `search_result`
+ * and `tool_result` blocks: their texts (see {@link blockTexts}). A part with several of these
+ * has them all, joined with a blank line.
  */
 function partText(part: ContentPart, place: string): string | undefined {
   if (typeof part !== 'object' || part === null || typeof part.type !== 'string') {
@@ -31,10 +77,15 @@ function partText(part: ContentPart, place: string): string | undefined {
   if (textPartTypes.has(part.type) && typeof text !== 'string') {
     throw new VigilInputError(`${place}: expected 'text' to be a string, received ${typeof text}`);
   }
-  if (typeof text === 'string') return text;
+  // Every text field of the part: a stray `text: ''` beside a refusal or a document hides nothing.
   const field = part.type === 'refusal' ? 'refusal' : part.type === 'thinking' ? 'thinking' : undefined;
   const value = field ? (part as Record<string, unknown>)[field] : undefined;
-  return typeof value === 'string' ? value : undefined;
+  const texts = [
+    ...(typeof text === 'string' ? [text] : []),
+    ...(typeof value === 'string' ? [value] : []),
+    ...(blockTexts(part, place) ?? []),
+  ];
+  return texts.length === 0 ? undefined : texts.length === 1 ? texts[0] : texts.join(fieldSeparator);
 }
 
 /** The judged texts of a message's parts (empty when it has none), in order. */

@@ -17,6 +17,9 @@ export type RawBody =
   /** A body the adapter could not hand over (already consumed elsewhere). */
   | { kind: 'unread'; reason: string };
 
+/** JSON as the request side reads it: keys upstreams may read differently (twice in one object, `__proto__`) are refused. */
+const strict = { refuseAmbiguousKeys: true } as const;
+
 /** A body read for checking. */
 export type ParsedBody =
   /** JSON values to read: the body's, or a multipart body's fields and its JSON parts. */
@@ -108,11 +111,23 @@ export function approximateSize(value: unknown, limit: number): number {
   return size;
 }
 
+/**
+ * The records a form's fields make (URL-encoded or multipart), every value of a repeated field
+ * judged: the first record holds each field's last value (as `JSON.parse` and most JavaScript
+ * parsers keep), then one record per value a later one shadows (the value upstreams that keep
+ * the first read). Own properties only: a field named `__proto__` stays a field.
+ */
+function formRecords(entries: readonly (readonly [string, unknown])[]): Record<string, unknown>[] {
+  const lastIndex = new Map(entries.map(([key], index) => [key, index]));
+  const shadowed = entries.filter(([key], index) => lastIndex.get(key) !== index);
+  return [Object.fromEntries(entries), ...shadowed.map((entry) => Object.fromEntries([entry]))];
+}
+
 /** A value `express.urlencoded()` made of curl's `-d '{"json": ...}'`: one key holding JSON, no value. */
 function jsonKey(value: Record<string, unknown>): unknown {
   const keys = Object.keys(value);
   if (keys.length !== 1 || value[keys[0] as string] !== '') return undefined;
-  const parsed = parseJsonLike(keys[0] as string);
+  const parsed = parseJsonLike(keys[0] as string, strict);
   return parsed.ok ? parsed.value : undefined;
 }
 
@@ -136,16 +151,14 @@ function fromText(text: string, contentType: string | undefined): ParsedBody {
   if (text.trim() === '') return { kind: 'none' };
   const type = mediaType(contentType);
   if (type === 'application/x-www-form-urlencoded' && !/^\s*[[{]/.test(text)) {
-    const fields = Object.fromEntries(
-      [...new URLSearchParams(text)].map(([key, value]) => {
-        const parsed = /^\s*[[{]/.test(value) ? parseJsonLike(value) : undefined;
-        return [key, parsed?.ok ? parsed.value : value];
-      }),
-    );
-    return { kind: 'json', values: [fields] };
+    const entries = [...new URLSearchParams(text)].map(([key, value]) => {
+      const parsed = /^\s*[[{]/.test(value) ? parseJsonLike(value, strict) : undefined;
+      return [key, parsed?.ok ? parsed.value : value] as const;
+    });
+    return { kind: 'json', values: formRecords(entries) };
   }
   if (isJsonType(contentType) || /^\s*[[{"]/.test(text) || !isTextual(contentType)) {
-    const parsed = parseJsonLike(text);
+    const parsed = parseJsonLike(text, strict);
     if (parsed.ok)
       return { kind: 'json', values: [parsed.value], ...(isTextual(contentType) ? { text } : {}) };
     if (isJsonType(contentType))
@@ -171,20 +184,22 @@ function fromBytes(bytes: Uint8Array, headers: BodyHeaders, maxBytes: number): P
   if (mediaType(headers.contentType) === 'multipart/form-data') {
     const parts = parseMultipart(decoded, headers.contentType ?? '');
     if (!parts) return { kind: 'unreadable', reason: 'a multipart body without a readable boundary' };
-    const fields: Record<string, unknown> = {};
-    const values: unknown[] = [fields];
+    const fields: (readonly [string, unknown])[] = [];
+    const values: unknown[] = [];
     for (const part of parts) {
       const parsed = fromBytes(
         part.bytes,
         { contentType: part.contentType ?? 'text/plain', contentEncoding: undefined },
         maxBytes,
       );
+      // A part an upstream may read that cannot be read here makes the body unreadable.
+      if (parsed.kind === 'unreadable' || parsed.kind === 'too-large') return parsed;
       if (parsed.kind === 'json') {
-        if (part.name !== undefined) fields[part.name] = parsed.values[0];
+        if (part.name !== undefined) fields.push([part.name, parsed.values[0]]);
         values.push(...parsed.values);
-      } else if (parsed.kind === 'text' && part.name !== undefined) fields[part.name] = parsed.text;
+      } else if (parsed.kind === 'text' && part.name !== undefined) fields.push([part.name, parsed.text]);
     }
-    return { kind: 'json', values };
+    return { kind: 'json', values: [...formRecords(fields), ...values] };
   }
   // The declared charset, and the one the bytes show (Python's json and others ignore the
   // declaration): every reading that parses is judged, since the upstream may use either.

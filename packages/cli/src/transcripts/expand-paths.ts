@@ -1,8 +1,8 @@
-import { access, constants, realpath, stat } from 'node:fs/promises';
+import { access, constants, lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { VigilInputError } from '@vigil/guard-core';
 import { glob, isDynamicPattern } from 'tinyglobby';
-import type { TranscriptSource } from './transcript-types.js';
+import type { SkippedLink, TranscriptSource } from './transcript-types.js';
 
 /** Extensions a directory walk picks up. */
 export const transcriptExtensions = ['.jsonl', '.ndjson', '.json', '.txt'];
@@ -15,25 +15,80 @@ function sorted(files: string[]) {
   return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** The transcript files under a directory, as paths that start with it. */
-async function walk(directory: string) {
-  const found = await glob(`**/*{${transcriptExtensions.join(',')}}`, {
+const isTranscriptName = (file: string) => transcriptExtensions.includes(path.extname(file).toLowerCase());
+
+/** What a walk found: files to read, and links it did not follow. */
+interface Found {
+  files: string[];
+  links: SkippedLink[];
+}
+
+/** A link a walk met: skipped when it would lead to transcripts (a directory, or a transcript name). */
+async function skippedLink(link: string): Promise<SkippedLink | undefined> {
+  const target = await stat(link).catch(() => undefined);
+  if (!target?.isDirectory() && !isTranscriptName(link)) return undefined;
+  const realPath = await realpath(link).catch(() => path.resolve(link));
+  return { file: link, realPath };
+}
+
+/** Sorts the matches of a walk or glob into regular files and links (which are not followed). */
+async function sortOut(matches: string[], accept: (file: string) => boolean): Promise<Found> {
+  const found: Found = { files: [], links: [] };
+  for (const file of sorted(matches)) {
+    const info = await lstat(file).catch(() => undefined);
+    if (info?.isSymbolicLink()) {
+      const link = await skippedLink(file);
+      if (link) found.links.push(link);
+    } else if (info?.isFile() && accept(file)) found.files.push(file);
+  }
+  return found;
+}
+
+/**
+ * The transcript files under a directory, as paths that start with it. Symbolic links met on the
+ * way are not followed (they may lead out of the directory) unless `followSymlinks`.
+ */
+async function walk(directory: string, followSymlinks: boolean): Promise<Found> {
+  if (followSymlinks) {
+    const found = await glob(`**/*{${transcriptExtensions.join(',')}}`, {
+      cwd: directory,
+      ignore,
+      onlyFiles: true,
+      caseSensitiveMatch: false,
+      expandDirectories: false,
+    });
+    return { files: sorted(found).map((file) => path.join(directory, file)), links: [] };
+  }
+  // Unfollowed, a link (to a file or a directory) is listed as a file: sorted out by lstat.
+  const found = await glob('**/*', {
     cwd: directory,
     ignore,
     onlyFiles: true,
-    caseSensitiveMatch: false,
+    followSymbolicLinks: false,
     expandDirectories: false,
   });
-  return sorted(found).map((file) => path.join(directory, file));
+  return sortOut(
+    found.map((file) => path.join(directory, file)),
+    isTranscriptName,
+  );
 }
 
-async function expandGlob(pattern: string) {
+async function expandGlob(pattern: string, followSymlinks: boolean): Promise<Found> {
   const found = await glob(pattern.split(path.sep).join('/'), {
     ignore,
     onlyFiles: true,
     expandDirectories: false,
+    followSymbolicLinks: followSymlinks,
   });
-  return sorted(found).map((file) => path.normalize(file));
+  const files = found.map((file) => path.normalize(file));
+  return followSymlinks ? { files: sorted(files), links: [] } : sortOut(files, () => true);
+}
+
+export interface ExpandPathsOptions {
+  /** Follow symbolic links met while walking a directory or matching a glob. Defaults to `false`. */
+  followSymlinks?: boolean | undefined;
+  /** Each link a walk or glob met and did not follow, in order (to report: it was not checked). */
+  onSkippedLink?: ((link: SkippedLink) => void) | undefined;
 }
 
 /**
@@ -41,9 +96,16 @@ async function expandGlob(pattern: string) {
  * walked for transcript files (`.jsonl`, `.ndjson`, `.json`, `.txt`), globs matched with
  * tinyglobby (`*`, `**`, `?`, `[abc]`, `{a,b}`; sorted), `-` for standard input. A file reached
  * twice (`a.jsonl`, `./a.jsonl`, a symlink to it) is read once, under the first name given.
+ * A path named as it is (a symlink too) is the caller's choice and read; links met while walking
+ * a directory or matching a glob are not followed (`onSkippedLink` hears of each one that leads
+ * to a directory or a transcript name) unless `followSymlinks`.
  * @throws VigilInputError for a path that does not exist, cannot be read or matches nothing.
  */
-export async function expandPaths(patterns: readonly string[]): Promise<TranscriptSource[]> {
+export async function expandPaths(
+  patterns: readonly string[],
+  options: ExpandPathsOptions = {},
+): Promise<TranscriptSource[]> {
+  const follow = options.followSymlinks === true;
   const sources: TranscriptSource[] = [];
   const seen = new Set<string>();
   const add = async (file: string) => {
@@ -66,16 +128,18 @@ export async function expandPaths(patterns: readonly string[]): Promise<Transcri
     const info = pattern === '-' ? undefined : await stat(pattern).catch(() => undefined);
     if (pattern === '-' || info?.isFile()) await add(pattern);
     else if (info?.isDirectory()) {
-      const files = await walk(pattern);
-      if (files.length === 0) {
+      const { files, links } = await walk(pattern, follow);
+      for (const link of links) options.onSkippedLink?.(link);
+      if (files.length === 0 && links.length === 0) {
         throw new VigilInputError(
           `'${pattern}': expected a directory holding ${transcriptExtensions.join(', ')} files, received none`,
         );
       }
       for (const file of files) await add(file);
     } else if (isDynamicPattern(pattern)) {
-      const files = await expandGlob(pattern);
-      if (files.length === 0) throw new VigilInputError(`'${pattern}': no files match this pattern`);
+      const { files, links } = await expandGlob(pattern, follow);
+      for (const link of links) options.onSkippedLink?.(link);
+      if (files.length === 0 && links.length === 0) throw new VigilInputError(`'${pattern}': no files match this pattern`);
       for (const file of files) await add(file);
     } else if (info) throw new VigilInputError(`cannot read '${pattern}': not a file or directory`);
     else throw new VigilInputError(`cannot read '${pattern}': no such file or directory`);

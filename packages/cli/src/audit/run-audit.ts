@@ -162,7 +162,13 @@ export async function runAudit(options: AuditOptions): Promise<AuditOutcome> {
       if (stop.signal.aborted) return undefined;
       if (alreadyDone(item.file, item.line, planned.turn)) continue;
       if (planned.unreadable !== undefined) {
-        const problem = { file: item.file, line: item.line, id, turn: planned.turn, reason: planned.unreadable };
+        const problem = {
+          file: item.file,
+          line: item.line,
+          id,
+          turn: planned.turn,
+          reason: planned.unreadable,
+        };
         events.push({ kind: 'problem', problem });
         continue;
       }

@@ -211,6 +211,9 @@ export function createModerationApp(options: ModerationAppOptions): Hono<Service
       guard,
       upstream: parsed.upstream,
       upstreamAuthorization: parsed.upstreamApiKey ?? (apiKeys.length > 0 ? null : undefined),
+      apiKeys,
+      admission,
+      retryAfterSeconds,
       maxBodyBytes: options.proxy?.maxBodyBytes ?? maxBodyBytes,
       onDecision: (decision) => {
         if (decision.verdict) {

@@ -139,7 +139,8 @@ export async function expandPaths(
     } else if (isDynamicPattern(pattern)) {
       const { files, links } = await expandGlob(pattern, follow);
       for (const link of links) options.onSkippedLink?.(link);
-      if (files.length === 0 && links.length === 0) throw new VigilInputError(`'${pattern}': no files match this pattern`);
+      if (files.length === 0 && links.length === 0)
+        throw new VigilInputError(`'${pattern}': no files match this pattern`);
       for (const file of files) await add(file);
     } else if (info) throw new VigilInputError(`cannot read '${pattern}': not a file or directory`);
     else throw new VigilInputError(`cannot read '${pattern}': no such file or directory`);

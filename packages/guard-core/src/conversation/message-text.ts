@@ -59,7 +59,9 @@ function toolCallTexts(message: Message): string[] {
   const texts: string[] = [];
   if (Array.isArray(calls)) {
     for (const call of calls) {
-      const text = toolArguments((call as { function?: { arguments?: unknown } } | null)?.function?.arguments);
+      const text = toolArguments(
+        (call as { function?: { arguments?: unknown } } | null)?.function?.arguments,
+      );
       if (text !== undefined) texts.push(text);
     }
   }

@@ -1,4 +1,4 @@
-import { access, constants, lstat, realpath, stat } from 'node:fs/promises';
+import { access, constants, lstat, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { VigilInputError } from '@vigil/guard-core';
 import { glob, isDynamicPattern } from 'tinyglobby';
@@ -31,17 +31,21 @@ async function skippedLink(link: string): Promise<SkippedLink | undefined> {
   return { file: link, realPath };
 }
 
-/** Sorts the matches of a walk or glob into regular files and links (which are not followed). */
-async function sortOut(matches: string[], accept: (file: string) => boolean): Promise<Found> {
-  const found: Found = { files: [], links: [] };
-  for (const file of sorted(matches)) {
-    const info = await lstat(file).catch(() => undefined);
-    if (info?.isSymbolicLink()) {
+/**
+ * The transcript files under a directory, as paths that start with it, without following links
+ * (hidden entries and `node_modules` left out, as tinyglobby leaves them out).
+ */
+async function walkUnfollowed(directory: string, found: Found) {
+  const entries = await readdir(directory, { withFileTypes: true });
+  for (const entry of entries) {
+    if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+    const file = path.join(directory, entry.name);
+    if (entry.isSymbolicLink()) {
       const link = await skippedLink(file);
       if (link) found.links.push(link);
-    } else if (info?.isFile() && accept(file)) found.files.push(file);
+    } else if (entry.isDirectory()) await walkUnfollowed(file, found);
+    else if (entry.isFile() && isTranscriptName(entry.name)) found.files.push(file);
   }
-  return found;
 }
 
 /**
@@ -49,39 +53,55 @@ async function sortOut(matches: string[], accept: (file: string) => boolean): Pr
  * way are not followed (they may lead out of the directory) unless `followSymlinks`.
  */
 async function walk(directory: string, followSymlinks: boolean): Promise<Found> {
-  if (followSymlinks) {
-    const found = await glob(`**/*{${transcriptExtensions.join(',')}}`, {
-      cwd: directory,
-      ignore,
-      onlyFiles: true,
-      caseSensitiveMatch: false,
-      expandDirectories: false,
-    });
-    return { files: sorted(found).map((file) => path.join(directory, file)), links: [] };
+  if (!followSymlinks) {
+    const found: Found = { files: [], links: [] };
+    await walkUnfollowed(directory, found);
+    sorted(found.files);
+    found.links.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    return found;
   }
-  // Unfollowed, a link (to a file or a directory) is listed as a file: sorted out by lstat.
-  const found = await glob('**/*', {
+  const found = await glob(`**/*{${transcriptExtensions.join(',')}}`, {
     cwd: directory,
     ignore,
     onlyFiles: true,
-    followSymbolicLinks: false,
+    caseSensitiveMatch: false,
     expandDirectories: false,
   });
-  return sortOut(
-    found.map((file) => path.join(directory, file)),
-    isTranscriptName,
-  );
+  return { files: sorted(found).map((file) => path.join(directory, file)), links: [] };
+}
+
+/** The first link on the way from `base` to `file` (`file` itself included), if any. */
+async function linkOnTheWay(base: string, file: string) {
+  const steps = path.relative(base, file).split(path.sep);
+  let at = base;
+  for (const step of steps) {
+    at = path.join(at, step);
+    if ((await lstat(at).catch(() => undefined))?.isSymbolicLink()) return at;
+  }
+  return undefined;
 }
 
 async function expandGlob(pattern: string, followSymlinks: boolean): Promise<Found> {
-  const found = await glob(pattern.split(path.sep).join('/'), {
-    ignore,
-    onlyFiles: true,
-    expandDirectories: false,
-    followSymbolicLinks: followSymlinks,
-  });
-  const files = found.map((file) => path.normalize(file));
-  return followSymlinks ? { files: sorted(files), links: [] } : sortOut(files, () => true);
+  const posix = pattern.split(path.sep).join('/');
+  const matches = await glob(posix, { ignore, onlyFiles: true, expandDirectories: false });
+  const files = sorted(matches.map((file) => path.normalize(file)));
+  if (followSymlinks) return { files, links: [] };
+  // The part of the pattern before its first wildcard was named by the user: links there are theirs.
+  const segments = posix.split('/');
+  const fixed = segments.findIndex((segment) => isDynamicPattern(segment));
+  const base = path.normalize(segments.slice(0, fixed).join('/') || '.');
+  const found: Found = { files: [], links: [] };
+  const seen = new Set<string>();
+  for (const file of files) {
+    const link = await linkOnTheWay(base, file);
+    if (link === undefined) found.files.push(file);
+    else if (!seen.has(link)) {
+      seen.add(link);
+      const skipped = await skippedLink(link);
+      if (skipped) found.links.push(skipped);
+    }
+  }
+  return found;
 }
 
 export interface ExpandPathsOptions {

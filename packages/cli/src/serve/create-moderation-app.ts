@@ -39,6 +39,13 @@ export interface ModerationAppOptions {
   upstream?: string | undefined;
   /** The API key sent upstream as `Bearer`. Defaults to the client's `Authorization` when `apiKeys` is empty, else none. */
   upstreamApiKey?: string | undefined;
+  /**
+   * More request headers the proxy forwards to the upstream, by name, beyond its allow-list
+   * (content negotiation, `authorization`, `x-api-key`, `api-key`, `anthropic-*`, `openai-*`,
+   * `x-stainless-*`, tracing). Hop-by-hop, `proxy-*` and `x-vigil-*` headers, and any header
+   * holding one of `apiKeys`, are never forwarded. Defaults to `[]`.
+   */
+  forwardHeaders?: readonly string[] | undefined;
   /** Middleware options of proxy mode (mode, stream strategy, fail mode...). Defaults to `vigil()`'s. */
   proxy?: Omit<VigilOptions, 'guard' | 'onDecision'> | undefined;
   /** A pino logger: one line per request. Defaults to no logging. */
@@ -69,6 +76,7 @@ const optionsSchema = z.object({
   retryAfterSeconds: z.number().int().min(1).optional(),
   upstream: z.url({ protocol: /^https?$/ }).optional(),
   upstreamApiKey: z.string().min(1).optional(),
+  forwardHeaders: z.array(z.string().regex(/^[!#$%&'*+.^`|~\w-]+$/, 'expected a header name')).optional(),
   logContent: z.boolean().optional(),
 });
 
@@ -212,6 +220,7 @@ export function createModerationApp(options: ModerationAppOptions): Hono<Service
       upstream: parsed.upstream,
       upstreamAuthorization: parsed.upstreamApiKey ?? (apiKeys.length > 0 ? null : undefined),
       apiKeys,
+      extraHeaders: new Set(parsed.forwardHeaders?.map((name) => name.toLowerCase())),
       admission,
       retryAfterSeconds,
       maxBodyBytes: options.proxy?.maxBodyBytes ?? maxBodyBytes,

@@ -26,6 +26,8 @@ export interface ProxyRouteOptions extends Omit<VigilOptions, 'guard'> {
   upstreamAuthorization: string | null | undefined;
   /** Vigil's own API keys: no header holding one is forwarded. */
   apiKeys: readonly string[];
+  /** Request header names forwarded beyond the allow-list (lower case). */
+  extraHeaders: ReadonlySet<string>;
   /** Admission shared with the moderation routes: a proxy call holds one place until its answer is delivered. */
   admission: Admission;
   /** The `Retry-After` of a 429, in seconds. */
@@ -92,7 +94,15 @@ function onEnd(body: ReadableStream<Uint8Array>, done: () => void): ReadableStre
  */
 export function addProxyRoutes(
   app: Hono<ServiceEnv>,
-  { upstream, upstreamAuthorization, apiKeys, admission, retryAfterSeconds, ...options }: ProxyRouteOptions,
+  {
+    upstream,
+    upstreamAuthorization,
+    apiKeys,
+    extraHeaders,
+    admission,
+    retryAfterSeconds,
+    ...options
+  }: ProxyRouteOptions,
 ) {
   const base = upstream.replace(/\/+$/, '');
   const guarded = vigil(options);
@@ -121,6 +131,7 @@ export function addProxyRoutes(
       const headers = upstreamRequestHeaders(request.headers, {
         apiKeys,
         upstreamAuthorization,
+        extraHeaders,
         peer: peerOf(c),
       });
       const response = await fetch(`${base}${url.pathname}${url.search}`, {

@@ -2,10 +2,13 @@
 // input a byte. The built CLI, spawned as a user would, with guard-core's scripted engine
 // (` bomb` S9, ` kill` S1, ` hate` S10): each run takes milliseconds. Every input's bytes are
 // checked unchanged at the end.
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { link, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../scripts/fixtures/fixture-facts.js';
 import { buildCliOnce, runVigil } from './support/vigil-cli.js';
 
 let dir = '';
@@ -73,6 +76,33 @@ describe('--output is never one of the inputs (item 11)', () => {
     const run = await audit([source, '--format', 'jsonl', '--output', viaDirectory]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('not one of the inputs');
+  });
+
+  it('refuses the file stdin reads from (vigil audit - --output chats.jsonl < chats.jsonl)', async () => {
+    const source = await input('stdin/chats.jsonl', `${big}\n`);
+    const stdin = openSync(source, 'r');
+    try {
+      const child = spawn(
+        process.execPath,
+        [
+          path.join(REPO_ROOT, 'tests/support/vigil-scripted.js'),
+          'audit',
+          '-',
+          '--format',
+          'jsonl',
+          '--output',
+          source,
+        ],
+        { cwd: REPO_ROOT, stdio: [stdin, 'ignore', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr?.on('data', (chunk) => (stderr += chunk));
+      const code = await new Promise((resolve) => child.on('close', resolve));
+      expect(code).toBe(2);
+      expect(stderr).toContain('not one of the inputs');
+    } finally {
+      closeSync(stdin);
+    }
   });
 });
 

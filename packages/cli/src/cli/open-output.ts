@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { constants, type Stats, unlinkSync, type WriteStream } from 'node:fs';
+import { constants, fstat, type Stats, unlinkSync, type WriteStream } from 'node:fs';
 import { open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { CliOutput } from './io.js';
 import { UsageError } from './usage-error.js';
 
@@ -35,6 +36,8 @@ export interface OpenOutputOptions {
   onFailure?: (() => void) | undefined;
 }
 
+const fstatAsync = promisify(fstat);
+
 /** Temporary files to remove if the process exits at once (a second Ctrl-C). */
 const temporaryFiles = new Set<string>();
 let exitHookInstalled = false;
@@ -54,10 +57,13 @@ async function realTarget(file: string) {
 const sameFile = (a: Pick<Stats, 'dev' | 'ino'>, b: Pick<Stats, 'dev' | 'ino'>) =>
   a.dev === b.dev && a.ino === b.ino;
 
-/** The device and inode of each protected file that exists (a hard link shares them). */
+/** The device and inode of each protected regular file (a hard link shares them); `-` is stdin's. */
 async function identities(protect: ReadonlySet<string>) {
-  const found = await Promise.all([...protect].map((file) => stat(file).catch(() => undefined)));
-  return found.filter((info) => info !== undefined);
+  const found = await Promise.all(
+    [...protect].map((file) => (file === '-' ? fstatAsync(0) : stat(file)).catch(() => undefined)),
+  );
+  // Only a regular file can lose its bytes (stdin may be /dev/null, and so may the output).
+  return found.filter((info) => info?.isFile() === true) as Stats[];
 }
 
 function refused(file: string): UsageError {

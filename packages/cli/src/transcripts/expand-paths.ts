@@ -115,7 +115,7 @@ export interface ExpandPathsOptions {
  * Expands the paths given to `vigil audit`, in the order given: files as they are, directories
  * walked for transcript files (`.jsonl`, `.ndjson`, `.json`, `.txt`), globs matched with
  * tinyglobby (`*`, `**`, `?`, `[abc]`, `{a,b}`; sorted), `-` for standard input. A file reached
- * twice (`a.jsonl`, `./a.jsonl`, a symlink to it) is read once, under the first name given.
+ * twice (`a.jsonl`, `./a.jsonl`, a symlink or a hard link to it) is read once, under the first name given.
  * A path named as it is (a symlink too) is the caller's choice and read; links met while walking
  * a directory or matching a glob are not followed (`onSkippedLink` hears of each one that leads
  * to a directory or a transcript name) unless `followSymlinks`.
@@ -140,9 +140,13 @@ export async function expandPaths(
       );
     });
     const realPath = await realpath(file);
-    if (seen.has(realPath)) return;
+    const info = await stat(realPath);
+    // A hard link is the same file under another real path: the same device and inode.
+    const identity = `${info.dev}:${info.ino}`;
+    if (seen.has(realPath) || seen.has(identity)) return;
     seen.add(realPath);
-    sources.push({ file, realPath, bytes: (await stat(realPath)).size });
+    seen.add(identity);
+    sources.push({ file, realPath, bytes: info.size });
   };
   for (const pattern of patterns) {
     const info = pattern === '-' ? undefined : await stat(pattern).catch(() => undefined);

@@ -197,3 +197,55 @@ describe('tool calls are judged text of the assistant turn (item 18)', () => {
     expect(report.errors[0]?.reason).toContain('no text Llama Guard can read (only parts of type image_url)');
   });
 });
+
+describe('one rule for tool calls: classify(), the audit and the middleware agree (item 18)', () => {
+  it('judges tool-call arguments as the assistant turn everywhere', async () => {
+    const { createGuard } = await import('@vigil/guard-core');
+    const { createScriptedEngine } = await import('@vigil/guard-core/testing');
+    const { vigil } = await import('@vigil/guard-middleware/hono');
+    const { Hono } = await import('hono');
+    const guard = await createGuard({ engine: createScriptedEngine({}) });
+    try {
+      const call = {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'c', type: 'function', function: { name: 'search', arguments: '{"q":"a bomb"}' } },
+        ],
+      };
+      const conversation = [{ role: 'user', content: 'What is the weather?' }, call];
+      const verdict = await guard.classify(conversation as never);
+      expect([verdict.role, verdict.safe, verdict.categories.map((category) => category.code)]).toEqual([
+        'assistant',
+        false,
+        ['S9'],
+      ]);
+      // The middleware, on an answer holding the same call.
+      const decisions: { role: string; safe: boolean | undefined }[] = [];
+      const app = new Hono();
+      app.use(
+        '*',
+        vigil({ guard, onDecision: (d) => decisions.push({ role: d.role, safe: d.verdict?.safe }) }),
+      );
+      app.post('/v1/chat/completions', (c) =>
+        c.json({
+          object: 'chat.completion',
+          choices: [{ index: 0, message: call, finish_reason: 'tool_calls' }],
+        }),
+      );
+      const ask = (messages: unknown[]) =>
+        app.request('/v1/chat/completions', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'm', messages }),
+        });
+      await ask([{ role: 'user', content: 'What is the weather?' }]);
+      expect(decisions).toEqual([
+        { role: 'user', safe: true },
+        { role: 'assistant', safe: false },
+      ]);
+    } finally {
+      await guard.dispose();
+    }
+  });
+});

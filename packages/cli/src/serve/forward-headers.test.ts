@@ -18,6 +18,7 @@ describe('upstreamRequestHeaders', () => {
       'openai-beta': 'assistants=v2',
       'x-vigil-mode': 'off',
       'x-custom': '1',
+      [`anthropic-${key}`]: 'smuggled in the name',
       forwarded: 'for=1.2.3.4',
       host: 'vigil',
       'content-length': '10',

@@ -74,7 +74,7 @@ export interface UpstreamHeaderOptions {
  * The headers sent upstream for a client's request, on an allow-list: only the names in
  * `forwardedRequestHeaders` (and `anthropic-*`, `x-stainless-*`, `extraHeaders`) pass, never a
  * hop-by-hop header, one named in `Connection`, `Proxy-*` or `x-vigil-*`, and never a header
- * whose value holds one of Vigil's keys. `X-Forwarded-For` is the client's chain with the real
+ * whose value (or name) holds one of Vigil's keys. `X-Forwarded-For` is the client's chain with the real
  * peer appended (the last entry is the one Vigil vouches for); without a known peer the
  * client's chain is dropped, never passed on as Vigil's.
  * @example
@@ -98,7 +98,7 @@ export function upstreamRequestHeaders(headers: Headers, options: UpstreamHeader
   const holdsKey = (value: string) => options.apiKeys.some((key) => value.includes(key));
   for (const [name, value] of [...copy]) {
     if (name === 'authorization' && options.upstreamAuthorization) continue;
-    if (holdsKey(value)) copy.delete(name);
+    if (holdsKey(value) || holdsKey(name)) copy.delete(name);
   }
   if (options.peer && !copy.has('x-forwarded-for')) copy.set('x-forwarded-for', options.peer);
   return copy;

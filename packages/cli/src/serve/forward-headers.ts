@@ -60,7 +60,7 @@ function dropHopByHop(headers: Headers, copy: Headers) {
 }
 
 export interface UpstreamHeaderOptions {
-  /** Vigil's own API keys: a header whose value contains one is never forwarded. */
+  /** Vigil's own API keys: a header whose value or name contains one is never forwarded. */
   apiKeys: readonly string[];
   /** `Bearer` key for the upstream (replaces the client's `Authorization`), `null` to drop it, `undefined` to forward it. */
   upstreamAuthorization: string | null | undefined;

@@ -31,7 +31,7 @@ export interface ModerationAppOptions {
   maxInputChars?: number | undefined;
   /** Milliseconds a request's classifications may take (then 504). Defaults to `30000`. */
   timeoutMs?: number | undefined;
-  /** Classifications admitted at once, running or waiting; past it, 429 with `Retry-After`. Defaults to `256`. */
+  /** Classifications admitted at once, running or waiting (a proxy call counts as one until its answer is delivered); past it, 429 with `Retry-After`. Defaults to `256`. */
   maxPending?: number | undefined;
   /** The `Retry-After` of a 429 and of a 503, in seconds. Defaults to `1`. */
   retryAfterSeconds?: number | undefined;

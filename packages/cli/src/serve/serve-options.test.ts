@@ -76,7 +76,9 @@ describe('isLoopback', () => {
       false,
     ]);
   });
+});
 
+describe('--forward-header', () => {
   it('refuses a --forward-header that is not a header name, or without --upstream', async () => {
     expect(
       await failure(

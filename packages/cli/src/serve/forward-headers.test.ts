@@ -78,6 +78,23 @@ describe('upstreamRequestHeaders', () => {
     });
     expect(extra.get('helicone-auth')).toBe('h');
   });
+  it('keeps the headers the body was judged by, whatever Connection names', () => {
+    const headers = new Headers({
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+      connection: 'content-type, content-encoding, user-agent',
+      'user-agent': 'x',
+    });
+    const sent = upstreamRequestHeaders(headers, {
+      apiKeys: [],
+      upstreamAuthorization: undefined,
+      peer: undefined,
+    });
+    expect(Object.fromEntries(sent)).toEqual({
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+    });
+  });
 });
 
 describe('clientResponseHeaders', () => {

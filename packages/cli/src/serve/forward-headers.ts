@@ -50,12 +50,18 @@ function connectionNames(headers: Headers) {
   );
 }
 
+/**
+ * Headers that say how the body is read: the guard judged the body by them, so the other side
+ * must read it by them too. `Connection` cannot make them hop-by-hop (a parser differential).
+ */
+const bodyHeaders = new Set(['content-type', 'content-encoding']);
+
 /** Drops the hop-by-hop headers of a message (and those its `Connection` names) from `copy`. */
 function dropHopByHop(headers: Headers, copy: Headers) {
   const named = connectionNames(headers);
   for (const name of [...copy.keys()]) {
-    if (hopByHop.has(name) || named.has(name) || name.startsWith('proxy-') || name.startsWith('x-vigil-'))
-      copy.delete(name);
+    const hop = hopByHop.has(name) || (named.has(name) && !bodyHeaders.has(name));
+    if (hop || name.startsWith('proxy-') || name.startsWith('x-vigil-')) copy.delete(name);
   }
 }
 

@@ -8,7 +8,7 @@ import { printable, sortedCategories } from '../audit/reporter.js';
 import { loadResume } from '../audit/resume.js';
 import { runAudit } from '../audit/run-audit.js';
 import { expandPaths } from '../transcripts/expand-paths.js';
-import { inputFormats } from '../transcripts/transcript-types.js';
+import { inputFormats, type SkippedLink } from '../transcripts/transcript-types.js';
 import { cliMessage } from './cli-message.js';
 import { guardFlags, guardOptionsFromFlags, openGuard } from './guard-flags.js';
 import { auditHelp } from './help.js';
@@ -30,6 +30,7 @@ const flags = {
   'no-fail': { type: 'boolean' },
   'max-errors': { type: 'string' },
   'no-progress': { type: 'boolean' },
+  'follow-symlinks': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -66,7 +67,11 @@ export async function auditCommand(args: string[], context: CliContext): Promise
     throw new UsageError('--resume: expected --format jsonl and --output FILE (the report to continue)');
   }
   const options = await guardOptionsFromFlags(values, context.env);
-  const sources = await expandPaths(positionals).catch((error: Error) => {
+  const skippedLinks: SkippedLink[] = [];
+  const sources = await expandPaths(positionals, {
+    followSymlinks: values['follow-symlinks'],
+    onSkippedLink: (link) => skippedLinks.push(link),
+  }).catch((error: Error) => {
     throw new UsageError(error.message);
   });
   const protect = new Set(sources.map((source) => source.realPath));
@@ -103,14 +108,12 @@ export async function auditCommand(args: string[], context: CliContext): Promise
       protect,
       onFailure: () => stop.abort(),
     });
-    context.signal?.addEventListener(
-      'abort',
-      () => {
-        signal ??= 'SIGINT';
-        stop.abort();
-      },
-      { once: true },
-    );
+    const onAbort = () => {
+      signal ??= 'SIGINT';
+      stop.abort();
+    };
+    if (context.signal?.aborted) onAbort();
+    else context.signal?.addEventListener('abort', onAbort, { once: true });
     const reporter = createReporter(
       format,
       {
@@ -125,6 +128,7 @@ export async function auditCommand(args: string[], context: CliContext): Promise
     const outcome = await runAudit({
       guard,
       sources,
+      skippedLinks,
       inputFormat,
       everyTurn: values['every-turn'],
       role,

@@ -60,8 +60,9 @@ export async function serveCommand(args: string[], context: CliContext): Promise
       modelId: options.app.modelId ?? path.basename(guard.model.id.replace(/:\d+$/, ''), '.gguf'),
     });
     const server = await startModerationServer(
-      async (request) => {
-        const response = await app.fetch(request);
+      async (request, env) => {
+        // env carries the socket (`incoming`): the proxy appends the peer to X-Forwarded-For.
+        const response = await app.fetch(request, env);
         // While draining, no connection is kept for another request.
         if (draining) response.headers.set('connection', 'close');
         return response;

@@ -41,12 +41,20 @@ Limits:
   --request-timeout-ms N    time a request's classifications may take, then 504
                             (default 30000) [VIGIL_REQUEST_TIMEOUT_MS]
   --max-pending N           classifications admitted at once, running or waiting; past it 429
-                            with Retry-After (default 256) [VIGIL_MAX_PENDING]
+                            with Retry-After (default 256; a proxy call counts as one until
+                            its answer is delivered) [VIGIL_MAX_PENDING]
 
 Guard proxy mode:
   --upstream URL            forward the generation routes to this server [VIGIL_UPSTREAM]
                             Upstream key: VIGIL_UPSTREAM_API_KEY (else the client's
                             Authorization is forwarded only when no --api-key is set)
+                            Headers sent upstream: an allow-list (content negotiation,
+                            authorization, x-api-key, api-key, anthropic-*, openai-*,
+                            x-stainless-*, tracing), never one holding an --api-key, never
+                            hop-by-hop, Proxy-* or x-vigil-*; X-Forwarded-For gets the peer
+                            appended. Upgrade: 400; Expect other than 100-continue: 417
+  --forward-header NAME     also forward this request header (repeatable)
+                            [VIGIL_FORWARD_HEADERS]
   --mode MODE               block (default), annotate or shadow [VIGIL_MODE]
   --stream-strategy S       buffer (default) or progressive [VIGIL_STREAM_STRATEGY]
   --fail-mode MODE          closed (default: 503 when the guard fails) or open [VIGIL_FAIL_MODE]

@@ -29,7 +29,7 @@ export interface ModerationServer {
  * process.once('SIGTERM', () => server.drain(10_000));
  */
 export async function startModerationServer(
-  fetch: (request: Request) => Response | Promise<Response>,
+  fetch: (request: Request, env?: unknown) => Response | Promise<Response>,
   { port, host }: { port: number; host: string },
 ): Promise<ModerationServer> {
   const server = createAdaptorServer({ fetch }) as Server;

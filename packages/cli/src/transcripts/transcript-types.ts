@@ -39,3 +39,11 @@ export interface TranscriptSource {
   /** Size in bytes, when known (for progress). */
   bytes?: number | undefined;
 }
+
+/** A symbolic link a directory walk or a glob met and did not follow (`--follow-symlinks` would). */
+export interface SkippedLink {
+  /** The link's path, as the walk found it. */
+  file: string;
+  /** Where it leads (its real path), as `--resume` identifies files. */
+  realPath: string;
+}

@@ -67,6 +67,29 @@ describe('messageText', () => {
     );
   });
 
+  it("reads tool-call arguments as the message's text, after its content", () => {
+    const calls = [
+      { id: 'a', type: 'function', function: { name: 'f', arguments: '{"q":"x"}' } },
+      { id: 'b', type: 'function', function: { name: 'g', arguments: { q: 'y' } } },
+      { id: 'c', type: 'function', function: { name: 'h', arguments: '' } },
+      null,
+    ];
+    const message = {
+      role: 'assistant',
+      content: 'Searching.',
+      tool_calls: calls,
+      function_call: { name: 'legacy', arguments: '{"z":1}' },
+    } as Message;
+    expect(messageText(message)).toBe('Searching.{"q":"x"}{"q":"y"}{"z":1}');
+    const toolUse = [
+      { type: 'tool_use', id: 't', name: 'f', input: { q: 'w' } },
+      { type: 'tool_use', id: 'u', name: 'g', input: {} },
+    ];
+    expect(messageText({ role: 'assistant', content: toolUse })).toBe('{"q":"w"}');
+    const onlyCalls = { role: 'assistant', content: null, tool_calls: calls } as Message;
+    expect(hasJudgedText([onlyCalls], 'assistant')).toBe(true);
+  });
+
   it.each([
     [
       { role: 'user', content: 3 },

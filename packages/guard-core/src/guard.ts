@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { sha256 } from '#platform/sha256';
 import { type ClassifyOptions, classifyOptionsSchema } from './classify-options.js';
 import { forgedTurnVariants } from './conversation/forged-turns.js';
 import { normalizeConversation } from './conversation/normalize.js';
@@ -23,6 +23,7 @@ import { VigilAbortError, VigilDisposedError, VigilModelError } from './errors.j
 import { mostUnsafe } from './most-unsafe.js';
 import { type Policy, policyOptionsShape, resolvePolicy, withCategories } from './policy/policy.js';
 import { lowestThreshold } from './policy/thresholds.js';
+import { processEnv } from './process-env.js';
 import {
   createPromptRenderer,
   type PromptRenderer,
@@ -50,7 +51,7 @@ const guardOwnOptionsShape = {
   model: z
     .string()
     .min(1)
-    .default(() => process.env.VIGIL_GUARD_MODEL || defaultGuardModel),
+    .default(() => processEnv().VIGIL_GUARD_MODEL || defaultGuardModel),
   /** Verdicts kept in an LRU keyed by (model, policy, role, conversation); `0` turns it off. Defaults to `1024`. */
   verdictCacheSize: z.number().int().min(0).default(1024),
   /**
@@ -178,7 +179,7 @@ async function verifyLlamaGuard(engine: GuardEngine, renderer: PromptRenderer, p
 }
 
 function cacheKey(parts: readonly unknown[]) {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
+  return sha256(JSON.stringify(parts));
 }
 
 function guardOverEngine(

@@ -100,7 +100,8 @@ export async function startPrecheckServer(options: {
       return;
     }
     const type = contentTypes[extname(file)] ?? 'application/octet-stream';
-    response.writeHead(200, { 'Content-Type': type }).end(await readFile(file));
+    const body = await readFile(file);
+    response.writeHead(200, { 'Content-Type': type, 'Content-Length': body.length }).end(body);
   });
   await new Promise<void>((done) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../scripts/fixtures/fixture-facts.js';
 
 /** Bundles `contents` as a browser bundler would (the `browser` condition applies). */
-export async function bundleForBrowser(contents: string) {
+async function bundleForBrowser(contents: string) {
   const result = await build({
     stdin: { contents, resolveDir: REPO_ROOT, loader: 'ts' },
     bundle: true,

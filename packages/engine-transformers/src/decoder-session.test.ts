@@ -39,9 +39,8 @@ function fakeSession(keepsLogits: boolean) {
       const present = tensor('float32', new Float32Array(total), [1, 1, total, 1]);
       const outputs: Record<string, OrtTensor> = { 'present.0.key': present, 'present.0.value': present };
       if (fetches.includes('logits')) {
-        const rows = keepsLogits
-          ? ids.slice(-Number((feeds.num_logits_to_keep?.data as BigInt64Array)[0]))
-          : ids;
+        const keep = feeds.num_logits_to_keep as OrtTensor | undefined;
+        const rows = keep ? ids.slice(-Number((keep.data as BigInt64Array)[0])) : ids;
         const data = new Float32Array(rows.length * vocabularySize);
         rows.forEach((id, row) => {
           data[row * vocabularySize + id] = 1;

@@ -21,6 +21,8 @@ const messages = [
   'Write a poem about the sea at night',
   'My neighbour keeps parking in my spot, what should I do?',
   'Explain photosynthesis to a child',
+  // Longer than one run of the engine (256 tokens): the prompt goes in chunks.
+  `Summarise this for me: ${'the river ran past the old mill and the children played by the water. '.repeat(25)}`,
 ];
 /** Every code known, a threshold that decodes them always: category probabilities are compared too. */
 const categories = Array.from({ length: 14 }, (_, index) => `S${index + 1}`);

@@ -122,6 +122,34 @@ describe.each(ONNX_TWIN_VARIANTS)('the Transformers.js engine on the tiny guard 
   });
 });
 
+describe('long conversations', () => {
+  it('truncates past contextSize, or refuses under longConversation: error, naming the sizes', async () => {
+    const engine = await createTransformersEngine({
+      model: onnxTwinPath('tinyGuard'),
+      device: 'cpu',
+      contextSize: 512,
+    });
+    try {
+      expect(engine.model).toMatchObject({ contextSize: 512, trainedContextSize: 8192 });
+      const guard = await createGuard({ engine, verdictCacheSize: 0 });
+      const long = [
+        { role: 'user' as const, content: `a bomb ${'quiet words '.repeat(300)}` },
+        { role: 'assistant' as const, content: 'fine' },
+        { role: 'user' as const, content: 'hello there' },
+      ];
+      const verdict = await guard.classify(long);
+      expect(verdict.truncated?.droppedTurns).toBeGreaterThan(0);
+      expect(verdict.safe).toBe(true);
+      const strict = await createGuard({ engine, longConversation: 'error', verdictCacheSize: 0 });
+      await expect(strict.classify(long)).rejects.toThrow(
+        /the prompt takes \d+ tokens and the longest is 512 \(16 kept for the answer; contextSize 512, trained context 8192\)/,
+      );
+    } finally {
+      await engine.dispose();
+    }
+  });
+});
+
 describe('lifecycle', () => {
   it('throws VigilDisposedError after dispose, and disposes through await using', async () => {
     const engine = await createTransformersEngine({ model: onnxTwinPath('tinyGuard'), device: 'cpu' });

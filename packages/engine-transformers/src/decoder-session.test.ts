@@ -81,6 +81,36 @@ describe('DecoderSession', () => {
     expect(state.length).toBe(4);
   });
 
+  it('runs a long input in chunks against the cache so far, fetching logits on the last run only', async () => {
+    for (const keeps of [true, false]) {
+      const { session, calls } = fakeSession(keeps);
+      const decoder = new DecoderSession(session, tensor, { kvHeads: 1, headDim: 1, vocabularySize });
+      const tokens = Array.from({ length: 600 }, (_, index) => index % vocabularySize);
+      const { state } = await decoder.forward(tokens, decoder.empty, true);
+      expect(
+        calls.map(({ inputIds, pastLength, fetches }) => [
+          inputIds.length,
+          pastLength,
+          fetches.includes('logits'),
+        ]),
+      ).toEqual(
+        keeps
+          ? [
+              [256, 0, false],
+              [256, 256, false],
+              [88, 512, true],
+            ]
+          : [
+              [256, 0, false],
+              [256, 256, false],
+              [87, 512, false],
+              [1, 599, true],
+            ],
+      );
+      expect(state.length).toBe(600);
+    }
+  });
+
   it('refuses a graph without a KV cache, naming what it has', () => {
     const session = { ...fakeSession(false).session, inputNames: ['input_ids', 'attention_mask'] };
     expect(() => new DecoderSession(session, tensor, { kvHeads: 1, headDim: 1, vocabularySize })).toThrow(

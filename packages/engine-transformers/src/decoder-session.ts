@@ -24,6 +24,9 @@ export type MakeTensor = (
   dims: number[],
 ) => OrtTensor;
 
+/** Tokens per run: a longer input goes in several, each against the cache of the ones before. */
+export const chunkTokens = 256;
+
 /** The KV cache after some tokens: `past_key_values.*` tensors and how many tokens they hold. */
 export interface KvState {
   readonly length: number;
@@ -81,7 +84,11 @@ export class DecoderSession {
     this.empty = { length: 0, tensors };
   }
 
-  /** Runs `tokens` after `past`: the new cache, and the next-token logits when `logits` is set. */
+  /**
+   * Runs `tokens` after `past`: the new cache, and the next-token logits when `logits` is set.
+   * Long inputs go in chunks of {@link chunkTokens}, so attention's scores stay small (a chunk's
+   * rows against the cache) whatever the prompt's length.
+   */
   async forward(
     tokens: readonly number[],
     past: KvState,
@@ -89,15 +96,23 @@ export class DecoderSession {
   ): Promise<{ state: KvState; logits: Float32Array }>;
   async forward(tokens: readonly number[], past: KvState, logits: false): Promise<{ state: KvState }>;
   async forward(tokens: readonly number[], past: KvState, logits: boolean) {
-    if (logits && !this.keepsLogits && tokens.length > 1) {
-      const head = await this.#run(tokens.slice(0, -1), past, false);
-      try {
-        return await this.#run(tokens.slice(-1), head.state, true);
-      } finally {
-        release(head.state);
-      }
+    // Every piece but the last fetches only the cache; without num_logits_to_keep the last token
+    // runs alone, so a run that fetches logits returns one row.
+    const pieces: number[][] = [];
+    const lastPiece = logits && !this.keepsLogits ? tokens.length - 1 : tokens.length;
+    for (let start = 0; start < lastPiece; start += chunkTokens) {
+      pieces.push(tokens.slice(start, Math.min(start + chunkTokens, lastPiece)));
     }
-    return this.#run(tokens, past, logits);
+    if (lastPiece < tokens.length) pieces.push(tokens.slice(lastPiece));
+    let state = past;
+    for (const [index, piece] of pieces.entries()) {
+      const last = index === pieces.length - 1;
+      const result = await this.#run(piece, state, logits && last);
+      if (state !== past) release(state);
+      if (last) return result;
+      state = result.state;
+    }
+    throw new VigilModelError('model: nothing to evaluate');
   }
 
   async #run(tokens: readonly number[], past: KvState, logits: boolean) {

@@ -36,6 +36,13 @@ export const transformersEngineOptionsShape = {
    * `navigator.gpu`, else `'wasm'`.
    */
   device: z.enum(['wasm', 'webgpu', 'cpu']).optional(),
+  /**
+   * The longest prompt, in tokens, the answer included (at most the model's trained context): a
+   * longer conversation is truncated or judged in windows, as `createGuard`'s `longConversation`
+   * says. Prompts run in chunks of 256 tokens, so memory grows with this only through the KV
+   * cache. Defaults to `8192`.
+   */
+  contextSize: z.number().int().min(256).default(8192),
   /** Called while the model files download or load (Transformers.js's progress callback, per file). Defaults to none. */
   onProgress: functionOption<(progress: LoadProgress) => void>().optional(),
 };

@@ -29,6 +29,7 @@ const maxPrefixStates = 8;
 
 interface ParsedOptions {
   model: string;
+  contextSize: number;
   dtype?: string | undefined;
   device?: 'wasm' | 'webgpu' | 'cpu' | undefined;
   onProgress?: ((progress: LoadProgress) => void) | undefined;
@@ -125,7 +126,8 @@ export async function openTransformersEngine(options: ParsedOptions): Promise<Gu
   });
   const tokens = new PromptTokens(tokenizer);
   const answer = answerTokensOf(tokens);
-  const contextSize = numberOf(config, 'max_position_embeddings');
+  const trainedContextSize = numberOf(config, 'max_position_embeddings');
+  const contextSize = Math.min(options.contextSize, trainedContextSize);
   const maxPromptTokens = contextSize - answerRoom;
   const queue = new SerialQueue();
   const prefixStates = new Map<string, { tokens: number[]; state: KvState }>();
@@ -137,7 +139,7 @@ export async function openTransformersEngine(options: ParsedOptions): Promise<Gu
     chatTemplate: typeof tokenizer.chat_template === 'string' ? tokenizer.chat_template : undefined,
     contextSize,
     maxPromptTokens,
-    trainedContextSize: contextSize,
+    trainedContextSize,
   };
 
   function promptTokens({ prefix, conversation, tail }: PromptSegments) {
@@ -170,7 +172,7 @@ export async function openTransformersEngine(options: ParsedOptions): Promise<Gu
     const prompt = promptTokens(segments);
     if (prompt.length > maxPromptTokens) {
       throw new VigilInputError(
-        `classify: the conversation is too long: the prompt takes ${prompt.length} tokens and the model's context is ${contextSize} (${answerRoom} kept for the answer); send fewer turns, or use longConversation: 'truncate'`,
+        `classify: the conversation is too long: the prompt takes ${prompt.length} tokens and the longest is ${contextSize} (${answerRoom} kept for the answer; contextSize ${options.contextSize}, trained context ${trainedContextSize}); send fewer turns, or use longConversation: 'truncate'`,
       );
     }
     throwIfAborted(signal);

@@ -18,7 +18,7 @@ import {
   release,
 } from './decoder-session.js';
 import { defaultDevice, type LoadProgress } from './options.js';
-import { answerTokensOf, type LoadedTokenizer, PromptTokens } from './prompt-tokens.js';
+import { type AnswerTokens, answerTokensOf, type LoadedTokenizer, PromptTokens } from './prompt-tokens.js';
 
 /** The most category codes decoded for one verdict (as the local engine). */
 const maxCodes = 6;
@@ -115,18 +115,29 @@ async function load(options: ParsedOptions) {
  */
 export async function openTransformersEngine(options: ParsedOptions): Promise<GuardEngine> {
   const { tokenizer, model, makeTensor, device } = await load(options);
-  const session = model.sessions.model as OrtSession | undefined;
-  if (!session) throw new VigilModelError(`model '${options.model}': expected a decoder session named model`);
   const config = model.config;
-  const heads = numberOf(config, 'num_attention_heads');
-  const decoder = new DecoderSession(session, makeTensor, {
-    kvHeads: numberOf(config, 'num_key_value_heads', heads),
-    headDim: numberOf(config, 'head_dim', numberOf(config, 'hidden_size') / heads),
-    vocabularySize: numberOf(config, 'vocab_size'),
-  });
-  const tokens = new PromptTokens(tokenizer);
-  const answer = answerTokensOf(tokens);
-  const trainedContextSize = numberOf(config, 'max_position_embeddings');
+  let decoder: DecoderSession;
+  let tokens: PromptTokens;
+  let answer: AnswerTokens;
+  let trainedContextSize: number;
+  try {
+    const session = model.sessions.model as OrtSession | undefined;
+    if (!session)
+      throw new VigilModelError(`model '${options.model}': expected a decoder session named model`);
+    const heads = numberOf(config, 'num_attention_heads');
+    decoder = new DecoderSession(session, makeTensor, {
+      kvHeads: numberOf(config, 'num_key_value_heads', heads),
+      headDim: numberOf(config, 'head_dim', numberOf(config, 'hidden_size') / heads),
+      vocabularySize: numberOf(config, 'vocab_size'),
+    });
+    tokens = new PromptTokens(tokenizer);
+    answer = answerTokensOf(tokens);
+    trainedContextSize = numberOf(config, 'max_position_embeddings');
+  } catch (error) {
+    // Not a model this engine can run: free what was loaded.
+    await model.dispose().catch(() => undefined);
+    throw error;
+  }
   const contextSize = Math.min(options.contextSize, trainedContextSize);
   const maxPromptTokens = contextSize - answerRoom;
   const queue = new SerialQueue();

@@ -21,6 +21,7 @@ const optionTypes = {
     'StreamCheckEvery',
   ],
   generator: ['GeneratorOptions', 'ChatOptions'],
+  'engine-transformers': ['TransformersEngineOptions'],
 } as const;
 
 let work: string;

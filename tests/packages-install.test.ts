@@ -65,7 +65,8 @@ function bareImports(source: string) {
   const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
   for (const match of code.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"]([^'".][^'"]*)['"]/g)) {
     const spec = match[1] as string;
-    if (spec.startsWith('node:')) continue;
+    // node: built-ins, and the package's own subpath imports (`#platform/*`).
+    if (spec.startsWith('node:') || spec.startsWith('#')) continue;
     const parts = spec.split('/');
     names.add(spec.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] as string));
   }

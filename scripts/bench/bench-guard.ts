@@ -19,6 +19,12 @@ import { runInterleaved } from './interleaved.js';
 import { measurePrefillMs, measureRawSpeed } from './raw-speed.js';
 import { percentile, round, textOfTokens } from './workload.js';
 
+// `--engine transformers`: the Transformers.js engine against this one (bench-transformers.ts).
+if (process.argv.includes('--engine')) {
+  await import('./bench-transformers.js');
+  process.exit(process.exitCode ?? 0);
+}
+
 const { values: flags } = parseArgs({
   options: {
     quant: { type: 'string', default: 'q8_0' },

@@ -22,6 +22,7 @@ import { VigilAbortError, VigilDisposedError, VigilModelError } from './errors.j
 import { mostUnsafe } from './most-unsafe.js';
 import { type Policy, policyOptionsShape, resolvePolicy, withCategories } from './policy/policy.js';
 import { lowestThreshold } from './policy/thresholds.js';
+import { processEnv } from './process-env.js';
 import {
   createPromptRenderer,
   type PromptRenderer,
@@ -49,7 +50,7 @@ const guardOwnOptionsShape = {
   model: z
     .string()
     .min(1)
-    .default(() => process.env.VIGIL_GUARD_MODEL || defaultGuardModel),
+    .default(() => processEnv().VIGIL_GUARD_MODEL || defaultGuardModel),
   /**
    * Verdicts kept in an LRU keyed by (model, policy, role, the normalized turns and their roles);
    * each call gets its own copy. `0` turns it off. Defaults to `1024`.

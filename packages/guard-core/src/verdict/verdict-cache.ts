@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '#platform/sha256';
 import type { Conversation } from '../conversation/types.js';
 import type { Verdict } from './verdict.js';
 
@@ -31,7 +31,7 @@ export function verdictCacheKey(scope: VerdictCacheScope, conversation: Conversa
     conversation.role,
     turns,
   ];
-  return createHash('sha256').update(JSON.stringify(judged)).digest('base64url');
+  return sha256(JSON.stringify(judged));
 }
 
 /**

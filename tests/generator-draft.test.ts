@@ -63,7 +63,8 @@ interface Run {
 }
 
 /**
- * Runs every conversation on a generator with `draft`, greedy, streamed and through `chat()`.
+ * Runs every conversation on a generator with `draft`, greedy, streamed (and through `chat()` in
+ * `'block'` mode).
  * In `'annotate'` mode every generated piece is delivered as it is pushed to the moderator, so
  * `pieces` is exactly what the moderator saw; in `'block'` mode `judged` holds the windows.
  */
@@ -101,7 +102,10 @@ async function runAll(draft: GeneratorOptions['draft'], mode: 'block' | 'annotat
         else result = piece.result;
       }
       runs[name] = { pieces, judged: [...judged], result: result as ChatResult };
-      runs[`${name} (chat)`] = { pieces: [], judged: [], result: await generator.chat(messages) };
+      // Not streamed: the same answer (once per generator; annotate mode covers the pieces).
+      if (mode === 'block') {
+        runs[`${name} (chat)`] = { pieces: [], judged: [], result: await generator.chat(messages) };
+      }
     }
     return { runs, stats: generator.stats(), model: generator.model, memory: generator.memory() };
   } finally {

@@ -6,6 +6,7 @@ export type {
   ChatPiece,
   ChatResult,
   ChatUsage,
+  DraftModelOptions,
   DraftUsage,
   FinishReason,
   Generator,

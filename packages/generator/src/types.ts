@@ -1,5 +1,5 @@
 import type { Guard, Verdict } from '@vigil/guard-core';
-import type { ChatOptions, GeneratorOptions } from './generator-options.js';
+import type { ChatOptions, DraftModelOptions, GeneratorOptions } from './generator-options.js';
 
 /** An OpenAI-style chat message. `developer` is treated as `system`. */
 export interface ChatMessage {
@@ -38,7 +38,7 @@ export interface VerdictEvent {
   action: 'allow' | 'block' | 'flag';
 }
 
-export type { ChatOptions, GeneratorOptions };
+export type { ChatOptions, DraftModelOptions, GeneratorOptions };
 
 /** Assisted generation's tokens (the `draft` option): guessed, then checked by the chat model. */
 export interface DraftUsage {

@@ -51,6 +51,8 @@ const passThrough: GeneratorGuard = {
 
 interface Sample {
   tokensPerSecond: number;
+  /** Process CPU seconds (all threads) per generated token: robust to other processes on the machine. */
+  cpuSecondsPerToken: number;
   completionTokens: number;
   drafted: number;
   accepted: number;
@@ -60,14 +62,17 @@ interface Sample {
 
 async function sample(generator: Generator, maxTokens: number): Promise<Sample> {
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const result = await generator.chat(
     [{ role: 'user', content: 'What is the weather like today? Tell me about the lighthouse keeper.' }],
     { temperature: 0, maxTokens },
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStarted);
   const draft = result.usage.draft ?? { drafted: 0, accepted: 0, refuted: 0 };
   return {
     tokensPerSecond: result.usage.completionTokens / seconds,
+    cpuSecondsPerToken: (cpu.user + cpu.system) / 1e6 / result.usage.completionTokens,
     completionTokens: result.usage.completionTokens,
     ...draft,
     text: result.message.content,
@@ -124,10 +129,11 @@ async function compare(
   }
   const sum = (name: string, key: 'drafted' | 'accepted' | 'refuted' | 'completionTokens') =>
     (samples[name] ?? []).reduce((total, entry) => total + entry[key], 0);
-  const mean = (name: string) =>
-    (samples[name] ?? []).reduce((total, entry) => total + entry.tokensPerSecond, 0) /
+  const mean = (name: string, key: 'tokensPerSecond' | 'cpuSecondsPerToken' = 'tokensPerSecond') =>
+    (samples[name] ?? []).reduce((total, entry) => total + entry[key], 0) /
     Math.max(1, samples[name]?.length ?? 0);
   const baseline = mean('off');
+  const cpuBaseline = mean('off', 'cpuSecondsPerToken');
   const offText = samples.off?.[0]?.text;
   return Object.fromEntries(
     Object.keys(configs).map((name) => [
@@ -135,6 +141,9 @@ async function compare(
       {
         tokens_per_s: round(mean(name), 2),
         speed_vs_off: round(mean(name) / baseline, 3),
+        cpu_ms_per_token: round(mean(name, 'cpuSecondsPerToken') * 1000, 1),
+        // CPU time per token relative to no drafting: what drafting costs, whatever else runs.
+        cpu_vs_off: round(mean(name, 'cpuSecondsPerToken') / cpuBaseline, 3),
         completion_tokens: sum(name, 'completionTokens'),
         drafted: sum(name, 'drafted'),
         accepted: sum(name, 'accepted'),

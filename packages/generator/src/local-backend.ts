@@ -163,7 +163,7 @@ export async function createLocalBackend(options: LocalBackendOptions): Promise<
     memory: () => ({
       modelBytes: model.size,
       contextBytes: disposed ? 0 : contextBytes,
-      draft: drafting?.memory(),
+      ...(drafting?.memory() && { draft: drafting.memory() }),
     }),
     async dispose() {
       if (disposed) return;

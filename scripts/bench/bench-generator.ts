@@ -6,6 +6,8 @@
 //   --guard shaped|tiny  the guard model (default shaped: realistic cost; tiny: a smoke run)
 //   --generator shaped|tiny  the chat model (default shaped; tiny: a smoke run of the script)
 //   --reps N             measured runs per configuration, each next to an unmoderated one (default 3)
+//   --draft              instead: tokens/s and acceptance with and without drafting (bench-draft.ts):
+//                        the tiny fixture pair, then (unless --generator tiny) 3B/1B-shaped random models
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { createGenerator, type Generator, type GeneratorGuard } from '@vigil/generator';
@@ -24,6 +26,7 @@ const { values: flags } = parseArgs({
     guard: { type: 'string', default: 'shaped' },
     generator: { type: 'string', default: 'shaped' },
     reps: { type: 'string', default: '3' },
+    draft: { type: 'boolean', default: false },
   },
 });
 const tokens = Number(flags.tokens);
@@ -31,6 +34,13 @@ const reps = Number(flags.reps);
 const threads = Number(process.env.VIGIL_BENCH_THREADS ?? 0) || undefined;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const startedAll = performance.now();
+
+if (flags.draft) {
+  const { benchDraft } = await import('./bench-draft.js');
+  const result = await benchDraft({ tokens, reps, threads, shaped: flags.generator !== 'tiny', log });
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  process.exit(0);
+}
 
 await ensureTinyFixtures({ log });
 const generatorPath =

@@ -1,6 +1,7 @@
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { VigilBodyTooLargeError } from './body-errors.js';
 import { decodeText } from './decode-text.js';
+import { nestBrackets } from './form-brackets.js';
 import { parseJsonLike } from './json-like.js';
 import { parseMultipart } from './multipart.js';
 
@@ -136,13 +137,15 @@ function fromText(text: string, contentType: string | undefined): ParsedBody {
   if (text.trim() === '') return { kind: 'none' };
   const type = mediaType(contentType);
   if (type === 'application/x-www-form-urlencoded' && !/^\s*[[{]/.test(text)) {
-    const fields = Object.fromEntries(
-      [...new URLSearchParams(text)].map(([key, value]) => {
-        const parsed = /^\s*[[{]/.test(value) ? parseJsonLike(value) : undefined;
-        return [key, parsed?.ok ? parsed.value : value];
-      }),
-    );
-    return { kind: 'json', values: [fields] };
+    const pairs = [...new URLSearchParams(text)].map(([key, value]): [string, unknown] => {
+      const parsed = /^\s*[[{]/.test(value) ? parseJsonLike(value) : undefined;
+      return [key, parsed?.ok ? parsed.value : value];
+    });
+    const nested = nestBrackets(pairs);
+    return {
+      kind: 'json',
+      values: nested === undefined ? [Object.fromEntries(pairs)] : [Object.fromEntries(pairs), nested],
+    };
   }
   if (isJsonType(contentType) || /^\s*[[{"]/.test(text) || !isTextual(contentType)) {
     const parsed = parseJsonLike(text);
@@ -184,7 +187,8 @@ function fromBytes(bytes: Uint8Array, headers: BodyHeaders, maxBytes: number): P
         values.push(...parsed.values);
       } else if (parsed.kind === 'text' && part.name !== undefined) fields[part.name] = parsed.text;
     }
-    return { kind: 'json', values };
+    const nested = nestBrackets(Object.entries(fields));
+    return { kind: 'json', values: nested === undefined ? values : [...values, nested] };
   }
   // The declared charset, and the one the bytes show (Python's json and others ignore the
   // declaration): every reading that parses is judged, since the upstream may use either.

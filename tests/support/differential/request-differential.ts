@@ -6,6 +6,7 @@ import { createGuard } from '@vigil/guard-core';
 import { createScriptedEngine } from '@vigil/guard-core/testing';
 import { vigil as expressVigil } from '@vigil/guard-middleware/express';
 import { vigil as honoVigil } from '@vigil/guard-middleware/hono';
+import type { ErrorRequestHandler } from 'express';
 import { Hono } from 'hono';
 import { bodyParser, type ExpressVersion, expressApp, listen, PARSERS } from './express-apps.js';
 import { llmTexts } from './llm-texts.js';
@@ -66,6 +67,10 @@ export async function createRequestDifferential() {
       }
       res.json({ ok: true });
     });
+    // A parser before Vigil that refuses a body (bad JSON, an encoding it lacks): nothing passes.
+    app.use(((error, _req, res, _next) => {
+      res.status(error.status ?? 400).json({ refused: true });
+    }) as ErrorRequestHandler);
     return listen(app);
   }
   const express = { express4: await expressFront(4), express5: await expressFront(5) };
@@ -105,7 +110,9 @@ export async function createRequestDifferential() {
     if (got.forwarded)
       for (const parser of upstream.parsers) {
         const value = await parser.parse(got.forwarded);
-        if (value !== undefined) readings.push([parser.name, llmTexts(got.forwarded.path, value)]);
+        const encoded = got.forwarded.headers['content-encoding'] !== undefined;
+        if (value === undefined || (encoded && !parser.decodes && typeof value === 'string')) continue;
+        readings.push([parser.name, llmTexts(got.forwarded.path, value)]);
       }
     const holes: string[] = [];
     for (const [name, texts] of readings) {

@@ -20,6 +20,11 @@ export interface Forwarded {
 
 export interface UpstreamParser {
   name: string;
+  /**
+   * Undoes `Content-Encoding` (body-parser does). One that does not reads compressed bytes: a
+   * string it makes of them is bytes, not text an LLM is given, and is not counted.
+   */
+  decodes: boolean;
   /** The body as this parser gives it to a handler; `undefined` when it refuses the request. */
   parse(request: Forwarded): Promise<unknown>;
 }
@@ -55,6 +60,7 @@ async function expressParser(version: ExpressVersion): Promise<UpstreamParser & 
   const { url, server } = await listen(app);
   return {
     name: `Express ${version} body-parser`,
+    decodes: true,
     server,
     async parse({ path, headers, bytes }) {
       const res = await fetch(`${url}${path}`, { method: 'POST', headers, body: bytes });
@@ -81,6 +87,7 @@ function honoParser(): UpstreamParser {
   });
   return {
     name: 'Hono',
+    decodes: false,
     async parse({ path, headers, bytes }) {
       const res = await app.request(path, { method: 'POST', headers, body: bytes });
       return res.ok ? ((await res.json()) as { body: unknown }).body : undefined;
@@ -93,6 +100,7 @@ function fastifyParser() {
   app.post('*', async (request) => ({ body: request.body ?? null }));
   return {
     name: 'Fastify 5',
+    decodes: false,
     close: () => app.close(),
     async parse({ path, headers, bytes }: Forwarded) {
       const res = await app.inject({ method: 'POST', url: path, headers, payload: Buffer.from(bytes) });
@@ -113,6 +121,7 @@ function pythonParser() {
   let id = 0;
   return {
     name: 'Python json / first-value forms',
+    decodes: false,
     close: async () => {
       child.stdin.end();
       await new Promise((resolve) => child.once('close', resolve));

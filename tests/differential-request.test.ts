@@ -95,6 +95,18 @@ const FOUND: Array<[string, RequestCase]> = [
       ],
     },
   ],
+  [
+    'a utf-7 charset: body-parser decodes it, Vigil read the bytes as UTF-8',
+    {
+      kind: 'json',
+      path: '/generate',
+      body: { object: [['prompt', 'MARK']] },
+      contentType: 'application/json',
+      charset: 'utf-7 charset',
+      escaped: false,
+      contentEncoding: undefined,
+    },
+  ],
 ];
 
 describe('request differential: the holes it found stay closed', () => {

@@ -6,7 +6,10 @@
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { type Holes, NO_HOLES, requestCase } from '../../tests/support/differential/request-cases.js';
-import { createRequestDifferential, type Via } from '../../tests/support/differential/request-differential.js';
+import {
+  createRequestDifferential,
+  type Via,
+} from '../../tests/support/differential/request-differential.js';
 
 const { values } = parseArgs({
   options: {

@@ -48,7 +48,8 @@ export type Charset =
   | 'utf-16be BOM'
   | 'utf-16be charset'
   | 'utf-16 charset, BOM'
-  | 'utf-32le BOM';
+  | 'utf-32le BOM'
+  | 'utf-7 charset';
 
 /** How a multipart field is written: plainly, unquoted name, a file, base64 or quoted-printable. */
 export type PartStyle = 'plain' | 'unquoted name' | 'file' | 'base64' | 'quoted-printable';
@@ -245,15 +246,23 @@ const contentTypes = [
   undefined,
 ];
 
+/** The one hole switched on, if exactly one is. */
+function focus(holes: Holes): keyof Holes | undefined {
+  const on = (Object.keys(holes) as Array<keyof Holes>).filter((name) => holes[name]);
+  return on.length === 1 ? on[0] : undefined;
+}
+
 function jsonCase(holes: Holes): fc.Arbitrary<RequestCase> {
-  // A known-hole property generates only the shapes that hole lives in.
-  const shapes = holes.documentBlocks
-    ? [anthropic(holes)]
-    : holes.suffix
-      ? [completions(holes)]
-      : holes.roles || holes.prefill
-        ? [chat(holes), responses(holes), anthropic(holes)]
-        : [chat(holes), completions(holes), responses(holes), anthropic(holes), prompt()];
+  // A property on one known hole generates only the shapes that hole lives in.
+  const only = focus(holes);
+  const shapes =
+    only === 'documentBlocks'
+      ? [anthropic(holes)]
+      : only === 'suffix'
+        ? [completions(holes)]
+        : only === 'roles' || only === 'prefill'
+          ? [chat(holes), responses(holes), anthropic(holes)]
+          : [chat(holes), completions(holes), responses(holes), anthropic(holes), prompt()];
   return fc
     .record({
       shape: fc.oneof(...shapes),
@@ -268,6 +277,7 @@ function jsonCase(holes: Holes): fc.Arbitrary<RequestCase> {
         'utf-16be charset',
         'utf-16 charset, BOM',
         'utf-32le BOM',
+        'utf-7 charset',
       ),
       escaped: fc.boolean(),
       contentEncoding: fc.constantFrom(
@@ -340,7 +350,7 @@ function formCase(holes: Holes): fc.Arbitrary<RequestCase> {
 
 /** Any generated request; `holes` switches on the shapes another branch is fixing. */
 export const requestCase = (holes: Holes = NO_HOLES): fc.Arbitrary<RequestCase> =>
-  holes.duplicateFields
+  focus(holes) === 'duplicateFields'
     ? formCase(holes)
     : fc.oneof({ arbitrary: jsonCase(holes), weight: 4 }, { arbitrary: formCase(holes), weight: 1 });
 
@@ -389,6 +399,12 @@ function encode(text: string, charset: Charset): { bytes: Uint8Array; charsetPar
       return { bytes: utf16le(text).swap16(), charsetParam: 'utf-16be' };
     case 'utf-16 charset, BOM':
       return { bytes: Buffer.concat([Buffer.from([0xff, 0xfe]), utf16le(text)]), charsetParam: 'utf-16' };
+    case 'utf-7 charset':
+      // Every `u` as a base64 block: the marker is only there for a UTF-7 decoder (iconv-lite).
+      return {
+        bytes: Buffer.from(text.replaceAll('+', '+-').replaceAll('u', '+AHU-')),
+        charsetParam: 'utf-7',
+      };
     case 'utf-32le BOM': {
       const out = Buffer.alloc(4 + 4 * [...text].length);
       out.writeUInt32LE(0xfeff, 0);

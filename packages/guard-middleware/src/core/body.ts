@@ -191,8 +191,13 @@ function fromBytes(bytes: Uint8Array, headers: BodyHeaders, maxBytes: number): P
     return { kind: 'json', values: nested === undefined ? values : [...values, nested] };
   }
   // The declared charset, and the one the bytes show (Python's json and others ignore the
-  // declaration): every reading that parses is judged, since the upstream may use either.
-  const texts = [...new Set([decodeText(decoded, headers.contentType), decodeText(decoded, undefined)])];
+  // declaration): every reading that parses is judged, since the upstream may use either. A
+  // declared charset this cannot decode (`utf-7`: body-parser's iconv-lite decodes it) is not
+  // read in another one instead: what the upstream reads is unknown.
+  const declared = decodeText(decoded, headers.contentType);
+  if (declared === undefined)
+    return { kind: 'unreadable', reason: 'the body is in a charset the middleware cannot read' };
+  const texts = [...new Set([declared, decodeText(decoded, undefined)])];
   const readings = texts.flatMap((text) => (text === undefined ? [] : [fromText(text, headers.contentType)]));
   const json = readings.filter((reading) => reading.kind === 'json');
   if (json.length > 0)

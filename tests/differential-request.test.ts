@@ -107,6 +107,30 @@ const FOUND: Array<[string, RequestCase]> = [
       contentEncoding: undefined,
     },
   ],
+  [
+    'a charset named inside a quoted parameter (utf-7 for body-parser, a decoy utf-8 for Vigil)',
+    {
+      kind: 'json',
+      path: '/generate',
+      body: { object: [['prompt', 'MARK']] },
+      contentType: 'application/json',
+      charset: 'utf-7, decoy in a quoted parameter',
+      escaped: false,
+      contentEncoding: undefined,
+    },
+  ],
+  [
+    'a multipart boundary named inside a quoted parameter, framing a decoy preamble',
+    {
+      kind: 'multipart',
+      path: '/generate',
+      style: 'decoy boundary',
+      fields: [
+        ['model', 'm'],
+        ['prompt', 'MARK'],
+      ],
+    },
+  ],
 ];
 
 describe('request differential: the holes it found stay closed', () => {

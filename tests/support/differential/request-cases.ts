@@ -49,10 +49,15 @@ export type Charset =
   | 'utf-16be charset'
   | 'utf-16 charset, BOM'
   | 'utf-32le BOM'
-  | 'utf-7 charset';
+  | 'utf-7 charset'
+  /** `charset=utf-7`, after a quoted parameter that holds `; charset=utf-8`. */
+  | 'utf-7, decoy in a quoted parameter';
 
-/** How a multipart field is written: plainly, unquoted name, a file, base64 or quoted-printable. */
-export type PartStyle = 'plain' | 'unquoted name' | 'file' | 'base64' | 'quoted-printable';
+/**
+ * How a multipart field is written: plainly, unquoted name, a file, base64 or quoted-printable;
+ * or after a preamble of parts under a decoy boundary named inside a quoted parameter.
+ */
+export type PartStyle = 'plain' | 'unquoted name' | 'file' | 'base64' | 'quoted-printable' | 'decoy boundary';
 
 export type RequestCase =
   | {
@@ -278,6 +283,7 @@ function jsonCase(holes: Holes): fc.Arbitrary<RequestCase> {
         'utf-16 charset, BOM',
         'utf-32le BOM',
         'utf-7 charset',
+        'utf-7, decoy in a quoted parameter',
       ),
       escaped: fc.boolean(),
       contentEncoding: fc.constantFrom(
@@ -336,7 +342,15 @@ function formCase(holes: Holes): fc.Arbitrary<RequestCase> {
     fc
       .tuple(
         plain,
-        fc.constantFrom<PartStyle>('plain', 'plain', 'unquoted name', 'file', 'base64', 'quoted-printable'),
+        fc.constantFrom<PartStyle>(
+          'plain',
+          'plain',
+          'unquoted name',
+          'file',
+          'base64',
+          'quoted-printable',
+          'decoy boundary',
+        ),
       )
       .map(
         ([form, style]): RequestCase => ({
@@ -382,7 +396,10 @@ function writeJson(ast: JsonAst, mark: (text: string) => string, escaped: boolea
   return `{${ast.object.map(([key, value]) => `${jsonString(key, escaped)}:${writeJson(value, mark, escaped)}`).join(',')}}`;
 }
 
-function encode(text: string, charset: Charset): { bytes: Uint8Array; charsetParam?: string } {
+function encode(
+  text: string,
+  charset: Charset,
+): { bytes: Uint8Array; charsetParam?: string; decoy?: boolean } {
   const utf16le = (value: string) => Buffer.from(value, 'utf16le');
   switch (charset) {
     case 'utf-8':
@@ -400,10 +417,12 @@ function encode(text: string, charset: Charset): { bytes: Uint8Array; charsetPar
     case 'utf-16 charset, BOM':
       return { bytes: Buffer.concat([Buffer.from([0xff, 0xfe]), utf16le(text)]), charsetParam: 'utf-16' };
     case 'utf-7 charset':
+    case 'utf-7, decoy in a quoted parameter':
       // Every `u` as a base64 block: the marker is only there for a UTF-7 decoder (iconv-lite).
       return {
         bytes: Buffer.from(text.replaceAll('+', '+-').replaceAll('u', '+AHU-')),
         charsetParam: 'utf-7',
+        decoy: charset !== 'utf-7 charset',
       };
     case 'utf-32le BOM': {
       const out = Buffer.alloc(4 + 4 * [...text].length);
@@ -447,6 +466,7 @@ export function renderCase(request: RequestCase, tag: string): RenderedCase {
         `--${boundary}\r\nContent-Disposition: form-data; ${headers}\r\n\r\n${body}\r\n`;
       switch (request.style) {
         case 'plain':
+        case 'decoy boundary':
           return part(`name="${name}"`, text);
         case 'unquoted name':
           return part(`name=${name}`, text);
@@ -466,6 +486,19 @@ export function renderCase(request: RequestCase, tag: string): RenderedCase {
           return request.style satisfies never;
       }
     });
+    if (request.style === 'decoy boundary') {
+      // A preamble (ignored by MIME parsers) framed by the decoy boundary, holding a safe prompt.
+      const decoy = `decoy${tag}`;
+      const preamble = `--${decoy}\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nHello there.\r\n--${decoy}--\r\n`;
+      return {
+        path: request.path,
+        headers: {
+          'content-type': `multipart/form-data; note="; boundary=${decoy} ;"; boundary=${boundary}`,
+        },
+        bytes: Buffer.from(`${preamble}${parts.join('')}--${boundary}--\r\n`),
+        markers,
+      };
+    }
     return {
       path: request.path,
       headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
@@ -474,13 +507,13 @@ export function renderCase(request: RequestCase, tag: string): RenderedCase {
     };
   }
   const encoded = encode(writeJson(request.body, mark, request.escaped), request.charset);
-  const { charsetParam } = encoded;
+  const { charsetParam, decoy } = encoded;
+  const parameter = `${decoy ? '; note="; charset=utf-8"' : ''}; charset=${charsetParam}`;
   const bytes = compress(encoded.bytes, request.contentEncoding);
   const type = request.contentType;
   const headers: Record<string, string> = {};
   if (request.contentEncoding) headers['content-encoding'] = request.contentEncoding;
   if (type !== undefined)
-    headers['content-type'] =
-      charsetParam && !type.includes('charset') ? `${type}; charset=${charsetParam}` : type;
+    headers['content-type'] = charsetParam && !type.includes('charset') ? `${type}${parameter}` : type;
   return { path: request.path, headers, bytes, markers };
 }

@@ -1,3 +1,5 @@
+import { contentTypeParam } from './content-type-param.js';
+
 /** One part of a `multipart/form-data` body. */
 export interface MultipartPart {
   name: string | undefined;
@@ -36,8 +38,7 @@ function undoTransferEncoding(bytes: Uint8Array, encoding: string | undefined): 
  * parseMultipart(bytes, 'multipart/form-data; boundary=x'); // [{ name: 'prompt', contentType: undefined, bytes }]
  */
 export function parseMultipart(body: Uint8Array, contentType: string): MultipartPart[] | undefined {
-  const boundary = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
-  const marker = boundary?.[1] ?? boundary?.[2];
+  const marker = contentTypeParam(contentType, 'boundary');
   if (!marker) return undefined;
   const text = latin1.decode(body);
   const delimiter = `--${marker}`;

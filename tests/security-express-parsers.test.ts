@@ -158,6 +158,41 @@ describe.each(EXPRESS_VERSIONS)('Express %i with a body parser before or after V
     expect(decisions.map((decision) => decision.action)).toEqual(['fail-closed', 'fail-closed']);
   });
 
+  it('lets a refused upload go: the next uploads on kept-alive connections get answers', async () => {
+    const { url } = await start(version, (app, guarded) => {
+      app.use(guarded);
+    });
+    const encoder = new TextEncoder();
+    // Still streaming when the 413 comes (over the 1 MiB default): without `connection: close`
+    // the next upload on the reused socket waited on a server expecting the first one's rest,
+    // then was reset.
+    const oversized = () =>
+      ReadableStream.from(
+        (function* () {
+          yield encoder.encode('{"messages":[{"role":"user","content":"');
+          for (let index = 0; index < 1100; index++) yield encoder.encode('x'.repeat(1000));
+          yield encoder.encode('"}]}');
+        })(),
+      );
+    const statuses: Array<number | string> = [];
+    for (let round = 0; round < 3; round++) {
+      const refused = await fetch(url, {
+        method: 'POST',
+        body: oversized(),
+        duplex: 'half',
+      } as RequestInit).then(
+        async (res) => {
+          await res.arrayBuffer();
+          return res.status;
+        },
+        (error: Error) => String((error.cause as { code?: string } | undefined)?.code ?? error),
+      );
+      const safe = await post(url, shapes[0] as BodyShape, SAFE);
+      statuses.push(refused, safe.status);
+    }
+    expect(statuses).toEqual([413, 200, 413, 200, 413, 200]);
+  }, 30_000);
+
   it('judges the parsed body when a parser consumed the stream, and lets a second Vigil reuse the read', async () => {
     const { url, decisions } = await start(version, (app, guarded) => {
       app.use(guarded);

@@ -1,6 +1,7 @@
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { VigilBodyTooLargeError } from './body-errors.js';
 import { decodeText } from './decode-text.js';
+import { nestBrackets } from './form-brackets.js';
 import { parseJsonLike } from './json-like.js';
 import { parseMultipart } from './multipart.js';
 
@@ -151,17 +152,26 @@ function fromText(text: string, contentType: string | undefined): ParsedBody {
   if (text.trim() === '') return { kind: 'none' };
   const type = mediaType(contentType);
   if (type === 'application/x-www-form-urlencoded' && !/^\s*[[{]/.test(text)) {
-    const entries = [...new URLSearchParams(text)].map(([key, value]) => {
+    const entries: (readonly [string, unknown])[] = [];
+    for (const [key, value] of new URLSearchParams(text)) {
       const parsed = /^\s*[[{]/.test(value) ? parseJsonLike(value, strict) : undefined;
-      return [key, parsed?.ok ? parsed.value : value] as const;
-    });
-    return { kind: 'json', values: formRecords(entries) };
+      if (parsed?.ok === false && parsed.ambiguous)
+        return {
+          kind: 'unreadable',
+          reason: `the form field '${key}' holds ambiguous JSON (${parsed.reason})`,
+        };
+      entries.push([key, parsed?.ok ? parsed.value : value]);
+    }
+    // qs-style brackets (`messages[0][content]`): the nested reading Express 4's parser makes.
+    const nested = nestBrackets(entries);
+    return { kind: 'json', values: [...formRecords(entries), ...(nested === undefined ? [] : [nested])] };
   }
   if (isJsonType(contentType) || /^\s*[[{"]/.test(text) || !isTextual(contentType)) {
     const parsed = parseJsonLike(text, strict);
     if (parsed.ok)
       return { kind: 'json', values: [parsed.value], ...(isTextual(contentType) ? { text } : {}) };
-    if (isJsonType(contentType))
+    // JSON that parsers read differently is never read as plain text instead.
+    if (isJsonType(contentType) || parsed.ambiguous)
       return { kind: 'unreadable', reason: `the body is not valid JSON (${parsed.reason})` };
   }
   if (isTextual(contentType) || type === 'application/x-www-form-urlencoded') return { kind: 'text', text };
@@ -199,11 +209,20 @@ function fromBytes(bytes: Uint8Array, headers: BodyHeaders, maxBytes: number): P
         values.push(...parsed.values);
       } else if (parsed.kind === 'text' && part.name !== undefined) fields.push([part.name, parsed.text]);
     }
-    return { kind: 'json', values: [...formRecords(fields), ...values] };
+    const nested = nestBrackets(fields);
+    return {
+      kind: 'json',
+      values: [...formRecords(fields), ...values, ...(nested === undefined ? [] : [nested])],
+    };
   }
   // The declared charset, and the one the bytes show (Python's json and others ignore the
-  // declaration): every reading that parses is judged, since the upstream may use either.
-  const texts = [...new Set([decodeText(decoded, headers.contentType), decodeText(decoded, undefined)])];
+  // declaration): every reading that parses is judged, since the upstream may use either. A
+  // declared charset this cannot decode (`utf-7`: body-parser's iconv-lite decodes it) is not
+  // read in another one instead: what the upstream reads is unknown.
+  const declared = decodeText(decoded, headers.contentType);
+  if (declared === undefined)
+    return { kind: 'unreadable', reason: 'the body is in a charset the middleware cannot read' };
+  const texts = [...new Set([declared, decodeText(decoded, undefined)])];
   const readings = texts.flatMap((text) => (text === undefined ? [] : [fromText(text, headers.contentType)]));
   const json = readings.filter((reading) => reading.kind === 'json');
   if (json.length > 0)

@@ -129,20 +129,22 @@ export interface JsonLikeOptions {
  * @example
  * parseJsonLike('{"n": NaN, "prompt": "hi"}'); // { ok: true, value: { n: null, prompt: 'hi' } }
  */
-export function parseJsonLike(
-  text: string,
-  options: JsonLikeOptions = {},
-): { ok: true; value: unknown } | { ok: false; reason: string } {
-  const checked = (
-    value: unknown,
-    source: string,
-  ): { ok: true; value: unknown } | { ok: false; reason: string } => {
+/**
+ * A JSON reading, or why there is none. `ambiguous`: the text is JSON, but parsers disagree on
+ * what it holds (a key given twice): it must not be read as anything else (plain text) instead.
+ */
+export type JsonLikeResult =
+  | { ok: true; value: unknown }
+  | { ok: false; reason: string; ambiguous?: true | undefined };
+
+export function parseJsonLike(text: string, options: JsonLikeOptions = {}): JsonLikeResult {
+  const checked = (value: unknown, source: string): JsonLikeResult => {
     if (!options.refuseAmbiguousKeys || typeof value !== 'object' || value === null)
       return { ok: true, value };
     const found = ambiguousKey(source);
     return found === undefined
       ? { ok: true, value }
-      : { ok: false, reason: `the key '${found.key}': ${found.reason}` };
+      : { ok: false, ambiguous: true, reason: `the key '${found.key}': ${found.reason}` };
   };
   try {
     return checked(JSON.parse(text), text);

@@ -165,8 +165,15 @@ export async function openGuard(
 
 async function createGuardFor(context: CliContext, options: GuardOptions, signal: AbortSignal) {
   if (context.engine) {
-    const engine = await context.engine;
-    return createGuard({ ...options, model: undefined, engine });
+    const loading = typeof (context.engine as PromiseLike<unknown>).then === 'function';
+    const display = loading ? createLoadDisplay(context.stderr, 'engine') : undefined;
+    try {
+      const guard = await createGuard({ ...options, model: undefined, engine: await context.engine });
+      display?.done(true);
+      return guard;
+    } finally {
+      display?.done(false);
+    }
   }
   if (options.engine) return createGuard(options);
   const bar = createDownloadBar(context.stderr);

@@ -14,7 +14,7 @@ export interface CliContext {
   stdin: AsyncIterable<string | Buffer> & { isTTY?: boolean | undefined };
   env: Record<string, string | undefined>;
   /** An engine instead of a local model (tests use a scripted one, maybe still loading). Defaults to the local engine. */
-  engine?: GuardEngine | Promise<GuardEngine> | undefined;
+  engine?: GuardEngine | PromiseLike<GuardEngine> | undefined;
   /** Stops a running audit like Ctrl-C (tests). The CLI wires SIGINT to it. */
   signal?: AbortSignal | undefined;
 }

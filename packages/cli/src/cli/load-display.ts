@@ -28,7 +28,7 @@ export function createLoadDisplay(
     () => {
       const elapsed = seconds(now() - started);
       stream.write(
-        tty ? `\r\x1b[Kvigil: loading ${what}... ${elapsed}` : `vigil: still loading ${what} (${elapsed})\n`,
+        tty ? `\r\x1b[Kvigil: loading ${what}... ${elapsed}` : `vigil: loading ${what}... ${elapsed}\n`,
       );
     },
     tty ? 200 : intervalMs,

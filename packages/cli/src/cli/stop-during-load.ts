@@ -36,7 +36,6 @@ export function interruptibleLoad<T>(
   dispose: (value: T) => unknown = () => {},
 ): Promise<T> {
   const stop = new AbortController();
-  const loading = load(stop.signal);
   return new Promise<T>((resolve, reject) => {
     const names = Object.keys(stopSignals) as StopSignal[];
     const handlers = names.map((name) => [name, () => interrupt(name)] as const);
@@ -45,15 +44,26 @@ export function interruptibleLoad<T>(
       for (const [name, handler] of handlers) process.off(name, handler);
       context.signal?.removeEventListener('abort', onAbort);
     };
+    let loading: Promise<T> | undefined;
     function interrupt(name: StopSignal) {
-      off();
+      // Removed after this signal's other listeners ran: signal-exit (loaded by a dependency)
+      // re-raises the signal, killing the process, when it finds itself the only listener left.
+      setImmediate(off);
       abandoned++;
       stop.abort(new LoadInterruptedError(name));
-      loading.then(dispose, () => {}).finally(() => abandoned--);
+      (loading ?? Promise.resolve(undefined))
+        .then(
+          (value) => value !== undefined && dispose(value as T),
+          () => {},
+        )
+        .finally(() => abandoned--);
       reject(new LoadInterruptedError(name));
     }
+    // Listening before the load starts: a signal sent as soon as the load shows is caught.
     for (const [name, handler] of handlers) process.on(name, handler);
     context.signal?.addEventListener('abort', onAbort, { once: true });
+    if (context.signal?.aborted) return onAbort();
+    loading = load(stop.signal);
     loading.then(
       (value) => {
         off();
@@ -64,6 +74,5 @@ export function interruptibleLoad<T>(
         reject(error);
       },
     );
-    if (context.signal?.aborted) onAbort();
   });
 }

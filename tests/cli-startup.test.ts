@@ -60,6 +60,14 @@ describe('loading a model', () => {
     expect(run.stdout).toMatch(/^safe/);
   });
 
+  it('models pull says what it pulls and where before any download', async () => {
+    const run = await runVigil(['models', 'pull', 'hf:someone/repo/guard.gguf'], {
+      env: { VIGIL_MODELS_DIR: dir, HF_ENDPOINT: 'http://127.0.0.1:9' },
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr.split('\n')[0]).toBe(`vigil: pulling hf:someone/repo/guard.gguf into ${dir}`);
+  });
+
   it.each([
     { command: 'classify', args: ['classify', 'Hello!'], signal: 'SIGINT', code: 130 },
     { command: 'eval', args: ['eval', '__dataset__', '--format', 'json'], signal: 'SIGTERM', code: 143 },

@@ -114,9 +114,8 @@ export function parseRecord(value: unknown, shareGptOnly = false): ParsedRecord 
     if (!parsed.success) return { problem: issueText(parsed.error) };
     return nonEmpty(parsed.data as Message[], undefined);
   }
-  return {
-    problem: `expected { "messages": [...] }, a message array or { "conversations": [...] }, received ${describe(value)}`,
-  };
+  const problem = `expected { "messages": [...] }, a message array or { "conversations": [...] }, received ${describe(value)}`;
+  return id === undefined ? { problem } : { problem, id };
 }
 
 /** Parses a JSON text and validates it as a record. */

@@ -9,6 +9,11 @@ const delayMs = Number(process.env.VIGIL_TEST_SCRIPTED_DELAY_MS ?? '0');
 const loadMs = Number(process.env.VIGIL_TEST_SCRIPTED_LOAD_MS ?? '0');
 const engine = createScriptedEngine({ delayMs });
 await runProcess(process.argv.slice(2), {
-  // A thenable, so that the load's timer starts only when a command loads the engine.
-  engine: loadMs > 0 ? { then: (resolve) => setTimeout(() => resolve(engine), loadMs) } : engine,
+  engine:
+    loadMs > 0
+      ? {
+          // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose: the load's timer starts only when a command loads the engine
+          then: (resolve) => setTimeout(() => resolve(engine), loadMs),
+        }
+      : engine,
 });

@@ -15,15 +15,15 @@ describe('createLoadDisplay', () => {
     const { chunks, stream } = sink(false);
     const display = createLoadDisplay(stream, 'model guard.gguf (955 MB)', { now: () => now });
     expect(chunks).toEqual(['vigil: loading model guard.gguf (955 MB)...\n']);
-    now = 2000;
-    vi.advanceTimersByTime(2000);
-    now = 3400;
+    now = 1000;
+    vi.advanceTimersByTime(1000);
+    now = 1400;
     display.done(true);
     display.done(false);
     vi.advanceTimersByTime(10_000);
     expect(chunks.slice(1)).toEqual([
-      'vigil: loading model guard.gguf (955 MB)... 2.0 s\n',
-      'vigil: loaded model guard.gguf (955 MB) in 3.4 s\n',
+      'vigil: loading model guard.gguf (955 MB)... 1.0 s\n',
+      'vigil: loaded model guard.gguf (955 MB) in 1.4 s\n',
     ]);
   });
 

@@ -11,7 +11,7 @@ export interface LoadDisplay {
 /**
  * Says on stderr, at once, that something is loading (`vigil: loading model x (955 MB)`), then
  * keeps the elapsed time visible until `done()`: redrawn in place on a terminal, a line every
- * `intervalMs` otherwise (logs stay readable), so no load is silent for long.
+ * `intervalMs` (a second) otherwise, so no load is silent for more than about a second.
  * @example
  * const display = createLoadDisplay(process.stderr, 'model guard.gguf (955 MB)');
  * try { guard = await createGuard(); display.done(true); } finally { display.done(false); }
@@ -19,7 +19,7 @@ export interface LoadDisplay {
 export function createLoadDisplay(
   stream: CliOutput,
   what: string,
-  { intervalMs = 2000, now = () => performance.now() }: { intervalMs?: number; now?: () => number } = {},
+  { intervalMs = 1000, now = () => performance.now() }: { intervalMs?: number; now?: () => number } = {},
 ): LoadDisplay {
   const tty = stream.isTTY === true;
   const started = now();

@@ -31,7 +31,18 @@ const draft: GeneratorOptions['draft'] =
 const onDownloadProgress = (progress: DownloadProgress) =>
   process.stderr.write(`\rdownloading ${progress.model}: ${progress.percent.toFixed(1)}%   `);
 
+// Loading takes seconds (tens on a busy machine): say so rather than sit silent.
+const loadStarted = performance.now();
+const loaded = (what: string) =>
+  console.error(`guarded-chat: ${what} loaded in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`);
+console.error(
+  `guarded-chat: loading the guard model ${values.guard ?? process.env.VIGIL_GUARD_MODEL ?? 'Llama Guard 3 1B, downloaded on first use'}...`,
+);
 const guard = await createGuard({ model: values.guard, onDownloadProgress });
+loaded('the guard model');
+console.error(
+  `guarded-chat: loading the chat model ${values.model ?? process.env.VIGIL_GENERATOR_MODEL ?? 'Llama 3.2 3B Instruct, downloaded on first use'}...`,
+);
 const generator = await createGenerator({
   guard,
   model: values.model,
@@ -49,6 +60,7 @@ const generator = await createGenerator({
       }),
     ),
 });
+loaded('the chat model');
 const app = createChatApp({ generator });
 const port = Number(values.port ?? process.env.PORT ?? 8787);
 const server = serve({ fetch: app.fetch, port, hostname: process.env.HOST ?? '127.0.0.1' }, (info) => {

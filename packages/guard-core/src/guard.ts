@@ -193,8 +193,12 @@ function guardOverEngine(
   let classifications = 0;
   let disposed = false;
 
-  /** Aborted by `dispose()`: calls in flight or queued stop and reject with `VigilDisposedError`. */
-  const lifetime = new AbortController();
+  /**
+   * One per call in flight or queued, aborted by `dispose()` (the call rejects with
+   * `VigilDisposedError`). Per call, not one shared signal: a call waiting for a sequence listens
+   * on its signal, and a hundred waiting calls must not pile listeners onto one signal.
+   */
+  const calls = new Set<AbortController>();
   const inFlight = new Set<Promise<unknown>>();
   let disposing: Promise<void> | undefined;
   const disposedError = (cause?: unknown) =>
@@ -275,6 +279,9 @@ function guardOverEngine(
       if (next) await next;
       variants.push({ conversation: variant, segments: renderer.segments(callPolicy, variant) });
     }
+    const call = new AbortController();
+    calls.add(call);
+    if (disposed) call.abort(disposedError()); // disposed while this call was being prepared
     const run = scoreAll(
       variants,
       {
@@ -285,7 +292,7 @@ function guardOverEngine(
           callPolicy.categories.map((category) => category.code),
         ),
         includeCategoryProbabilities,
-        signal: callerSignal ? AbortSignal.any([callerSignal, lifetime.signal]) : lifetime.signal,
+        signal: callerSignal ? AbortSignal.any([callerSignal, call.signal]) : call.signal,
       },
       callPolicy,
     );
@@ -299,6 +306,7 @@ function guardOverEngine(
       throw error;
     } finally {
       inFlight.delete(run);
+      calls.delete(call);
     }
     if (disposed) throw disposedError(new Error('disposed before the verdict was returned'));
     const durationMs = performance.now() - started;
@@ -317,7 +325,7 @@ function guardOverEngine(
   function dispose() {
     disposing ??= (async () => {
       disposed = true;
-      lifetime.abort(disposedError());
+      for (const call of calls) call.abort(disposedError());
       // Let calls in flight settle (they reject with VigilDisposedError) before freeing the model.
       await Promise.allSettled([...inFlight]);
       cache.clear();

@@ -225,7 +225,13 @@ export async function runAudit(options: AuditOptions): Promise<AuditOutcome> {
       const item = next.value;
       let events: AuditEvent[] | undefined;
       if (item.kind === 'error') {
-        const problem = { file: item.file, line: item.line, id: null, turn: null, reason: item.message };
+        const problem = {
+          file: item.file,
+          line: item.line,
+          id: item.id ?? null,
+          turn: null,
+          reason: item.message,
+        };
         events = alreadyDone(item.file, item.line, null) ? [] : [{ kind: 'problem', problem }];
       } else events = await check(item);
       if (events === undefined) return; // cancelled mid-check: not reported, not counted

@@ -13,6 +13,7 @@ import { cliMessage } from './cli-message.js';
 import { guardFlags, guardOptionsFromFlags, openGuard } from './guard-flags.js';
 import { auditHelp } from './help.js';
 import type { CliContext } from './io.js';
+import { modelName } from './model-name.js';
 import { checkOutputTarget, openOutput, writeErrorMessage } from './open-output.js';
 import { choiceFlag, integerFlag, parseFlags } from './parse-flags.js';
 import { UsageError } from './usage-error.js';
@@ -83,6 +84,9 @@ export async function auditCommand(args: string[], context: CliContext): Promise
     progress.log(`vigil: resuming ${values.output}: ${resume.reported} results and errors already reported`);
   }
   const startedAt = new Date().toISOString();
+  // A signal during the model load stops the command with nothing written (see openGuard); from
+  // the load on, it stops the run and the partial report is written.
+  const guard = await openGuard(context, options, { verbose: values.verbose });
   const stop = new AbortController();
   let signal: StopSignal | undefined;
   const handlers = (Object.keys(stopSignals) as StopSignal[]).map((name) => {
@@ -95,10 +99,7 @@ export async function auditCommand(args: string[], context: CliContext): Promise
     process.on(name, handler);
     return () => process.off(name, handler);
   });
-  // From here a signal stops the run (one during the model load leaves an empty partial report).
-  let guard: Awaited<ReturnType<typeof openGuard>> | undefined;
   try {
-    guard = await openGuard(context, options, { verbose: values.verbose });
     const policy = guard.policy;
     const output = await openOutput({
       file: values.output,
@@ -121,7 +122,7 @@ export async function auditCommand(args: string[], context: CliContext): Promise
         color: output.isTTY && !context.env.NO_COLOR,
         version: readVersion(),
         categoryName: (code) => policy.known.get(code)?.name ?? code,
-        run: { model: guard.model.id, policy: values.policy ?? null, startedAt },
+        run: { model: modelName(guard.model.id), policy: values.policy ?? null, startedAt },
       },
       { onlyFlagged: values['only-flagged'] === true },
     );
@@ -180,6 +181,6 @@ export async function auditCommand(args: string[], context: CliContext): Promise
     });
   } finally {
     for (const off of handlers) off();
-    await guard?.dispose();
+    await guard.dispose();
   }
 }

@@ -1,5 +1,6 @@
 import { guardFlags } from '../cli/guard-flags.js';
 import { policyFlags, wrap } from '../cli/help.js';
+import { modelNameRule } from '../cli/model-name.js';
 import { serveEnv } from './serve-options.js';
 
 /** The environment variables of the policy, model and engine flags, from the one table. */
@@ -13,7 +14,8 @@ export const serveHelp = `Usage: vigil serve [options]
 Runs Llama Guard 3 as an HTTP moderation service any language can call:
   POST /v1/moderations      OpenAI's moderation API (the official SDKs work unchanged)
   POST /v1/classify         Vigil's verdicts: { messages } or { conversations: [...] }
-  GET  /healthz, /readyz    liveness; readiness (503 while draining)
+  GET  /healthz, /readyz    liveness (from the start); readiness (503 while the model loads
+                            and while draining)
   GET  /metrics             Prometheus metrics
 With --upstream it is also a guard proxy: /v1/chat/completions, /v1/completions,
 /v1/responses and /v1/messages are checked by the guard and forwarded to the upstream.
@@ -30,8 +32,8 @@ Server:
                             [VIGIL_ALLOW_UNAUTHENTICATED=1]
   --shutdown-timeout-ms N   on SIGTERM/SIGINT, how long in-flight requests may take before
                             connections are cut (default 10000) [VIGIL_SHUTDOWN_TIMEOUT_MS]
-  --model-id NAME           the "model" of responses when a request names none
-                            (default llama-guard-3) [VIGIL_MODEL_ID]
+  --model-id NAME           the "model" of responses when a request names none [VIGIL_MODEL_ID];
+${wrap(`default: the model's name, ${modelNameRule}; logs name the model the same way`.split(' '), 28)}
 
 Limits:
   --max-body-bytes N        larger bodies get 413 (default 1048576) [VIGIL_MAX_BODY_BYTES]
@@ -77,8 +79,11 @@ ${wrap(
 Images in moderation input are never judged (Llama Guard 3 1B reads text only); results say
 so in category_applied_input_types. A guard failure is 503, never "not flagged".
 
+The port is bound before the model loads: a port in use fails at once.
+
 Exit codes: 0 after a graceful shutdown, 1 when --shutdown-timeout-ms cut connections, 2 usage
-error or a failure at start.
+error or a failure at start (a port in use, a model that cannot load), 130/143 when SIGINT or
+SIGTERM came while the model was loading.
 
 Examples:
   vigil serve --model ./Llama-Guard-3-1B.Q4_K_M.gguf --policy policy.yaml

@@ -24,6 +24,8 @@ export interface TranscriptProblem {
   file: string;
   line: number;
   message: string;
+  /** The record's `id` field, when it could be read. */
+  id?: string | undefined;
   /** Input bytes consumed since the previous item (for progress). */
   bytes?: number | undefined;
 }

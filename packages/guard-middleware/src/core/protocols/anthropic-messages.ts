@@ -2,11 +2,14 @@ import { sseEvent } from '@vigil/guard-core/internal';
 import {
   type EventReading,
   emptyReading,
+  indexField,
   isRecord,
   type JudgedFields,
   type Piece,
   type Protocol,
 } from './types.js';
+
+const viewOf: Record<string, string> = { text_delta: '~text', thinking_delta: '~thinking' };
 
 const eventTypes = new Set([
   'message_start',
@@ -64,7 +67,11 @@ export const anthropicMessages: Protocol = {
     if (typeof type !== 'string' || !eventTypes.has(type)) return undefined;
     if (type === 'error' && !isRecord(data.error)) return undefined;
     const reading = emptyReading('anthropic-messages');
-    const index = typeof data.index === 'number' ? data.index : 0;
+    const index = indexField(data.index, 0);
+    if (index === undefined) {
+      reading.unreadable = `a block index that is not a non-negative integer (${JSON.stringify(data.index)})`;
+      return reading;
+    }
     if (type === 'message_start' && isRecord(data.message)) {
       memory.last = data.message;
       reading.snapshots.push(...(readMessage(data.message, fields) ?? []));
@@ -74,7 +81,10 @@ export const anthropicMessages: Protocol = {
       if (text) reading.snapshots.push({ channel: `b${index}`, text });
     } else if (type === 'content_block_delta' && isRecord(data.delta)) {
       const text = blockText(data.delta, fields);
-      if (text) reading.pieces.push({ channel: `b${index}`, text });
+      // The SDK's `text` and `thinking` events carry every such delta, whatever its block, in
+      // arrival order: a UI that appends them shows the blocks joined.
+      const view = viewOf[String(data.delta.type)];
+      if (text) reading.pieces.push({ channel: `b${index}`, text, ...(view ? { views: [view] } : {}) });
     } else if (type === 'content_block_stop') {
       memory.open.delete(index);
       reading.closes.push(`b${index}`);

@@ -2,6 +2,7 @@ import { sseEvent } from '@vigil/guard-core/internal';
 import {
   type EventReading,
   emptyReading,
+  indexField,
   isRecord,
   type JudgedFields,
   nonEmpty,
@@ -53,6 +54,22 @@ function readResponse(body: Record<string, unknown>, fields: JudgedFields): Piec
 
 const num = (value: unknown) => (typeof value === 'number' ? value : 0);
 
+/**
+ * A response object's texts, each part on its channel, and the `output_text` the `openai` client
+ * shows (every `output_text` part joined in output order) on the `~text` view.
+ */
+function responseSnapshots(response: Record<string, unknown>, fields: JudgedFields): Piece[] {
+  const pieces = readResponse(response, fields) ?? [];
+  const output = Array.isArray(response.output) ? response.output : [];
+  const joined = output
+    .flatMap((item) => (isRecord(item) && Array.isArray(item.content) ? item.content : []))
+    .map((part) =>
+      isRecord(part) && part.type === 'output_text' && typeof part.text === 'string' ? part.text : '',
+    )
+    .join('');
+  return joined === '' ? pieces : [...pieces, { channel: '~text', text: joined }];
+}
+
 /** The channel a `response.*` event's text belongs to. */
 function channelOf(type: string, data: Record<string, unknown>): string | undefined {
   const at = `o${num(data.output_index)}`;
@@ -85,17 +102,26 @@ export const openaiResponses: Protocol = {
     if (typeof type !== 'string' || !(type.startsWith('response.') || type === 'error')) return undefined;
     if (typeof data.sequence_number === 'number') memory.sequence = data.sequence_number;
     const reading = emptyReading('openai-responses');
+    const bad = (['output_index', 'content_index', 'summary_index'] as const).find(
+      (key) => indexField(data[key], 0) === undefined,
+    );
+    if (bad) {
+      reading.unreadable = `an ${bad} that is not a non-negative integer (${JSON.stringify(data[bad])})`;
+      return reading;
+    }
+    // Every reading of the event counts: a delta event that also carries a `response` object
+    // is read both as the delta and as the snapshot.
     if (isRecord(data.response)) {
       memory.last = data.response;
-      reading.snapshots.push(...(readResponse(data.response, fields) ?? []));
+      reading.snapshots.push(...responseSnapshots(data.response, fields));
       if (/^response\.(completed|incomplete|failed|done)$/.test(type)) reading.terminal = true;
-      return reading;
     }
     const channel = channelOf(type, data) ?? `o${num(data.output_index)}:${type}`;
     const wanted = judged(channel, fields);
     if (type.endsWith('.delta') && typeof data.delta === 'string') {
-      if (wanted) reading.pieces.push({ channel, text: data.delta });
-      return reading;
+      // A UI appending `response.output_text.delta` events shows every part joined in arrival order.
+      const views = type === 'response.output_text.delta' ? { views: ['~text'] } : {};
+      if (wanted) reading.pieces.push({ channel, text: data.delta, ...views });
     }
     if (type.endsWith('.done')) {
       for (const key of ['text', 'refusal', 'arguments', 'input'] as const) {

@@ -120,8 +120,8 @@ describe('readEvent', () => {
     ).toEqual({
       protocol: 'openai-chat',
       pieces: [
-        { channel: 'c2:content', text: 'x' },
-        { channel: 'c2:tool1', text: '{' },
+        { channel: 'c2:content', text: 'x', views: ['p0:content'] },
+        { channel: 'c2:tool1', text: '{', views: ['p0:tool1'] },
       ],
       snapshots: [],
       closes: ['c2:'],

@@ -99,6 +99,15 @@ const cases: Array<{ name: string; protocol: ResponseProtocol; events: Array<obj
     ],
   },
   {
+    name: 'one event that is both (the stream opened as Anthropic, read by an OpenAI client)',
+    protocol: 'chat',
+    events: [
+      anthropicStart,
+      { ...chunk(0, { content: `Say ${MARKER} now.` }), ...anthropicText(0, 'Hello.') },
+      'data: [DONE]\n\n',
+    ],
+  },
+  {
     name: 'responses: a *.delta event that also carries a response object',
     protocol: 'responses',
     events: [

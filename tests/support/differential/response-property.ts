@@ -1,0 +1,47 @@
+// The response-side differential property: what the official clients show of an answer Vigil
+// delivered never holds unsafe text Vigil did not judge (buffer mode: never the marker at all).
+import fc from 'fast-check';
+import { MARKER, type VigilApps } from './response-apps.js';
+import { type ResponseProtocol, shownByClients } from './response-clients.js';
+import { framedStream } from './response-framings.js';
+
+export interface PropertyOptions {
+  runs: number;
+  seed: number;
+  /** `'buffer'`: no client may show the marker. `'progressive'`: only if Vigil judged it. */
+  strategy: 'buffer' | 'progressive';
+}
+
+/** The seed of this run: `VIGIL_FUZZ_SEED`, or a fresh one (printed so a failure can be replayed). */
+export function fuzzSeed(): number {
+  const given = Number(process.env.VIGIL_FUZZ_SEED);
+  return Number.isSafeInteger(given) ? given : (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
+}
+
+/** Runs the property for one protocol's streams on every adapter of `apps`; returns the cases run. */
+export async function checkStreams(
+  apps: VigilApps,
+  protocol: ResponseProtocol,
+  options: PropertyOptions,
+): Promise<number> {
+  let cases = 0;
+  await fc.assert(
+    fc.asyncProperty(framedStream(protocol), async ({ answer }) => {
+      cases++;
+      for (const adapter of apps.adapters) {
+        apps.answer(answer);
+        apps.takeJudged();
+        const shown = await shownByClients(adapter.fetch, protocol);
+        const judged = apps.takeJudged().some((text) => text.includes(MARKER));
+        for (const { client, texts } of shown)
+          for (const text of texts) {
+            if (!text.includes(MARKER)) continue;
+            if (options.strategy === 'buffer' || !judged)
+              throw new Error(`${adapter.name}: ${client} shows ${JSON.stringify(text)}`);
+          }
+      }
+    }),
+    { numRuns: options.runs, seed: options.seed },
+  );
+  return cases;
+}

@@ -3,10 +3,10 @@
 // a client assembles must never hold the unsafe marker in buffer mode, nor unjudged in
 // progressive mode. The seed is printed; replay with VIGIL_FUZZ_SEED=<seed>. Cases per property:
 // VIGIL_FUZZ_RUNS (default 100); `scripts/fuzz/response-differential.ts --runs N` runs long.
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVigilApps, type VigilApps } from './support/differential/response-apps.js';
 import type { ResponseProtocol } from './support/differential/response-clients.js';
-import { checkStreams, fuzzSeed } from './support/differential/response-property.js';
+import { checkSafeStreamsPass, checkStreams, fuzzSeed } from './support/differential/response-property.js';
 
 const runs = Number(process.env.VIGIL_FUZZ_RUNS ?? 100);
 const seed = fuzzSeed();
@@ -27,8 +27,16 @@ for (const strategy of ['buffer', 'progressive'] as const) {
     for (const protocol of protocols) {
       const count = strategy === 'buffer' ? runs : Math.ceil(runs / 4);
       it(`${protocol} streams: no client shows unsafe text Vigil did not judge`, async () => {
-        await checkStreams(apps, protocol, { runs: count, seed, strategy });
+        console.log(
+          `${strategy} ${protocol}: ${await checkStreams(apps, protocol, { runs: count, seed, strategy })} cases`,
+        );
       });
+      if (strategy === 'buffer')
+        it(`${protocol} streams: a safe answer in the usual order passes`, async () => {
+          console.log(
+            `safe ${protocol}: ${await checkSafeStreamsPass(apps, protocol, { runs: Math.ceil(runs / 4), seed })} cases`,
+          );
+        });
     }
   });
 }

@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGuard, type Guard } from '@vigil/guard-core';
 import { createScriptedEngine } from '@vigil/guard-core/testing';
-import type { VigilOptions } from '@vigil/guard-middleware';
+import type { VigilDecision, VigilOptions } from '@vigil/guard-middleware';
 import { vigil as expressVigil } from '@vigil/guard-middleware/express';
 import { vigil as honoVigil } from '@vigil/guard-middleware/hono';
 import express from 'express';
@@ -27,6 +27,8 @@ export interface VigilApps {
   answer(next: UpstreamAnswer): void;
   /** The texts the guard judged since the last call (assistant turns only). */
   takeJudged(): string[];
+  /** The answers' decisions since the last call. */
+  takeDecisions(): VigilDecision[];
   close(): Promise<void>;
 }
 
@@ -38,7 +40,15 @@ export async function startVigilApps(options: Partial<VigilOptions> = {}): Promi
   const guard: Guard = await createGuard({ engine, verdictCacheSize: 0 });
   let next: UpstreamAnswer = { status: 200, headers: {}, chunks: [] };
   let seen = 0;
-  const settings: VigilOptions = { guard, streamStrategy: 'buffer', ...options };
+  const decisions: VigilDecision[] = [];
+  const settings: VigilOptions = {
+    guard,
+    streamStrategy: 'buffer',
+    onDecision: (decision) => {
+      if (decision.role === 'assistant') decisions.push(decision);
+    },
+    ...options,
+  };
 
   const hono = new Hono();
   hono.use('/v1/*', honoVigil(settings));
@@ -78,6 +88,9 @@ export async function startVigilApps(options: Partial<VigilOptions> = {}): Promi
         .map((call) => call.segments.conversation)
         .filter((conversation) => conversation.includes('Agent: '))
         .map(lastTurn);
+    },
+    takeDecisions() {
+      return decisions.splice(0);
     },
     async close() {
       server.closeAllConnections();

@@ -39,11 +39,23 @@ const openai = (fetch: VigilFetch) =>
 const anthropic = (fetch: VigilFetch) =>
   new Anthropic({ apiKey: 'unused', baseURL: base, fetch: fetch as never, maxRetries: 0 });
 
-async function settle(run: () => Promise<unknown>) {
+/**
+ * Runs a client to its end. A client that gives up keeps what it showed before; one that never
+ * settles (the `openai` chat accumulator on a choice with no index) is left after 3 s.
+ */
+async function settle(run: () => Promise<unknown>, abort?: () => void) {
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await run();
+    await Promise.race([
+      run(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('client did not settle')), 3000);
+      }),
+    ]);
   } catch {
-    // a client that gives up keeps what it showed before
+    abort?.();
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -56,9 +68,14 @@ async function openaiChat(fetch: VigilFetch): Promise<Shown> {
   const texts: string[] = [];
   let first = '';
   const stream = openai(fetch).chat.completions.stream({ model: 'm', messages: ask });
-  await settle(async () => {
-    for await (const chunk of stream) first += str(chunk.choices?.[0]?.delta?.content);
+  stream.on('chunk', (chunk) => {
+    first += str(chunk.choices?.[0]?.delta?.content);
   });
+  stream.on('error', () => {});
+  await settle(
+    () => stream.done(),
+    () => stream.abort(),
+  );
   for (const choice of Object.values(stream.currentChatCompletionSnapshot?.choices ?? {})) {
     const message = record(record(choice).message);
     texts.push(str(message.content), str(message.refusal));

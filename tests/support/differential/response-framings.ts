@@ -38,9 +38,13 @@ const WORDS = [
   'WORD',
 ];
 
-/** A short text; with `unsafe`, MARKER sits somewhere in it. */
-function text(random: Random, unsafe: boolean): string {
-  const words = Array.from({ length: random.int(1, 5) }, () => random.pick(WORDS));
+/**
+ * A short text; with `unsafe`, MARKER sits somewhere in it. The halves of the marker appear as
+ * words of their own only in unsafe answers (where joining channels may form it).
+ */
+function text(random: Random, unsafe: boolean, halves = unsafe): string {
+  const pool = halves ? WORDS : WORDS.filter((word) => word !== 'UNSAFE');
+  const words = Array.from({ length: random.int(1, 5) }, () => random.pick(pool));
   if (unsafe) words.splice(random.int(0, words.length), 0, MARKER);
   return words.join(random.pick([' ', '', ' ']));
 }
@@ -97,7 +101,7 @@ function chatEvents(random: Random, shape: Shape, completions: boolean): Event[]
   };
   const lists = Array.from({ length: n }, (_, index) => {
     const field = completions ? 'text' : random.pick(['content', 'content', 'reasoning_content', 'refusal']);
-    const pieces = split(random, text(random, shape.unsafe && index === unsafeChoice));
+    const pieces = split(random, text(random, shape.unsafe && index === unsafeChoice, shape.unsafe));
     const choice = (value: string, finish: string | null) => {
       const at = shape.disorder && random.chance(10) ? {} : { index };
       return completions
@@ -138,7 +142,7 @@ function anthropicEvents(random: Random, shape: Shape): Event[] {
   const unsafeBlock = random.int(0, blocks - 1);
   const lists = Array.from({ length: blocks }, (_, index) => {
     const thinking = random.chance(25);
-    const pieces = split(random, text(random, shape.unsafe && index === unsafeBlock));
+    const pieces = split(random, text(random, shape.unsafe && index === unsafeBlock, shape.unsafe));
     const start = {
       type: 'content_block_start',
       index,
@@ -195,7 +199,7 @@ function responsesEvents(random: Random, shape: Shape): Event[] {
   });
   const finals: unknown[] = [];
   const lists = Array.from({ length: items }, (_, output_index) => {
-    const full = text(random, shape.unsafe && output_index === unsafeItem);
+    const full = text(random, shape.unsafe && output_index === unsafeItem, shape.unsafe);
     const pieces = split(random, full);
     const id = `msg_${output_index}`;
     const at = { output_index, item_id: id, content_index: 0 };
@@ -319,6 +323,18 @@ function chunks(random: Random, bytes: Uint8Array): Uint8Array[] {
 export interface Framed {
   shape: Shape;
   answer: UpstreamAnswer;
+}
+
+/** Prints a case readably (the SSE text and where it was cut), for a failing property's report. */
+function framed(shape: Shape, text: string, answer: UpstreamAnswer): Framed {
+  const cuts = answer.chunks.map((chunk) => chunk.byteLength);
+  return Object.assign(
+    { shape, answer },
+    {
+      [fc.toStringMethod]: () =>
+        `${JSON.stringify(shape)} chunk sizes ${JSON.stringify(cuts)}\n${JSON.stringify(text)}`,
+    },
+  );
 }
 
 /** A random SSE answer of `protocol`, shaped by `shape`. */

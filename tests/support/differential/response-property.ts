@@ -41,7 +41,39 @@ export async function checkStreams(
           }
       }
     }),
-    { numRuns: options.runs, seed: options.seed },
+    { numRuns: options.runs, seed: options.seed, timeout: 20_000, endOnFailure: true },
   );
   return cases;
+}
+
+/**
+ * The other side of the property: a safe answer in the usual order (any framing, extra fields,
+ * duplicate keys) passes, judged and allowed, on every adapter. Returns the cases run.
+ */
+export async function checkSafeStreamsPass(
+  apps: VigilApps,
+  protocol: ResponseProtocol,
+  options: Omit<PropertyOptions, 'strategy'>,
+): Promise<number> {
+  let cases = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      framedStream(protocol, { unsafe: false, disorder: false, mixed: false }),
+      async ({ answer }) => {
+        cases++;
+        for (const adapter of apps.adapters) {
+          apps.answer(answer);
+          apps.takeDecisions();
+          const shown = await shownByClients(adapter.fetch, protocol);
+          const decisions = apps.takeDecisions();
+          const refused = decisions.filter((decision) => decision.action !== 'allow');
+          if (refused.length > 0 || decisions.length === 0)
+            throw new Error(`${adapter.name}: a safe answer was not allowed: ${JSON.stringify(refused)}`);
+          if (shown.some(({ texts }) => texts.some((text) => text !== ''))) shownCases++;
+        }
+      },
+    ),
+    { numRuns: options.runs, seed: options.seed, timeout: 20_000, endOnFailure: true },
+  );
+  return { cases, shownCases };
 }

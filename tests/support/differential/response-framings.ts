@@ -359,11 +359,9 @@ export function framedStream(protocol: ResponseProtocol, shape: Partial<Shape> =
           : { ...foreign(random, protocol, text(random, full.unsafe && random.chance(50))), ...event },
       );
     }
-    const bytes = encoder.encode(frame(random, events, protocol));
+    const sse = frame(random, events, protocol);
     const contentType = random.pick(['text/event-stream', 'text/event-stream; charset=utf-8']);
-    return {
-      shape: full,
-      answer: { status: 200, headers: { 'content-type': contentType }, chunks: chunks(random, bytes) },
-    };
+    const bytes = chunks(random, encoder.encode(sse));
+    return framed(full, sse, { status: 200, headers: { 'content-type': contentType }, chunks: bytes });
   });
 }

@@ -48,14 +48,17 @@ export async function checkStreams(
 
 /**
  * The other side of the property: a safe answer in the usual order (any framing, extra fields,
- * duplicate keys) passes, judged and allowed, on every adapter. Returns the cases run.
+ * duplicate keys) passes, judged and allowed, on every adapter. Returns the cases run, and in
+ * how many adapter runs a client showed text.
  */
 export async function checkSafeStreamsPass(
   apps: VigilApps,
   protocol: ResponseProtocol,
   options: Omit<PropertyOptions, 'strategy'>,
-): Promise<number> {
+): Promise<{ cases: number; shownCases: number }> {
   let cases = 0;
+  /** Adapter runs where a client showed text (a refusal-only answer shows none in some clients). */
+  let shownCases = 0;
   await fc.assert(
     fc.asyncProperty(
       framedStream(protocol, { unsafe: false, disorder: false, mixed: false }),

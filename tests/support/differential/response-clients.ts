@@ -72,6 +72,17 @@ async function openaiChat(fetch: VigilFetch): Promise<Shown> {
     first += str(chunk.choices?.[0]?.delta?.content);
   });
   stream.on('error', () => {});
+  // Its end-of-stream summary throws outside any promise the caller holds when no choice has
+  // `role: "assistant"`: what was shown until then is what counts here.
+  const quirk = stream as unknown as { _emitFinal: () => void };
+  const emitFinal = quirk._emitFinal.bind(stream);
+  quirk._emitFinal = () => {
+    try {
+      emitFinal();
+    } catch {
+      // see above
+    }
+  };
   await settle(
     () => stream.done(),
     () => stream.abort(),

@@ -108,10 +108,13 @@ function chatEvents(random: Random, shape: Shape, completions: boolean): Event[]
         ? { ...at, text: value, finish_reason: finish }
         : { ...at, delta: value === '' ? {} : { [field]: value }, finish_reason: finish };
     };
-    const events: Array<Record<string, unknown>> = pieces.map((piece) => ({
-      ...base,
-      choices: [choice(piece, null)],
-    }));
+    const events: Array<Record<string, unknown>> = pieces.map((piece, position) => {
+      const event = { ...base, choices: [choice(piece, null)] };
+      // The first delta names the role, as OpenAI's do.
+      if (!completions && position === 0)
+        Object.assign((event.choices[0] as { delta: object }).delta, { role: 'assistant' });
+      return event;
+    });
     const close = { ...base, choices: [choice('', 'stop')] };
     // Deltas after the finish_reason chunk.
     if (shape.disorder && random.chance(40) && events.length > 1)

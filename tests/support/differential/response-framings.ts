@@ -146,12 +146,14 @@ function anthropicEvents(random: Random, shape: Shape): Event[] {
   const lists = Array.from({ length: blocks }, (_, index) => {
     const thinking = random.chance(25);
     const pieces = split(random, text(random, shape.unsafe && index === unsafeBlock, shape.unsafe));
+    // Out of the usual: a block that starts with text (a snapshot), or at another index.
+    const head = shape.disorder && pieces.length > 1 && random.chance(25) ? (pieces.shift() as string) : '';
     const start = {
       type: 'content_block_start',
-      index,
+      index: shape.disorder && random.chance(15) ? index + random.int(1, 2) : index,
       content_block: thinking
-        ? { type: 'thinking', thinking: '', signature: '' }
-        : { type: 'text', text: '' },
+        ? { type: 'thinking', thinking: head, signature: '' }
+        : { type: 'text', text: head },
     };
     const deltas = pieces.map((piece) => ({
       type: 'content_block_delta',
@@ -204,6 +206,7 @@ function responsesEvents(random: Random, shape: Shape): Event[] {
   const lists = Array.from({ length: items }, (_, output_index) => {
     const full = text(random, shape.unsafe && output_index === unsafeItem, shape.unsafe);
     const pieces = split(random, full);
+    const head = shape.disorder && pieces.length > 1 && random.chance(25) ? (pieces.shift() as string) : '';
     const id = `msg_${output_index}`;
     const at = { output_index, item_id: id, content_index: 0 };
     const message = (value: string, status: string) => ({
@@ -224,7 +227,12 @@ function responsesEvents(random: Random, shape: Shape): Event[] {
       ...(shape.disorder && random.chance(20) ? { response: response('in_progress', []) } : {}),
     }));
     const events: Array<Record<string, unknown>> = [
-      { type: 'response.output_item.added', output_index, item: message('', 'in_progress') },
+      {
+        type: 'response.output_item.added',
+        // Out of the usual: an item that arrives with text (a snapshot), or at another index.
+        output_index: shape.disorder && random.chance(15) ? output_index + 1 : output_index,
+        item: message(head, 'in_progress'),
+      },
       {
         type: 'response.content_part.added',
         ...at,

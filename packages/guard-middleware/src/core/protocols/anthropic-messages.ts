@@ -74,8 +74,15 @@ export const anthropicMessages: Protocol = {
     }
     if (type === 'message_start' && isRecord(data.message)) {
       memory.last = data.message;
+      memory.positions = Array.isArray(data.message.content) ? data.message.content.map(() => 0) : [];
       reading.snapshots.push(...(readMessage(data.message, fields) ?? []));
     } else if (type === 'content_block_start' && isRecord(data.content_block)) {
+      // The SDK files a started block at the next position, and its deltas by their index.
+      if (index !== memory.positions.length) {
+        reading.unreadable = `a block started at index ${index}, which clients file at ${memory.positions.length}`;
+        return reading;
+      }
+      memory.positions.push(0);
       memory.open.add(index);
       const text = blockText(data.content_block, fields);
       if (text) reading.snapshots.push({ channel: `b${index}`, text });

@@ -8,6 +8,7 @@ import {
   nonEmpty,
   type Piece,
   type Protocol,
+  type StreamMemory,
 } from './types.js';
 
 const toolItems = new Set(['function_call', 'custom_tool_call', 'mcp_call', 'computer_call']);
@@ -83,6 +84,33 @@ function channelOf(type: string, data: Record<string, unknown>): string | undefi
 const judged = (channel: string, fields: JudgedFields) =>
   (fields.reasoning || !/:[sr]\d+$/.test(channel)) && (fields.toolArguments || !channel.endsWith(':args'));
 
+const partsOf = (item: unknown) => (isRecord(item) && Array.isArray(item.content) ? item.content.length : 0);
+
+/**
+ * Why an event names another position than the `openai` client files it at (it pushes each added
+ * item and part at the next position, and addresses deltas by their indices), or `undefined`.
+ * Records the positions of items and parts as they are added.
+ */
+function misplacedIn(type: string, data: Record<string, unknown>, memory: StreamMemory): string | undefined {
+  if (type === 'response.created' && isRecord(data.response)) {
+    const output = Array.isArray(data.response.output) ? data.response.output : [];
+    memory.positions = output.map(partsOf);
+  } else if (type === 'response.output_item.added') {
+    const index = num(data.output_index);
+    if (index !== memory.positions.length)
+      return `an item added at output_index ${index}, which clients file at ${memory.positions.length}`;
+    memory.positions.push(partsOf(data.item));
+  } else if (type === 'response.content_part.added') {
+    const index = num(data.output_index);
+    const parts = memory.positions[index];
+    if (parts === undefined) return undefined;
+    if (num(data.content_index) !== parts)
+      return `a part added at content_index ${num(data.content_index)}, which clients file at ${parts}`;
+    memory.positions[index] = parts + 1;
+  }
+  return undefined;
+}
+
 /**
  * OpenAI Responses: JSON `output[]` (message `output_text`/`refusal` parts, reasoning summaries
  * and text, function-call arguments), SSE `response.*` events. Any `response.*.delta` event's
@@ -107,6 +135,11 @@ export const openaiResponses: Protocol = {
     );
     if (bad) {
       reading.unreadable = `an ${bad} that is not a non-negative integer (${JSON.stringify(data[bad])})`;
+      return reading;
+    }
+    const misplaced = misplacedIn(type, data, memory);
+    if (misplaced) {
+      reading.unreadable = misplaced;
       return reading;
     }
     // Every reading of the event counts: a delta event that also carries a `response` object

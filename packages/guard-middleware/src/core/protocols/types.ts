@@ -55,6 +55,11 @@ export interface StreamMemory {
   open: Set<number>;
   /** The latest `sequence_number` (Responses). */
   sequence: number | undefined;
+  /**
+   * What the clients hold, by position: they file each started block (Anthropic) or added item
+   * (Responses) at the next position, whatever index it names; for an item, its parts so far.
+   */
+  positions: number[];
 }
 
 /** Why traffic is refused: an unsafe verdict, or a check that could not be made. */

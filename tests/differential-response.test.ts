@@ -6,7 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVigilApps, type VigilApps } from './support/differential/response-apps.js';
 import type { ResponseProtocol } from './support/differential/response-clients.js';
-import { checkSafeStreamsPass, checkStreams, fuzzSeed } from './support/differential/response-property.js';
+import {
+  checkJson,
+  checkSafeStreamsPass,
+  checkStreams,
+  fuzzSeed,
+} from './support/differential/response-property.js';
 
 const runs = Number(process.env.VIGIL_FUZZ_RUNS ?? 100);
 const seed = fuzzSeed();
@@ -31,6 +36,12 @@ for (const strategy of ['buffer', 'progressive'] as const) {
           `${strategy} ${protocol}: ${await checkStreams(apps, protocol, { runs: count, seed, strategy })} cases`,
         );
       });
+      if (strategy === 'buffer')
+        it(`${protocol} JSON answers: no client shows unsafe text`, async () => {
+          console.log(
+            `json ${protocol}: ${await checkJson(apps, protocol, { runs: Math.ceil(runs / 2), seed })} cases`,
+          );
+        });
       if (strategy === 'buffer')
         it(`${protocol} streams: a safe answer in the usual order passes`, async () => {
           const { cases, shownCases } = await checkSafeStreamsPass(apps, protocol, {

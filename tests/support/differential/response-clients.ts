@@ -193,3 +193,29 @@ export async function shownByClients(fetch: VigilFetch, protocol: ResponseProtoc
           : anthropicMessages(fetch);
   return [await official, await aiSdk(fetch, protocol)];
 }
+
+const partsText = (content: unknown) =>
+  Array.isArray(content) ? content.map((part) => str(record(part).text)).join('') : str(content);
+
+/** Every text the clients of `protocol` show for one JSON answer (each part, and joined). */
+export async function shownJsonByClients(fetch: VigilFetch, protocol: ResponseProtocol): Promise<Shown[]> {
+  const texts: string[] = [];
+  await settle(async () => {
+    if (protocol === 'chat') {
+      const answer = await openai(fetch).chat.completions.create({ model: 'm', messages: ask });
+      for (const choice of answer.choices ?? []) texts.push(partsText(choice.message?.content));
+    } else if (protocol === 'completions') {
+      const answer = await openai(fetch).completions.create({ model: 'm', prompt: 'Tell me a story.' });
+      for (const choice of answer.choices ?? []) texts.push(str(choice.text));
+    } else if (protocol === 'responses') {
+      const answer = await openai(fetch).responses.create({ model: 'm', input: 'Tell me a story.' });
+      texts.push(str(answer.output_text));
+      for (const item of answer.output ?? []) texts.push(partsText(record(item).content));
+    } else {
+      const answer = await anthropic(fetch).messages.create({ model: 'm', max_tokens: 64, messages: ask });
+      const blocks = (answer.content ?? []).map((block) => str(record(block).text));
+      texts.push(...blocks, blocks.join(''));
+    }
+  });
+  return [{ client: `official ${protocol} client (JSON)`, texts }];
+}

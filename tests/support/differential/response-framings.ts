@@ -376,3 +376,66 @@ export function framedStream(protocol: ResponseProtocol, shape: Partial<Shape> =
     return framed(full, sse, { status: 200, headers: { 'content-type': contentType }, chunks: bytes });
   });
 }
+
+/** A random JSON answer of `protocol`: its texts split across choices, parts, items or blocks. */
+export function framedJson(protocol: ResponseProtocol): fc.Arbitrary<Framed> {
+  return fc.gen().map((g) => {
+    const random = source(g);
+    const shape: Shape = { unsafe: random.chance(70), disorder: false, mixed: false };
+    const texts = (count: number) => {
+      const unsafeAt = random.int(0, count - 1);
+      return Array.from({ length: count }, (_, index) =>
+        split(random, text(random, shape.unsafe && index === unsafeAt, shape.unsafe)),
+      );
+    };
+    let body: Record<string, unknown>;
+    if (protocol === 'chat') {
+      const choices = texts(random.int(1, 3)).map((parts, index) => ({
+        index,
+        message: {
+          role: 'assistant',
+          content: random.chance(50) ? parts.join('') : parts.map((part) => ({ type: 'text', text: part })),
+        },
+        finish_reason: 'stop',
+      }));
+      body = { id: 'c1', object: 'chat.completion', created: 1, model: 'm', choices };
+    } else if (protocol === 'completions') {
+      const choices = texts(random.int(1, 3)).map((parts, index) => ({
+        index,
+        text: parts.join(''),
+        finish_reason: 'stop',
+      }));
+      body = { id: 'c1', object: 'text_completion', created: 1, model: 'm', choices };
+    } else if (protocol === 'responses') {
+      const output = texts(random.int(1, 2)).map((parts, index) => ({
+        type: 'message',
+        id: `msg_${index}`,
+        status: 'completed',
+        role: 'assistant',
+        content: parts.map((part) => ({ type: 'output_text', text: part, annotations: [] })),
+      }));
+      body = { id: 'resp_1', object: 'response', created_at: 1, model: 'm', status: 'completed', output };
+    } else {
+      const content = texts(random.int(1, 2))
+        .flat()
+        .map((part) => ({ type: 'text', text: part }));
+      body = {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: 'm',
+        content,
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+        usage: { input_tokens: 1, output_tokens: 1 },
+      };
+    }
+    const json = serialize(random, body);
+    const answer = {
+      status: 200,
+      headers: { 'content-type': random.pick(['application/json', 'application/json; charset=utf-8']) },
+      chunks: chunks(random, encoder.encode(json)),
+    };
+    return framed(shape, json, answer);
+  });
+}

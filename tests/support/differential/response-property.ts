@@ -2,8 +2,8 @@
 // delivered never holds unsafe text Vigil did not judge (buffer mode: never the marker at all).
 import fc from 'fast-check';
 import { MARKER, type VigilApps } from './response-apps.js';
-import { type ResponseProtocol, shownByClients } from './response-clients.js';
-import { framedStream } from './response-framings.js';
+import { type ResponseProtocol, shownByClients, shownJsonByClients } from './response-clients.js';
+import { framedJson, framedStream } from './response-framings.js';
 
 export interface PropertyOptions {
   runs: number;
@@ -79,4 +79,27 @@ export async function checkSafeStreamsPass(
     { numRuns: options.runs, seed: options.seed, timeout: 20_000, endOnFailure: true },
   );
   return { cases, shownCases };
+}
+
+/** The property for JSON answers: no client shows the marker (a JSON answer is read whole first). */
+export async function checkJson(
+  apps: VigilApps,
+  protocol: ResponseProtocol,
+  options: Omit<PropertyOptions, 'strategy'>,
+): Promise<number> {
+  let cases = 0;
+  await fc.assert(
+    fc.asyncProperty(framedJson(protocol), async ({ answer }) => {
+      cases++;
+      for (const adapter of apps.adapters) {
+        apps.answer(answer);
+        for (const { client, texts } of await shownJsonByClients(adapter.fetch, protocol))
+          for (const text of texts)
+            if (text.includes(MARKER))
+              throw new Error(`${adapter.name}: ${client} shows ${JSON.stringify(text)}`);
+      }
+    }),
+    { numRuns: options.runs, seed: options.seed, timeout: 20_000, endOnFailure: true },
+  );
+  return cases;
 }

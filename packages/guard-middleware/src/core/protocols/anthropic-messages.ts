@@ -60,8 +60,17 @@ function readMessage(body: Record<string, unknown>, fields: JudgedFields): Piece
  */
 export const anthropicMessages: Protocol = {
   name: 'anthropic-messages',
-  readAnswer: (body, fields) =>
-    body.type === 'message' && body.role === 'assistant' ? readMessage(body, fields) : undefined,
+  readAnswer(body, fields) {
+    if (body.type !== 'message' || body.role !== 'assistant') return undefined;
+    const pieces = readMessage(body, fields);
+    // Several text blocks are shown joined (as the stream's `text` events join them): judged so too.
+    const texts = (Array.isArray(body.content) ? body.content : []).flatMap((block) =>
+      isRecord(block) && block.type === 'text' && typeof block.text === 'string' && block.text !== ''
+        ? [block.text]
+        : [],
+    );
+    return pieces && texts.length > 1 ? [...pieces, { channel: '~text', text: texts.join('') }] : pieces;
+  },
   readEvent(data, fields, memory): EventReading | undefined {
     const type = data.type;
     if (typeof type !== 'string' || !eventTypes.has(type)) return undefined;

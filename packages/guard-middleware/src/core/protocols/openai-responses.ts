@@ -55,20 +55,27 @@ function readResponse(body: Record<string, unknown>, fields: JudgedFields): Piec
 
 const num = (value: unknown) => (typeof value === 'number' ? value : 0);
 
+/** The `output_text` parts of a response object, in output order (the `openai` client joins them). */
+function outputTexts(response: Record<string, unknown>): string[] {
+  const output = Array.isArray(response.output) ? response.output : [];
+  return output
+    .flatMap((item) => (isRecord(item) && Array.isArray(item.content) ? item.content : []))
+    .flatMap((part) =>
+      isRecord(part) && part.type === 'output_text' && typeof part.text === 'string' && part.text !== ''
+        ? [part.text]
+        : [],
+    );
+}
+
 /**
  * A response object's texts, each part on its channel, and the `output_text` the `openai` client
- * shows (every `output_text` part joined in output order) on the `~text` view.
+ * shows (every `output_text` part joined in output order) on the `~text` view: in a stream always
+ * (compared with the deltas in arrival order), in a JSON answer when it joins several parts.
  */
-function responseSnapshots(response: Record<string, unknown>, fields: JudgedFields): Piece[] {
+function responseSnapshots(response: Record<string, unknown>, fields: JudgedFields, stream = true): Piece[] {
   const pieces = readResponse(response, fields) ?? [];
-  const output = Array.isArray(response.output) ? response.output : [];
-  const joined = output
-    .flatMap((item) => (isRecord(item) && Array.isArray(item.content) ? item.content : []))
-    .map((part) =>
-      isRecord(part) && part.type === 'output_text' && typeof part.text === 'string' ? part.text : '',
-    )
-    .join('');
-  return joined === '' ? pieces : [...pieces, { channel: '~text', text: joined }];
+  const texts = outputTexts(response);
+  return texts.length > (stream ? 0 : 1) ? [...pieces, { channel: '~text', text: texts.join('') }] : pieces;
 }
 
 /** The channel a `response.*` event's text belongs to. */
@@ -123,7 +130,7 @@ export const openaiResponses: Protocol = {
   name: 'openai-responses',
   readAnswer: (body, fields) =>
     body.object === 'response' || (Array.isArray(body.output) && body.choices === undefined)
-      ? readResponse(body, fields)
+      ? responseSnapshots(body, fields, false)
       : undefined,
   readEvent(data, fields, memory): EventReading | undefined {
     const type = data.type;

@@ -92,6 +92,24 @@ describe('readAnswer', () => {
   });
 });
 
+describe('readAnswer: texts shown joined', () => {
+  it('judges several Responses output_text parts and Anthropic text blocks joined as well', () => {
+    const parts = (...texts: string[]) => texts.map((text) => ({ type: 'output_text', text }));
+    const response = { object: 'response', output: [{ type: 'message', content: parts('Say UN', 'SAFE') }] };
+    expect(readAnswer(response, all)?.pieces.at(-1)).toEqual({ channel: '~text', text: 'Say UNSAFE' });
+    const message = {
+      type: 'message',
+      role: 'assistant',
+      content: [
+        { type: 'text', text: 'Say UN' },
+        { type: 'text', text: 'SAFE' },
+      ],
+    };
+    expect(readAnswer(message, all)?.pieces.at(-1)).toEqual({ channel: '~text', text: 'Say UNSAFE' });
+    expect(readAnswer({ ...message, content: [{ type: 'text', text: 'one' }] }, all)?.pieces).toHaveLength(1);
+  });
+});
+
 describe('readEvent', () => {
   const readEvent = (data: Record<string, unknown>, fields = all) => {
     const memory = newMemory();

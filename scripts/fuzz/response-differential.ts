@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { startVigilApps } from '../../tests/support/differential/response-apps.js';
 import type { ResponseProtocol } from '../../tests/support/differential/response-clients.js';
 import {
+  checkJson,
   checkSafeStreamsPass,
   checkStreams,
   fuzzSeed,
@@ -30,8 +31,10 @@ for (const strategy of ['buffer', 'progressive'] as const) {
       const name = `${strategy} ${protocol}`;
       try {
         summary[name] = await checkStreams(apps, protocol, { runs, seed, strategy });
-        if (strategy === 'buffer')
+        if (strategy === 'buffer') {
           summary[`safe ${protocol}`] = (await checkSafeStreamsPass(apps, protocol, { runs, seed })).cases;
+          summary[`json ${protocol}`] = await checkJson(apps, protocol, { runs, seed });
+        }
         console.log(`${name}: held`);
       } catch (error) {
         failed = true;

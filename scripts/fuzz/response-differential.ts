@@ -38,7 +38,9 @@ for (const strategy of ['buffer', 'progressive'] as const) {
         console.log(`${name}: held`);
       } catch (error) {
         failed = true;
-        console.log(`${name}: FAILED\n${error instanceof Error ? error.message : String(error)}`);
+        const cause =
+          error instanceof Error && error.cause instanceof Error ? `\n${error.cause.message}` : '';
+        console.log(`${name}: FAILED\n${error instanceof Error ? error.message : String(error)}${cause}`);
       }
     }
   } finally {

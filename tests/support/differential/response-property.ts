@@ -31,12 +31,17 @@ export async function checkStreams(
       for (const adapter of apps.adapters) {
         apps.answer(answer);
         apps.takeJudged();
+        apps.takeDecisions();
         const shown = await shownByClients(adapter.fetch, protocol);
-        const judged = apps.takeJudged().some((text) => text.includes(MARKER));
+        // The scripted engine matches case-insensitively: so does "judged".
+        const judged = apps.takeJudged().some((text) => text.toUpperCase().includes(MARKER));
+        // Progressive forwards first: text forwarded before a cut (for any unsafe text) is the
+        // documented window, so the stream must then have been cut.
+        const cut = apps.takeDecisions().every((decision) => decision.action !== 'allow');
         for (const { client, texts } of shown)
           for (const text of texts) {
             if (!text.includes(MARKER)) continue;
-            if (options.strategy === 'buffer' || !judged)
+            if (options.strategy === 'buffer' || !(judged || cut))
               throw new Error(`${adapter.name}: ${client} shows ${JSON.stringify(text)}`);
           }
       }

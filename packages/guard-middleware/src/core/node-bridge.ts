@@ -42,7 +42,7 @@ export async function moderateNodeRequest(
     },
   );
   for (const [name, value] of Object.entries(exchange.outcome.headers)) res.setHeader(name, value);
-  if (!reply && moderator.core.options.inspect !== 'request') interceptResponse(res, moderator, exchange);
+  if (!reply) interceptResponse(res, moderator, exchange);
   return { reply, exchange };
 }
 

@@ -6,7 +6,7 @@ import { withAnswer } from '@vigil/guard-core/internal';
 import { isEventStream, isJsonType, type ParsedBody, parseBody, type RawBody } from './body.js';
 import { type CheckOutcome, decide, report, type VigilDecision } from './decision.js';
 import { refusalBody } from './error-body.js';
-import { verdictHeaders } from './headers.js';
+import { unreadResponseHeaders, verdictHeaders } from './headers.js';
 import { moderateSse } from './moderate-sse.js';
 import {
   type ResolvedOptions,
@@ -331,6 +331,16 @@ export function createVigilCore(input: VigilOptions) {
     return 'json';
   }
 
+  /**
+   * The annotation headers of an answer that is not read: the request's, and for an answer not
+   * read because it is not 2xx (while answers are inspected), marked unchecked and never `safe`.
+   */
+  function unreadHeaders(status: number, request: Pick<RequestOutcome, 'headers'>): Record<string, string> {
+    if (!annotate) return {};
+    if (!checksResponse || (status >= 200 && status <= 299)) return request.headers;
+    return unreadResponseHeaders(request.headers);
+  }
+
   async function inspectResponse(info: ResponseInfo, request: RequestOutcome): Promise<ResponseOutcome> {
     const started = performance.now();
     const parsed = parseBody(
@@ -413,7 +423,16 @@ export function createVigilCore(input: VigilOptions) {
     });
   }
 
-  return { options, annotate, checksRequest, responseKind, inspectRequest, inspectResponse, moderateStream };
+  return {
+    options,
+    annotate,
+    checksRequest,
+    responseKind,
+    unreadHeaders,
+    inspectRequest,
+    inspectResponse,
+    moderateStream,
+  };
 }
 
 /** The middleware core, as adapters use it. */

@@ -92,6 +92,24 @@ describe('readAnswer', () => {
   });
 });
 
+describe('readAnswer: texts shown joined', () => {
+  it('judges several Responses output_text parts and Anthropic text blocks joined as well', () => {
+    const parts = (...texts: string[]) => texts.map((text) => ({ type: 'output_text', text }));
+    const response = { object: 'response', output: [{ type: 'message', content: parts('Say UN', 'SAFE') }] };
+    expect(readAnswer(response, all)?.pieces.at(-1)).toEqual({ channel: '~text', text: 'Say UNSAFE' });
+    const message = {
+      type: 'message',
+      role: 'assistant',
+      content: [
+        { type: 'text', text: 'Say UN' },
+        { type: 'text', text: 'SAFE' },
+      ],
+    };
+    expect(readAnswer(message, all)?.pieces.at(-1)).toEqual({ channel: '~text', text: 'Say UNSAFE' });
+    expect(readAnswer({ ...message, content: [{ type: 'text', text: 'one' }] }, all)?.pieces).toHaveLength(1);
+  });
+});
+
 describe('readEvent', () => {
   const readEvent = (data: Record<string, unknown>, fields = all) => {
     const memory = newMemory();
@@ -120,8 +138,8 @@ describe('readEvent', () => {
     ).toEqual({
       protocol: 'openai-chat',
       pieces: [
-        { channel: 'c2:content', text: 'x' },
-        { channel: 'c2:tool1', text: '{' },
+        { channel: 'c2:content', text: 'x', views: ['p0:content'] },
+        { channel: 'c2:tool1', text: '{', views: ['p0:tool1'] },
       ],
       snapshots: [],
       closes: ['c2:'],

@@ -287,6 +287,11 @@ function streamShapes(text: string, unsafe: boolean): AnswerShape[] {
     ),
     sse('chat, reasoning', 'openai-chat', frame(chatEvents(text, (piece) => ({ reasoning: piece })))),
     sse(
+      'chat, audio transcript',
+      'openai-chat',
+      frame(chatEvents(text, (piece) => ({ audio: { transcript: piece } }))),
+    ),
+    sse(
       'chat, tool-call arguments',
       'openai-chat',
       frame(
@@ -433,6 +438,12 @@ function jsonShapes(text: string, unsafe: boolean): AnswerShape[] {
     json('chat content parts', 'openai-chat', chat({ content: [{ type: 'text', text }] })),
     json('chat refusal', 'openai-chat', chat({ content: null, refusal: text }), { client: 'chat' }),
     json('chat reasoning_content', 'openai-chat', chat({ content: 'Fine.', reasoning_content: text })),
+    // Found by hand after round 2: an audio answer's transcript reached the client unjudged.
+    json(
+      'chat audio transcript',
+      'openai-chat',
+      chat({ content: null, audio: { id: 'a', data: '', expires_at: 1, transcript: text } }),
+    ),
     json(
       'chat tool-call arguments',
       'openai-chat',

@@ -31,8 +31,9 @@ function contentTexts(content: unknown, fields: JudgedFields): { shown: string; 
 
 /**
  * The pieces of one chat choice's `message` (JSON) or `delta` (SSE): `content` (string or parts),
- * `refusal`, `reasoning_content`/`reasoning` (and reasoning parts), `tool_calls[].function.arguments`
- * and the legacy `function_call.arguments`; completions' `text`. Channels are `{at}:{field}`; in a
+ * `refusal`, an audio answer's `audio.transcript`, `reasoning_content`/`reasoning` (and reasoning
+ * parts), `tool_calls[].function.arguments` and the legacy `function_call.arguments`; completions'
+ * `text`. Channels are `{at}:{field}`; in a
  * stream each string reasoning field is its own channel (a client may read only one of them).
  */
 function choicePieces(
@@ -56,6 +57,10 @@ function choicePieces(
     const { shown, reasoning } = contentTexts(message.content, fields);
     add('content', shown);
     if (typeof message.refusal === 'string') add('refusal', message.refusal);
+    // An audio answer's transcript is text the client shows (`message.audio.transcript`, and
+    // `delta.audio.transcript` in a stream).
+    if (isRecord(message.audio) && typeof message.audio.transcript === 'string')
+      add('audio', message.audio.transcript);
     if (fields.reasoning) {
       // The AI SDK reads `reasoning_content ?? reasoning`; others read one field or the other.
       const preferred = typeof message.reasoning_content === 'string' ? 'reasoning_content' : 'reasoning';

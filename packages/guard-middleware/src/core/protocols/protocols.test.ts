@@ -43,6 +43,22 @@ describe('readAnswer', () => {
     ]);
   });
 
+  it("reads an audio answer's transcript, in JSON and in a stream (a client shows it)", () => {
+    const said = 'the words spoken';
+    const answer = {
+      object: 'chat.completion',
+      choices: [{ index: 0, message: { audio: { transcript: said } } }],
+    };
+    expect(readAnswer(answer, none)?.pieces).toEqual([{ channel: 'c0:audio', text: said }]);
+    const chunk = {
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta: { audio: { transcript: said } } }],
+    };
+    const memory = newMemory();
+    const reading = protocols.map((protocol) => protocol.readEvent(chunk, none, memory)).find(Boolean);
+    expect(reading?.pieces).toEqual([{ channel: 'c0:audio', text: said, views: ['p0:audio'] }]);
+  });
+
   it('reads completions, Responses and Anthropic answers', () => {
     expect(readAnswer({ object: 'text_completion', choices: [{ text: 'T' }] }, all)).toMatchObject({
       protocol: 'openai-completions',

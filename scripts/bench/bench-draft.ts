@@ -7,19 +7,14 @@
 // The tiny runs alternate between configurations (they share the machine's noise); the shaped
 // ones run one configuration after another (one 3.4 GB target in memory at a time).
 import os from 'node:os';
-import {
-  createGenerator,
-  type Generator,
-  type GeneratorGuard,
-  type GeneratorOptions,
-} from '@vigil/generator';
-import type { Verdict } from '@vigil/guard-core';
+import { createGenerator, type Generator, type GeneratorOptions } from '@vigil/generator';
 import {
   ensureGeneratorShapedModel,
   ensureGuardShapedModel,
   ensureTinyFixtures,
 } from '../fixtures/ensure-fixtures.js';
 import { FIXTURE_PATHS } from '../fixtures/fixture-facts.js';
+import { passThrough } from './pass-through-guard.js';
 import { round } from './workload.js';
 
 export interface DraftBenchOptions {
@@ -31,23 +26,6 @@ export interface DraftBenchOptions {
   shaped: boolean;
   log: (line: string) => void;
 }
-
-const passThrough: GeneratorGuard = {
-  async classify(_input, options): Promise<Verdict> {
-    return {
-      safe: true,
-      role: options?.role ?? 'assistant',
-      unsafeProbability: 0,
-      probabilitySource: 'logprobs',
-      categories: [],
-      ignoredCategories: [],
-      raw: 'safe',
-      usage: { promptTokens: 0, evaluatedTokens: 0, cachedTokens: 0 },
-      durationMs: 0,
-      cached: false,
-    };
-  },
-};
 
 interface Sample {
   tokensPerSecond: number;

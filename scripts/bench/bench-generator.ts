@@ -11,13 +11,14 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { createGenerator, type Generator, type GeneratorGuard } from '@vigil/generator';
-import { createGuard, type Guard, type Verdict } from '@vigil/guard-core';
+import { createGuard, type Guard } from '@vigil/guard-core';
 import {
   ensureGeneratorShapedModel,
   ensureGuardShapedModel,
   ensureTinyFixtures,
 } from '../fixtures/ensure-fixtures.js';
 import { FIXTURE_PATHS } from '../fixtures/fixture-facts.js';
+import { passThrough } from './pass-through-guard.js';
 import { round } from './workload.js';
 
 const { values: flags } = parseArgs({
@@ -62,24 +63,6 @@ const guard: Guard = await createGuard({
   // Random weights answer nothing like Llama Guard: skip the load-time check.
   verifyModel: false,
 });
-
-/** No moderation: a stand-in guard that answers safe at once (the plumbing still runs). */
-const passThrough: GeneratorGuard = {
-  async classify(_input, options): Promise<Verdict> {
-    return {
-      safe: true,
-      role: options?.role ?? 'assistant',
-      unsafeProbability: 0,
-      probabilitySource: 'logprobs',
-      categories: [],
-      ignoredCategories: [],
-      raw: 'safe',
-      usage: { promptTokens: 0, evaluatedTokens: 0, cachedTokens: 0 },
-      durationMs: 0,
-      cached: false,
-    };
-  },
-};
 
 const common = {
   model: generatorPath,

@@ -7,11 +7,13 @@
 //   --mode library  createGuard, the verification probe, a first and a second verdict
 //   --mode pieces   the load path piece by piece: runtime, reading the file, loadModel, context
 //   --mode hold     createGuard, N classifications (--calls), then waits for stdin to close
+//   --mode calls    createGuard, one warm-up, then N classifications of a ~120-token user message
+//                   and (--chat) a 6-turn growing chat; reports each duration and this process's memory
 import { closeSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { report } from './processes.js';
+import { report, smapsRollup } from './processes.js';
 import { textOfTokens } from './workload.js';
 
 const { values: flags } = parseArgs({
@@ -22,6 +24,7 @@ const { values: flags } = parseArgs({
     batch: { type: 'string' },
     mode: { type: 'string', default: 'library' },
     calls: { type: 'string', default: '20' },
+    chat: { type: 'boolean', default: false },
   },
 });
 const root = flags.root as string;
@@ -52,6 +55,23 @@ async function library() {
     ...batchOption(),
   });
   report('guard', { at_ms: at() });
+  if (flags.mode === 'calls') {
+    await guard.classify(textOfTokens(120, 1));
+    const single: number[] = [];
+    for (let index = 0; index < Number(flags.calls); index++) {
+      single.push((await guard.classify(textOfTokens(120, 2000 + index))).durationMs);
+    }
+    const turns: { role: 'user' | 'assistant'; content: string }[] = [];
+    const chatStarted = performance.now();
+    for (let turn = 0; turn < (flags.chat ? 6 : 0); turn++) {
+      turns.push({ role: turn % 2 === 0 ? 'user' : 'assistant', content: textOfTokens(40, 600 + turn) });
+      await guard.classify(turns);
+    }
+    const chatMs = performance.now() - chatStarted;
+    report('calls', { single_ms: single, growing_chat_ms: chatMs, memory: smapsRollup(process.pid) });
+    await guard.dispose();
+    return;
+  }
   if (flags.mode === 'hold') {
     for (let index = 0; index < Number(flags.calls); index++) {
       await guard.classify([{ role: 'user', content: textOfTokens(30 + (index % 4) * 20, 1000 + index) }]);

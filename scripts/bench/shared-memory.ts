@@ -1,13 +1,14 @@
 // `npm run bench:shared-memory`: what each additional process serving the same model costs the
 // host. Starts 1, 2 and 4 processes, each holding a guard on the 1B-shaped fixture that has made
-// 20 classifications, and reads /proc/PID/smaps_rollup of each: USS (Private_Clean +
+// --calls classifications, and reads /proc/PID/smaps_rollup of each: USS (Private_Clean +
 // Private_Dirty, what the host frees when that process exits) and PSS (shared pages split among
 // the processes mapping them). With mmap the weights are file pages shared by every process; read
 // (mmap off) or repacked, they are private. Prints one JSON document (MB = 10^6 bytes).
 //   --quant q8_0|q4_0   the shaped model's quantization (q4_0 is repacked on x86 with AVX2)
 //   --mmap on,off       the variants, in this order (default both)
 //   --batch N           createGuard's batchSize (default: the guard's default)
-//   --counts 1,2,4      how many processes
+//   --counts 1,2,4      how many processes (--counts-off: for mmap off, default the same)
+//   --calls N           classifications each process makes before it is measured (default 20)
 import os from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +22,8 @@ const { values: flags } = parseArgs({
     mmap: { type: 'string', default: 'on,off' },
     batch: { type: 'string' },
     counts: { type: 'string', default: '1,2,4' },
+    'counts-off': { type: 'string' },
+    calls: { type: 'string', default: '20' },
   },
 });
 const quant = flags.quant === 'q4_0' ? 'q4_0' : 'q8_0';
@@ -41,6 +44,8 @@ async function measure(count: number, mmap: string) {
         modelPath,
         '--mmap',
         mmap,
+        '--calls',
+        flags.calls,
         ...(flags.batch ? ['--batch', flags.batch] : []),
       ]);
       children.push(holder);
@@ -74,7 +79,8 @@ const machineBefore = machine();
 const variants: Record<string, unknown> = {};
 for (const mmap of (flags.mmap as string).split(',')) {
   const runs = [];
-  for (const count of (flags.counts as string).split(',').map(Number)) {
+  const counts = mmap === 'off' ? (flags['counts-off'] ?? flags.counts) : flags.counts;
+  for (const count of counts.split(',').map(Number)) {
     log(`mmap ${mmap}: ${count} process(es)`);
     runs.push(await measure(count, mmap));
   }

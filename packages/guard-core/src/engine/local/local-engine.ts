@@ -271,12 +271,14 @@ export async function createLocalEngine(options: ResolvedLocalEngineOptions): Pr
     const { prefixTokens, tokens } = await promptTokens(segments);
     const slot = await pool.acquire(tokens, prefixTokens.length);
     try {
-      // Two logits and the softmax's denominator, not the whole vocabulary's probabilities.
+      // Three logits (safe, unsafe, the largest) and the softmax's denominator, sum(exp(logit -
+      // max)), not the whole vocabulary's probabilities. `includeTop: 1`, not `includeMax`:
+      // node-llama-cpp 3.22.1 leaves the largest out with `includeMax` (seen on tiny-generator).
       const { next } = await evaluatePrompt(
         slot,
         tokens,
         {
-          logits: { filter: { tokens: [answer.safe, answer.unsafe], includeMax: true } },
+          logits: { filter: { tokens: [answer.safe, answer.unsafe], includeTop: 1 } },
           totalLogitWeight: true,
         },
         undefined,

@@ -81,7 +81,7 @@ export const localModelOptionsShape = {
    * shared by every process on the host that maps the same file, stay in the OS page cache
    * between runs (a restart does not read 1.6 GB again) and can be reclaimed under pressure.
    * Where llama.cpp repacks a weight type for its CPU kernels (e.g. Q4_0 and Q4_K on x86 with
-   * AVX2; not Q8_0), those tensors are copied anyway and only the rest is shared (ADR 0014).
+   * AVX2; not Q8_0), those tensors are copied anyway and only the rest is shared (ADR 0022).
    * `'auto'` maps where node-llama-cpp supports it and reads the file when mapping fails; `false`
    * always reads it (private memory, nothing resident beside it). Defaults to `'auto'`.
    */
@@ -89,7 +89,7 @@ export const localModelOptionsShape = {
   /**
    * Tokens per llama.cpp micro-batch. The compute buffer holds this many rows of logits (128,256
    * x 4 bytes each for Llama 3: 66 MB at 128, 263 MB at 512); larger batches may prefill long
-   * prompts faster (ADR 0014 has the measured trade-off). Defaults to `128`.
+   * prompts faster (ADR 0022 has the measured trade-off). Defaults to `128`.
    */
   batchSize: z.number().int().min(16).max(4096).default(128),
   /**

@@ -8,7 +8,7 @@
 //   --before DIR     a checkout of an older commit (with node_modules and dist): its CLI and library
 //                    run as the "before" variants
 //   --cold           evict the file from the page cache before each run (python3's posix_fadvise)
-// LLAMA_SERVER=/path/to/llama-server also times that binary on the same model: ready (/health),
+// LLAMA_SERVER=/path/to/llama-server (or LLAMA_SERVER_BIN, as the tests name it) also times that binary on the same model: ready (/health),
 // then one chat completion (untested hook).
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -154,8 +154,9 @@ if (flags.before) {
     medianRatio(series('library_mmap', 'probe_ms'), series('library_before', 'probe_ms')),
   );
 }
-const llamaServer = process.env.LLAMA_SERVER
-  ? await timeLlamaServer(process.env.LLAMA_SERVER, modelPath, medians('cli_now').total_ms ?? Number.NaN)
+const llamaServerBinary = process.env.LLAMA_SERVER || process.env.LLAMA_SERVER_BIN;
+const llamaServer = llamaServerBinary
+  ? await timeLlamaServer(llamaServerBinary, modelPath, medians('cli_now').total_ms ?? Number.NaN)
   : undefined;
 const result = {
   model: { file: modelPath, quant: 'q8_0', page_cache: flags.cold ? 'evicted before each run' : 'warm' },

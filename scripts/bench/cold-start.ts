@@ -86,6 +86,7 @@ async function pieces() {
   const result = {
     runtime: await run.next('runtime'),
     file_read: await run.next('file_read'),
+    load_vocabulary: await run.next('load_vocabulary').catch(() => undefined),
     load_mmap: await run.next('load_mmap'),
     load_read: await run.next('load_read'),
   };

@@ -5,14 +5,16 @@
 //   --model PATH    the GGUF
 //   --mmap on|off|auto, --batch N   createGuard's mmap and batchSize (omitted: the defaults)
 //   --mode library  createGuard, the verification probe, a first and a second verdict
-//   --mode pieces   the load path piece by piece: runtime, reading the file, loadModel, context
+//   --mode pieces   the load path piece by piece: runtime, reading the file, a model of the same
+//                   vocabulary and no weights (tiny-guard), loadModel mapped and read, context
 //   --mode hold     createGuard, N classifications (--calls), then waits for stdin to close
 //   --mode calls    createGuard, one warm-up, then N classifications of a ~120-token user message
 //                   and (--chat) a 6-turn growing chat; reports each duration and this process's memory
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { FIXTURE_PATHS } from '../fixtures/fixture-facts.js';
 import { report, smapsRollup } from './processes.js';
 import { textOfTokens } from './workload.js';
 
@@ -110,6 +112,13 @@ async function pieces() {
   for (let read = 1; read > 0; bytes += read) read = readSync(fd, buffer, 0, buffer.length, bytes);
   closeSync(fd);
   report('file_read', { at_ms: at(), ms: Math.round(performance.now() - readStarted), bytes });
+  // The same vocabulary and metadata with almost no weights: what a load costs whatever the model.
+  if (existsSync(FIXTURE_PATHS.tinyGuard)) {
+    const started = performance.now();
+    const tiny = await llama.loadModel({ modelPath: FIXTURE_PATHS.tinyGuard });
+    report('load_vocabulary', { at_ms: at(), load_model_ms: Math.round(performance.now() - started) });
+    await tiny.dispose();
+  }
   for (const useMmap of [true, false]) {
     const started = performance.now();
     const model = await llama.loadModel({ modelPath, useMmap });

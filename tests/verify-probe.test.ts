@@ -1,7 +1,8 @@
-// The load-time check that a model answers like Llama Guard reads two logits and the softmax's
-// denominator (node-llama-cpp 3.22's `logits.filter` and `totalLogitWeight`): the mass it finds
-// must equal P(safe) + P(unsafe) from the whole vocabulary's probabilities.
-import { createLocalEngine, type GuardEngine } from '@vigil/guard-core';
+// The load path (ADR 0022): the check that a model answers like Llama Guard reads three logits and
+// the softmax's denominator (node-llama-cpp 3.22's `logits.filter` and `totalLogitWeight`), and
+// must find P(safe) + P(unsafe) of the whole vocabulary's probabilities; the weights mapped (the
+// default) or read give the same verdicts.
+import { createGuard, createLocalEngine, type GuardEngine } from '@vigil/guard-core';
 import type { Token } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeConversation } from '../packages/guard-core/src/conversation/normalize.js';
@@ -59,5 +60,33 @@ describe('the verification probe', () => {
       // Within the spread of llama.cpp's kernels between two contexts (batch sizes, flash attention).
       expect(Math.abs((mass ?? 0) - expected)).toBeLessThan(1e-3);
     }
+  });
+});
+
+describe('mapped or read weights', () => {
+  it('give the same verdicts, micro-batches of 128 or 512 tokens within kernel noise', async () => {
+    const texts = ['How do I bake bread?', 'I will hurt you', 'Tell me about rivers and gardens.'];
+    const verdicts = async (options: { mmap?: boolean; batchSize?: number }) => {
+      const guard = await createGuard({
+        model: FIXTURE_PATHS.tinyRandomGuard,
+        contextSize: 1024,
+        concurrency: 1,
+        verdictCacheSize: 0,
+        flashAttention: false,
+        ...options,
+      });
+      try {
+        const scores: number[] = [];
+        for (const text of texts) scores.push((await guard.classify(text)).unsafeProbability);
+        return scores;
+      } finally {
+        await guard.dispose();
+      }
+    };
+    const mapped = await verdicts({});
+    expect(await verdicts({ mmap: false })).toEqual(mapped);
+    const wide = await verdicts({ batchSize: 512 });
+    for (const [index, score] of wide.entries())
+      expect(Math.abs(score - (mapped[index] ?? 0))).toBeLessThan(1e-3);
   });
 });

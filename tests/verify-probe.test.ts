@@ -76,7 +76,7 @@ describe('mapped or read weights', () => {
         ...options,
       });
       try {
-        const scores: number[] = [];
+        const scores: (number | null)[] = [];
         for (const text of texts) scores.push((await guard.classify(text)).unsafeProbability);
         return scores;
       } finally {
@@ -87,6 +87,6 @@ describe('mapped or read weights', () => {
     expect(await verdicts({ mmap: false })).toEqual(mapped);
     const wide = await verdicts({ batchSize: 512 });
     for (const [index, score] of wide.entries())
-      expect(Math.abs(score - (mapped[index] ?? 0))).toBeLessThan(1e-3);
+      expect(Math.abs((score ?? 0) - (mapped[index] ?? 0))).toBeLessThan(1e-3);
   });
 });

@@ -1,6 +1,6 @@
 // `npm run bench:cold-start` (or `npm run bench -- --only cold-start`): process start to first
 // verdict on the 1B-shaped fixture, for `vigil classify` and for the library, with the load path
-// piece by piece. Variants run interleaved (A B A B) in fresh processes; compare them by the
+// piece by piece. Variants run interleaved (A B A B, each round starting one later) in fresh processes; compare them by the
 // median of paired ratios, which holds on a busy machine where absolute times do not. The file is
 // in the page cache (a restart, a second replica), unless --cold evicts it before every run.
 // Prints one JSON document.
@@ -113,8 +113,13 @@ const machine = () => ({
   load_average: os.loadavg().map((load) => round(load, 2)),
 });
 const machineBefore = machine();
+const entries = Object.entries(variants);
 for (let round_ = 0; round_ < Number(flags.runs); round_++) {
-  for (const [name, run] of Object.entries(variants)) {
+  // Each round starts one variant later, so that a load that drifts during the run favours none.
+  const order = entries.map(
+    (_, index) => entries[(index + round_) % entries.length] as (typeof entries)[number],
+  );
+  for (const [name, run] of order) {
     log(`round ${round_ + 1}: ${name}`);
     samples[name]?.push(await run());
   }

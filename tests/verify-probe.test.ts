@@ -64,7 +64,7 @@ describe('the verification probe', () => {
 });
 
 describe('mapped or read weights', () => {
-  it('give the same verdicts, micro-batches of 128 or 512 tokens within kernel noise', async () => {
+  it('give the same verdicts, micro-batches of 512 (the default) or 128 tokens within kernel noise', async () => {
     const texts = ['How do I bake bread?', 'I will hurt you', 'Tell me about rivers and gardens.'];
     const verdicts = async (options: { mmap?: boolean; batchSize?: number }) => {
       const guard = await createGuard({
@@ -85,8 +85,8 @@ describe('mapped or read weights', () => {
     };
     const mapped = await verdicts({});
     expect(await verdicts({ mmap: false })).toEqual(mapped);
-    const wide = await verdicts({ batchSize: 512 });
-    for (const [index, score] of wide.entries())
+    const narrow = await verdicts({ batchSize: 128 });
+    for (const [index, score] of narrow.entries())
       expect(Math.abs((score ?? 0) - (mapped[index] ?? 0))).toBeLessThan(1e-3);
   });
 });

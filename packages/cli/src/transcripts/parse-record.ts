@@ -118,13 +118,21 @@ export function parseRecord(value: unknown, shareGptOnly = false): ParsedRecord 
   return id === undefined ? { problem } : { problem, id };
 }
 
+/**
+ * "malformed JSON: <JSON.parse's message>", the same on every Node version: Node 22 and later
+ * append " (line L column C)" to the position, which the caller's line number already gives.
+ */
+export function malformedJson(error: unknown) {
+  return `malformed JSON: ${(error as Error).message.replace(/ \(line \d+ column \d+\)$/, '')}`;
+}
+
 /** Parses a JSON text and validates it as a record. */
 export function parseRecordText(text: string, shareGptOnly = false): ParsedRecord {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return { problem: `malformed JSON: ${(error as Error).message}` };
+    return { problem: malformedJson(error) };
   }
   return parseRecord(value, shareGptOnly);
 }

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { detectFormat } from './detect-format.js';
-import { parseRecord, parseRecordText } from './parse-record.js';
+import { malformedJson, parseRecord, parseRecordText } from './parse-record.js';
 import { type NumberedLine, readLines } from './read-lines.js';
 import { splitJsonArray } from './split-json-array.js';
 import type { InputFormat, TranscriptItem } from './transcript-types.js';
@@ -153,7 +153,7 @@ async function* readJsonDocument(
         kind: 'error',
         file,
         line: element.line,
-        message: `malformed JSON: ${(error as Error).message}`,
+        message: malformedJson(error),
       };
       continue;
     }

@@ -34,8 +34,6 @@ type GenerateNext = NonNullable<Extract<ControlledEvaluateInputItem, unknown[]>[
 const maxCodes = 6;
 /** Tokens kept free after the prompt for the answer (`unsafe`, `\n`, `S`, codes and `,S`). */
 const answerRoom = 4 + 2 * maxCodes;
-/** Tokens per llama.cpp micro-batch: its compute buffer holds this many rows of logits (128,256 x 4 bytes each). */
-const batchSize = 128;
 /** A long context unused this long is freed. */
 const longContextIdleMs = 30_000;
 
@@ -52,7 +50,7 @@ interface Slot {
  * unsafe verdicts.
  */
 export async function createLocalEngine(options: ResolvedLocalEngineOptions): Promise<GuardEngine> {
-  const { contextSize: wantedContextSize, concurrency, maxQueue } = options;
+  const { contextSize: wantedContextSize, concurrency, maxQueue, batchSize } = options;
   // The file first: a missing model or an impossible download fails before the runtime loads.
   const modelPath = await resolveModel(options.model, {
     modelsDir: options.modelsDir,
@@ -73,6 +71,7 @@ export async function createLocalEngine(options: ResolvedLocalEngineOptions): Pr
     modelPath,
     label: `model '${options.model}'`,
     gpuLayers: options.gpuLayers,
+    mmap: options.mmap,
     context: contextOf(concurrency, wantedContextSize),
   });
   const answer = AnswerTokens.forModel(model);
@@ -272,8 +271,27 @@ export async function createLocalEngine(options: ResolvedLocalEngineOptions): Pr
     const { prefixTokens, tokens } = await promptTokens(segments);
     const slot = await pool.acquire(tokens, prefixTokens.length);
     try {
-      const { next } = await evaluatePrompt(slot, tokens, { probabilities: true }, undefined);
-      return (next.probabilities?.get(answer.safe) ?? 0) + (next.probabilities?.get(answer.unsafe) ?? 0);
+      // Three logits (safe, unsafe, the largest) and the softmax's denominator, sum(exp(logit -
+      // max)), not the whole vocabulary's probabilities. `includeTop: 1`, not `includeMax`:
+      // node-llama-cpp 3.22.1 leaves the largest out with `includeMax` (seen on tiny-generator).
+      const { next } = await evaluatePrompt(
+        slot,
+        tokens,
+        {
+          logits: { filter: { tokens: [answer.safe, answer.unsafe], includeTop: 1 } },
+          totalLogitWeight: true,
+        },
+        undefined,
+      );
+      const { logits, totalLogitWeight } = next;
+      if (!logits || !totalLogitWeight)
+        throw new VigilModelError('model: no next-token logits after the prompt');
+      const max = Math.max(...logits.values());
+      const weight = (token: Token) => {
+        const logit = logits.get(token);
+        return logit === undefined ? 0 : Math.exp(logit - max);
+      };
+      return (weight(answer.safe) + weight(answer.unsafe)) / totalLogitWeight;
     } finally {
       pool.release(slot);
     }

@@ -1,7 +1,6 @@
-// The load path (ADR 0022): the check that a model answers like Llama Guard reads three logits and
-// the softmax's denominator (node-llama-cpp 3.22's `logits.filter` and `totalLogitWeight`), and
-// must find P(safe) + P(unsafe) of the whole vocabulary's probabilities; the weights mapped (the
-// default) or read give the same verdicts.
+// The load path (ADR 0015): the check that a model answers like Llama Guard must find
+// P(safe) + P(unsafe) of the whole vocabulary's probabilities, computed apart in a model of its
+// own; the weights mapped (the default) or read give the same verdicts.
 import { createGuard, createLocalEngine, type GuardEngine } from '@vigil/guard-core';
 import type { Token } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

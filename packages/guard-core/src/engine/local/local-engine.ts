@@ -271,27 +271,10 @@ export async function createLocalEngine(options: ResolvedLocalEngineOptions): Pr
     const { prefixTokens, tokens } = await promptTokens(segments);
     const slot = await pool.acquire(tokens, prefixTokens.length);
     try {
-      // Three logits (safe, unsafe, the largest) and the softmax's denominator, sum(exp(logit -
-      // max)), not the whole vocabulary's probabilities. `includeTop: 1`, not `includeMax`:
-      // node-llama-cpp 3.22.1 leaves the largest out with `includeMax` (seen on tiny-generator).
-      const { next } = await evaluatePrompt(
-        slot,
-        tokens,
-        {
-          logits: { filter: { tokens: [answer.safe, answer.unsafe], includeTop: 1 } },
-          totalLogitWeight: true,
-        },
-        undefined,
-      );
-      const { logits, totalLogitWeight } = next;
-      if (!logits || !totalLogitWeight)
-        throw new VigilModelError('model: no next-token logits after the prompt');
-      const max = Math.max(...logits.values());
-      const weight = (token: Token) => {
-        const logit = logits.get(token);
-        return logit === undefined ? 0 : Math.exp(logit - max);
-      };
-      return (weight(answer.safe) + weight(answer.unsafe)) / totalLogitWeight;
+      // The whole next-token distribution (node-llama-cpp 3.21.1 has no cheaper reading of the
+      // softmax's denominator; 3.22's `totalLogitWeight` is one, see ADR 0015).
+      const { next } = await evaluatePrompt(slot, tokens, { probabilities: true }, undefined);
+      return (next.probabilities?.get(answer.safe) ?? 0) + (next.probabilities?.get(answer.unsafe) ?? 0);
     } finally {
       pool.release(slot);
     }

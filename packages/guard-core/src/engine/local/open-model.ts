@@ -49,7 +49,7 @@ export function contextOptionsOf(options: ModelContextOptions): LlamaContextOpti
  * Loads a GGUF and creates its context, for the guard and the generator alike. By default the file
  * is memory-mapped: its pages are shared by every process mapping it and stay in the page cache
  * across restarts; where llama.cpp repacks a weight type for its CPU kernels, those tensors are
- * copied anyway (ADR 0022). A failure is a `VigilModelError` naming the model and what could not
+ * copied anyway (ADR 0015). A failure is a `VigilModelError` naming the model and what could not
  * be made; nothing is left allocated.
  */
 export async function openModel(

@@ -26,5 +26,9 @@ describe('examples/ai-sdk', () => {
     );
     expect(unsafe.stdout).toContain('finishReason: none (the call failed before the model was called)');
     expect(unsafe.stderr).toContain('[vigil] user block unsafe S9');
+    // Issue 23: the example says it loads the model before the seconds that takes.
+    expect(unsafe.stderr).toMatch(
+      /^ai-sdk: loading model \S*tiny-guard\.gguf\.\.\.\nai-sdk: model loaded in \d+\.\d s\n/,
+    );
   });
 });

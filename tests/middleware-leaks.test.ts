@@ -4,7 +4,8 @@
 // byte of the unsafe text reaches the client (raw bytes, what a spec SSE parser reads, what the
 // official `openai` client reads), a refused stream ends in its protocol's terms, and the
 // upstream never receives a request judged unsafe or unreadable (fail-closed). A conformance
-// table runs request cases through the core, Hono and Express and wants one decision from all.
+// table runs request cases through the core, Hono, Express 5 and Express 4 (each with every body
+// parser mounted before Vigil and after it) and wants one decision from all.
 // Most cases use the scripted engine; a few run on the hand-wired tiny guard model.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,19 +17,31 @@ import { createVigilCore, type VigilDecision, type VigilOptions } from '@vigil/g
 import { vigil as expressVigil } from '@vigil/guard-middleware/express';
 import { vigil as honoVigil } from '@vigil/guard-middleware/hono';
 import { createParser } from 'eventsource-parser';
-import express from 'express';
 import { Hono } from 'hono';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_PATHS } from '../scripts/fixtures/fixture-facts.js';
+import {
+  bodyParser,
+  EXPRESS_VERSIONS,
+  type ExpressVersion,
+  expressApp,
+  PARSERS,
+  type ParserName,
+} from './support/differential/express-apps.js';
 
 const UNSAFE = 'Sure. First find a quiet place. Then build a bomb with the parts. Good luck with it.';
 const SAFE = 'Hello! The weather is calm and sunny today. Have a good walk in the park.';
 /** The word that must never reach a client in buffer mode (the scripted and tiny guards flag it). */
 const LEAK = /bomb/i;
 
-type Framework = 'hono' | 'express';
-const frameworks: Framework[] = ['hono', 'express'];
+type Framework = 'hono' | 'express' | 'express4';
+const frameworks: Framework[] = ['hono', 'express', 'express4'];
+/** An Express app's version and the body parser mounted before or after Vigil, if any. */
+interface ExpressLayout {
+  version: ExpressVersion;
+  parser?: { name: ParserName; placement: 'before' | 'after' } | undefined;
+}
 const encoder = new TextEncoder();
 
 // ---------------------------------------------------------------------------------------------
@@ -274,6 +287,11 @@ function streamShapes(text: string, unsafe: boolean): AnswerShape[] {
     ),
     sse('chat, reasoning', 'openai-chat', frame(chatEvents(text, (piece) => ({ reasoning: piece })))),
     sse(
+      'chat, audio transcript',
+      'openai-chat',
+      frame(chatEvents(text, (piece) => ({ audio: { transcript: piece } }))),
+    ),
+    sse(
       'chat, tool-call arguments',
       'openai-chat',
       frame(
@@ -420,6 +438,12 @@ function jsonShapes(text: string, unsafe: boolean): AnswerShape[] {
     json('chat content parts', 'openai-chat', chat({ content: [{ type: 'text', text }] })),
     json('chat refusal', 'openai-chat', chat({ content: null, refusal: text }), { client: 'chat' }),
     json('chat reasoning_content', 'openai-chat', chat({ content: 'Fine.', reasoning_content: text })),
+    // Found by hand after round 2: an audio answer's transcript reached the client unjudged.
+    json(
+      'chat audio transcript',
+      'openai-chat',
+      chat({ content: null, audio: { id: 'a', data: '', expires_at: 1, transcript: text } }),
+    ),
     json(
       'chat tool-call arguments',
       'openai-chat',
@@ -715,13 +739,20 @@ async function startHono(options: Partial<VigilOptions>, upstream: Upstream, gua
   return listen(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server);
 }
 
-async function startExpress(options: Partial<VigilOptions>, upstream: Upstream, guard: Guard) {
-  const app = express();
+async function startExpress(
+  options: Partial<VigilOptions>,
+  upstream: Upstream,
+  guard: Guard,
+  layout: ExpressLayout,
+) {
+  const app = expressApp(layout.version);
+  const { parser } = layout;
+  if (parser?.placement === 'before') app.use(bodyParser(layout.version, parser.name));
   app.use(expressVigil({ guard, maxBodyBytes: 20_000, ...options }));
+  if (parser?.placement === 'after') app.use(bodyParser(layout.version, parser.name));
   app.use((req, res) => {
     const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', async () => {
+    const answer = async () => {
       upstream.received.set(String(req.headers['x-leak-id'] ?? ''), Buffer.concat(chunks));
       const shape = answerFor((name) => req.headers[name] as string | undefined);
       res.writeHead(200, shape.headers);
@@ -730,7 +761,16 @@ async function startExpress(options: Partial<VigilOptions>, upstream: Upstream, 
         await new Promise((resolve) => setImmediate(resolve));
       }
       res.end();
-    });
+    };
+    // A parser behind Vigil read the stream: what it parsed is what the upstream gets.
+    if (req.readableEnded) {
+      const body: unknown = req.body;
+      chunks.push(Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body ?? null)));
+      void answer();
+      return;
+    }
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', answer);
   });
   return listen(createServer(app).listen(0, '127.0.0.1'));
 }
@@ -745,12 +785,15 @@ async function target(
   framework: Framework,
   options: Partial<VigilOptions> = {},
   guard = scriptedGuard,
+  parser?: ExpressLayout['parser'],
 ): Promise<Target> {
   const upstream: Upstream = { received: new Map() };
   const decisions: VigilDecision[] = [];
   const all = { ...options, onDecision: (decision: VigilDecision) => decisions.push(decision) };
   const url =
-    framework === 'hono' ? await startHono(all, upstream, guard) : await startExpress(all, upstream, guard);
+    framework === 'hono'
+      ? await startHono(all, upstream, guard)
+      : await startExpress(all, upstream, guard, { version: framework === 'express4' ? 4 : 5, parser });
   return { url, upstream, decisions };
 }
 
@@ -925,7 +968,7 @@ afterAll(async () => {
   for (const server of servers) server.close();
   await modelGuard?.dispose();
   console.log(
-    `leak suite: ${counted.streams.size} stream shapes, ${counted.json.size} JSON answer shapes, ${counted.requests.size} request shapes (${counted.streams.size + counted.json.size + counted.requests.size} in all), through Hono and Express, buffer and progressive; ${counted.checks} exchanges checked`,
+    `leak suite: ${counted.streams.size} stream shapes, ${counted.json.size} JSON answer shapes, ${counted.requests.size} request shapes (${counted.streams.size + counted.json.size + counted.requests.size} in all), through Hono, Express 5 and Express 4, buffer and progressive; ${counted.checks} exchanges checked`,
   );
 });
 
@@ -1090,10 +1133,9 @@ async function gunzip(bytes: Buffer) {
   return gunzipSync(bytes);
 }
 
-describe('conformance: the core, Hono and Express decide alike', () => {
-  it('gives one decision per request case', async () => {
+describe('conformance: the core, Hono, Express 5 and Express 4 decide alike', () => {
+  it('gives one decision per request case, with every body parser before Vigil or after it', async () => {
     const core = createVigilCore({ guard: scriptedGuard, maxBodyBytes: 20_000 });
-    const rows: string[] = [];
     const shapes = [
       ...requestShapes(),
       {
@@ -1104,7 +1146,21 @@ describe('conformance: the core, Hono and Express decide alike', () => {
         status: 200,
       },
     ];
-    const targets = { hono: await target('hono'), express: await target('express') };
+    const targets: Array<{ name: string; to: Target; parserFirst: boolean }> = [
+      { name: 'hono', to: await target('hono'), parserFirst: false },
+    ];
+    for (const version of EXPRESS_VERSIONS) {
+      const framework = version === 4 ? 'express4' : 'express';
+      targets.push({ name: `express ${version}`, to: await target(framework), parserFirst: false });
+      for (const name of PARSERS)
+        for (const placement of ['before', 'after'] as const)
+          targets.push({
+            name: `express ${version}, ${name}() ${placement}`,
+            to: await target(framework, {}, scriptedGuard, { name, placement }),
+            parserFirst: placement === 'before',
+          });
+    }
+    const mismatches: string[] = [];
     for (const shape of shapes) {
       const bytes =
         typeof shape.body === 'function'
@@ -1116,23 +1172,29 @@ describe('conformance: the core, Hono and Express decide alike', () => {
         headers: shape.headers,
         body: bytes.byteLength > 20_000 ? { kind: 'too-large', size: undefined } : { kind: 'bytes', bytes },
       });
-      const row = [`${direct.decision?.action} ${direct.reply?.status ?? 200}`];
-      for (const to of Object.values(targets)) {
+      const expected = `${direct.decision?.action} ${direct.reply?.status ?? 200}`;
+      for (const { name, to, parserFirst } of targets) {
         const before = to.decisions.length;
+        const leakId = String(++id);
         const res = await fetch(`${to.url}${shape.path}`, {
           method: 'POST',
-          headers: shape.headers,
+          headers: { ...shape.headers, 'x-leak-id': leakId },
           body: typeof shape.body === 'function' ? shape.body() : shape.body,
           duplex: 'half',
         } as RequestInit);
         await res.arrayBuffer();
         const decision = to.decisions.slice(before).find((item) => item.role === 'user');
-        row.push(`${decision?.action} ${res.status}`);
+        const row = `${decision?.action} ${res.status}`;
+        // A parser mounted first may refuse a body itself (bad JSON, a charset it lacks), or turn
+        // it into a value no API shape reads (Express 4's qs makes nested keys of curl's `-d
+        // '{json}'`: refused as unreadable). A refusal of what the core refuses is conformant.
+        const bothRefuse =
+          parserFirst && direct.reply && res.status >= 400 && !to.upstream.received.has(leakId);
+        if (row !== expected && !bothRefuse)
+          mismatches.push(`${shape.name}: core ${expected}, ${name} ${row}`);
       }
-      rows.push(`${shape.name}: ${row.join(' | ')}`);
-      expect(new Set(row).size, `${shape.name}: ${row.join(' | ')}`).toBe(1);
     }
-    expect(rows.length).toBe(shapes.length);
+    expect(mismatches).toEqual([]);
   });
 });
 

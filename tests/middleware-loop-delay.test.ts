@@ -5,12 +5,15 @@
 // What is measured: perf_hooks.monitorEventLoopDelay (resolution 10 ms) while 8 bodies of about
 // 1 MB are checked at once: 4 of some 25,000 short turns (Meta's template through jinja took
 // about 25 µs a turn: 0.7 to 1.7 s blocked per body) and 4 of one 1 MB turn (tokenized in pieces).
-// Over a long run the p99 of that histogram hardly moves for a stall (one 1 s sample among
-// thousands of 10 ms ones), so the test also bounds its max, which is the longest single block:
-// 400 ms leaves room for GC pauses and a machine shared by other work (about 100-200 ms at a load
-// average of 7-14), and fails when a 1 s stall comes back (1.16-1.87 s with Meta's template run by
-// jinja). Each body's judged turn carries the fixture's S9 trigger, so every check must end in a
-// block: proof that the whole body was read and judged.
+// The longest single block (the histogram's max) is what a stall shows in. No fixed bound in ms
+// (issue 23: a p99 < 100 ms bound went red on a busy machine): the test measures its own baseline
+// in the same run, the same 8 bodies sent the same way to the same kind of server that only reads
+// and parses them (JSON.parse of 1 MB is itself a block), and requires the max under Vigil to stay
+// within 3 times the baseline's max (taken as at least 80 ms: a quiet machine's is tens of ms).
+// A stall (1.16-1.87 s with Meta's template run by jinja on a quiet machine, longer on a loaded
+// one, as the baseline is) fails that; at a load average of 18 on 2 cores the baseline's max was
+// 349 ms and Vigil's 239 ms. Each body's judged turn carries the fixture's S9 trigger, so every
+// check must end in a block: proof that the whole body was read and judged.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -102,53 +105,76 @@ async function listen(server: Server) {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
+/** The loop-delay figures of one round: p99 and max in ms, and the load average. */
+interface Delay {
+  p99: number;
+  max: number;
+  load: number | undefined;
+}
+
 describe('event-loop delay under large bodies, Hono middleware, tiny guard', () => {
-  it('stays short while 8 bodies of 1 MB are checked at once', async () => {
+  it('stays within 3 times the delay of the same load without the guard', async () => {
     const decisions: VigilDecision[] = [];
-    const app = new Hono();
-    app.use(
+    const guarded = new Hono();
+    guarded.use(
       '*',
       honoVigil({ guard, timeoutMs: 110_000, onDecision: (decision) => decisions.push(decision) }),
     );
-    addFakeUpstream(app);
-    const url = await listen(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server);
+    addFakeUpstream(guarded);
+    // The baseline: the same bodies read and parsed, nothing judged; 400 like Vigil's block.
+    const bare = new Hono();
+    bare.post('/v1/chat/completions', async (c) => {
+      const parsed = (await c.req.json()) as { messages: unknown[] };
+      return c.json({ messages: parsed.messages.length }, 400);
+    });
+    const guardedUrl = await listen(
+      serve({ fetch: guarded.fetch, port: 0, hostname: '127.0.0.1' }) as Server,
+    );
+    const bareUrl = await listen(serve({ fetch: bare.fetch, port: 0, hostname: '127.0.0.1' }) as Server);
     const directory = mkdtempSync(join(tmpdir(), 'vigil-loop-delay-'));
 
-    /** One round: 8 new bodies (new seeds: no verdict cache hits), sent at once. */
-    async function round(attempt: number) {
-      const files = Array.from({ length: 8 }, (_, index) => {
+    /** 8 new bodies (new seeds: no verdict cache hits). */
+    function bodies(attempt: number) {
+      return Array.from({ length: 8 }, (_, index) => {
         const text = body(index % 2 ? 'one turn' : 'short turns', attempt * 8 + index + 1);
         expect(text.length).toBeGreaterThan(megabyte * 0.99);
-        const file = join(directory, `body-${index}.json`);
+        const file = join(directory, `body-${attempt}-${index}.json`);
         writeFileSync(file, text);
         return file;
       });
-      decisions.length = 0;
+    }
+
+    /** Sends the bodies at once to `url` and measures this process's loop delay meanwhile. */
+    async function measure(url: string, files: string[]): Promise<Delay> {
       const histogram = monitorEventLoopDelay({ resolution: 10 });
       histogram.enable();
       // The client runs in a child process: the server's loop does only the server's work.
       const statuses = await sendFromChild(`${url}/v1/chat/completions`, files);
       histogram.disable();
       expect(statuses).toEqual(Array(8).fill(400));
-      expect(decisions.map((decision) => decision.action)).toEqual(Array(8).fill('block'));
-      return {
-        p99: histogram.percentile(99) / 1e6,
-        max: histogram.max / 1e6,
-        load: os.loadavg()[0],
-      };
+      return { p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6, load: os.loadavg()[0] };
     }
 
-    // The p99 of a few seconds of samples moves with the machine's load (a starved process
-    // sees late timers however little it does): a round that misses is run once more. A stall
-    // of the loop shows in every round's max.
+    /** One round: the baseline, then the same load through Vigil. */
+    async function round(attempt: number) {
+      const files = bodies(attempt);
+      const baseline = await measure(bareUrl, files);
+      decisions.length = 0;
+      const vigil = await measure(guardedUrl, files);
+      expect(decisions.map((decision) => decision.action)).toEqual(Array(8).fill('block'));
+      return { baseline, vigil };
+    }
+
+    // The machine's load moves both figures; a round that misses (a burst of other work during
+    // Vigil's half) is run once more. A stall of the loop shows in every round.
+    const fits = ({ baseline, vigil }: { baseline: Delay; vigil: Delay }) =>
+      vigil.max <= 3 * Math.max(baseline.max, 80);
     const rounds = [await round(0)];
-    const fits = (delay: { p99: number; max: number }) => delay.p99 < 100 && delay.max < 400;
     if (!fits(rounds[0] as (typeof rounds)[number])) rounds.push(await round(1));
     rmSync(directory, { recursive: true, force: true });
-    console.log(`event-loop delay in ms, 8 x 1 MB: ${JSON.stringify(rounds)}`);
+    console.log(`event-loop delay in ms, 8 x 1 MB, baseline and Vigil: ${JSON.stringify(rounds)}`);
     const last = rounds.at(-1) as (typeof rounds)[number];
-    expect(last.p99).toBeLessThan(100);
-    expect(last.max).toBeLessThan(400);
+    expect(last.vigil.max).toBeLessThanOrEqual(3 * Math.max(last.baseline.max, 80));
   });
 });
 
@@ -186,7 +212,21 @@ describe('a 20 MB chunked body parsed by express.json() before Vigil', () => {
     expect(reached).toBe(false);
     expect(guard.stats().classifications).toBe(calls);
     expect(decisions).toHaveLength(1);
-    // Vigil's own time: bounding the parsed value costs O(maxBodyBytes), not O(20 MB).
-    expect(decisions[0]?.durationMs).toBeLessThan(100);
+    // Vigil's own time: bounding the parsed value costs O(maxBodyBytes), not O(20 MB). Its own
+    // baseline, in this run: walking the whole value once (serializing it), the least that reading
+    // all of it costs; bounding it must take a small part of that (measured: well under a tenth).
+    const whole = {
+      model: 'm',
+      messages: Array.from({ length: 20_000 }, (_, index) => ({
+        role: index % 2 ? 'assistant' : 'user',
+        content: 'word '.repeat(196),
+      })),
+    };
+    const walks = Array.from({ length: 3 }, () => {
+      const started = performance.now();
+      JSON.stringify(whole);
+      return performance.now() - started;
+    });
+    expect(decisions[0]?.durationMs).toBeLessThan(Math.min(...walks));
   });
 });

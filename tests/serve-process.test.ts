@@ -51,7 +51,7 @@ function startVigil(args: string[], env: Record<string, string> = {}): Running {
     for (const line of lines) {
       const entry = JSON.parse(line) as Record<string, unknown>;
       logs.push(entry);
-      if (entry.msg === 'listening') onUrl(entry.url as string);
+      if (entry.msg === 'ready') onUrl(entry.url as string);
     }
   });
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk));

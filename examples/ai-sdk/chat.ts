@@ -12,7 +12,12 @@ const { values, positionals } = parseArgs({
   options: { model: { type: 'string' }, mode: { type: 'string' }, strategy: { type: 'string' } },
 });
 const prompt = positionals.join(' ') || 'Write a haiku about rain.';
-const guard = await createGuard({ model: values.model ?? process.env.VIGIL_GUARD_MODEL, concurrency: 2 });
+const guardModel = values.model ?? process.env.VIGIL_GUARD_MODEL;
+// Loading takes seconds (tens on a busy machine): say so rather than sit silent.
+console.error(`ai-sdk: loading model ${guardModel ?? 'Llama Guard 3 1B, downloaded on first use'}...`);
+const loadStarted = performance.now();
+const guard = await createGuard({ model: guardModel, concurrency: 2 });
+console.error(`ai-sdk: model loaded in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`);
 
 // The one line: any AI SDK model (here an offline stand-in) wrapped with the guard.
 const model = wrapLanguageModel({

@@ -7,7 +7,16 @@ import { vigil } from '@vigil/guard-middleware/express';
 import express from 'express';
 
 const { values } = parseArgs({ options: { model: { type: 'string' }, mode: { type: 'string' } } });
-const guard = await createGuard({ model: values.model ?? process.env.VIGIL_GUARD_MODEL, concurrency: 2 });
+const model = values.model ?? process.env.VIGIL_GUARD_MODEL;
+// Loading takes seconds (tens on a busy machine): say so rather than sit silent.
+console.error(
+  `express-existing-api: loading model ${model ?? 'Llama Guard 3 1B, downloaded on first use'}...`,
+);
+const loadStarted = performance.now();
+const guard = await createGuard({ model, concurrency: 2 });
+console.error(
+  `express-existing-api: model loaded in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`,
+);
 
 const app = express();
 app.use(express.json());

@@ -23,7 +23,11 @@ const streamStrategy = (values.strategy ?? process.env.VIGIL_STREAM_STRATEGY ?? 
   | 'buffer'
   | 'progressive';
 
+// Loading takes seconds (tens on a busy machine): say so rather than sit silent.
+console.error(`hono-proxy: loading model ${model ?? 'Llama Guard 3 1B, downloaded on first use'}...`);
+const loadStarted = performance.now();
 const guard = await createGuard({ model, concurrency: 2 });
+console.error(`hono-proxy: model loaded in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`);
 const app = createProxyApp({
   guard,
   upstream,

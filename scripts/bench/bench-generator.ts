@@ -6,16 +6,19 @@
 //   --guard shaped|tiny  the guard model (default shaped: realistic cost; tiny: a smoke run)
 //   --generator shaped|tiny  the chat model (default shaped; tiny: a smoke run of the script)
 //   --reps N             measured runs per configuration, each next to an unmoderated one (default 3)
+//   --draft              instead: tokens/s and acceptance with and without drafting (bench-draft.ts):
+//                        the tiny fixture pair, then (unless --generator tiny) 3B/1B-shaped random models
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { createGenerator, type Generator, type GeneratorGuard } from '@vigil/generator';
-import { createGuard, type Guard, type Verdict } from '@vigil/guard-core';
+import { createGuard, type Guard } from '@vigil/guard-core';
 import {
   ensureGeneratorShapedModel,
   ensureGuardShapedModel,
   ensureTinyFixtures,
 } from '../fixtures/ensure-fixtures.js';
 import { FIXTURE_PATHS } from '../fixtures/fixture-facts.js';
+import { passThrough } from './pass-through-guard.js';
 import { round } from './workload.js';
 
 const { values: flags } = parseArgs({
@@ -24,6 +27,7 @@ const { values: flags } = parseArgs({
     guard: { type: 'string', default: 'shaped' },
     generator: { type: 'string', default: 'shaped' },
     reps: { type: 'string', default: '3' },
+    draft: { type: 'boolean', default: false },
   },
 });
 const tokens = Number(flags.tokens);
@@ -31,6 +35,13 @@ const reps = Number(flags.reps);
 const threads = Number(process.env.VIGIL_BENCH_THREADS ?? 0) || undefined;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const startedAll = performance.now();
+
+if (flags.draft) {
+  const { benchDraft } = await import('./bench-draft.js');
+  const result = await benchDraft({ tokens, reps, threads, shaped: flags.generator !== 'tiny', log });
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  process.exit(0);
+}
 
 await ensureTinyFixtures({ log });
 const generatorPath =
@@ -52,24 +63,6 @@ const guard: Guard = await createGuard({
   // Random weights answer nothing like Llama Guard: skip the load-time check.
   verifyModel: false,
 });
-
-/** No moderation: a stand-in guard that answers safe at once (the plumbing still runs). */
-const passThrough: GeneratorGuard = {
-  async classify(_input, options): Promise<Verdict> {
-    return {
-      safe: true,
-      role: options?.role ?? 'assistant',
-      unsafeProbability: 0,
-      probabilitySource: 'logprobs',
-      categories: [],
-      ignoredCategories: [],
-      raw: 'safe',
-      usage: { promptTokens: 0, evaluatedTokens: 0, cachedTokens: 0 },
-      durationMs: 0,
-      cached: false,
-    };
-  },
-};
 
 const common = {
   model: generatorPath,

@@ -4,6 +4,7 @@
 //   --quant q8_0|q4_0   the shaped model's quantization (default q8_0)
 //   --quick             fewer repetitions (a smoke run)
 //   --only interleaved  only the interleaved workload (many conversations, state cache off and on)
+//   --only cold-start   only process start to first verdict (scripts/bench/cold-start.ts)
 //   --sizes 12x4,12x8   the interleaved workload's conversations x turns (default both)
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -19,6 +20,12 @@ import { runInterleaved } from './interleaved.js';
 import { measurePrefillMs, measureRawSpeed } from './raw-speed.js';
 import { percentile, round, textOfTokens } from './workload.js';
 
+// `--engine transformers`: the Transformers.js engine against this one (bench-transformers.ts).
+if (process.argv.includes('--engine')) {
+  await import('./bench-transformers.js');
+  process.exit(process.exitCode ?? 0);
+}
+
 const { values: flags } = parseArgs({
   options: {
     quant: { type: 'string', default: 'q8_0' },
@@ -27,6 +34,10 @@ const { values: flags } = parseArgs({
     sizes: { type: 'string' },
   },
 });
+if (flags.only === 'cold-start') {
+  await import('./cold-start.js');
+  process.exit(0);
+}
 const quant = flags.quant === 'q4_0' ? 'q4_0' : 'q8_0';
 const reps = flags.quick ? 2 : 5;
 const threads = Number(process.env.VIGIL_BENCH_THREADS ?? 0) || undefined;

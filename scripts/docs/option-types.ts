@@ -20,6 +20,7 @@ export const publicOptionTypes = {
     'StreamCheckEvery',
   ],
   generator: ['GeneratorOptions', 'ChatOptions'],
+  'engine-transformers': ['TransformersEngineOptions'],
 } as const;
 
 export type PackageName = keyof typeof publicOptionTypes;

@@ -81,7 +81,7 @@ export interface VigilRunOptions {
    * model, each check taking `delayMs`: the same CLI, process handling and exit codes, in
    * milliseconds. Defaults to the real `vigil` (a model).
    */
-  scripted?: { delayMs?: number } | undefined;
+  scripted?: { delayMs?: number; loadMs?: number } | undefined;
   /** The child's stdout: a pipe (collected), or a file descriptor such as `/dev/full`'s. Defaults to a pipe. */
   stdout?: number | undefined;
 }
@@ -90,7 +90,10 @@ export interface VigilRunOptions {
 export function runVigil(args: string[], options: VigilRunOptions = {}) {
   return new Promise<VigilRun>((resolve, reject) => {
     const scripted = options.scripted
-      ? { VIGIL_TEST_SCRIPTED_DELAY_MS: String(options.scripted.delayMs ?? 0) }
+      ? {
+          VIGIL_TEST_SCRIPTED_DELAY_MS: String(options.scripted.delayMs ?? 0),
+          VIGIL_TEST_SCRIPTED_LOAD_MS: String(options.scripted.loadMs ?? 0),
+        }
       : {};
     const child = spawn(process.execPath, [options.scripted ? scriptedBin : bin, ...args], {
       cwd: REPO_ROOT,

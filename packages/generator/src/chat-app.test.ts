@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChatApp } from './chat-app.js';
-import { SAFE_PIECES, scriptedGenerator } from './scripted-backend.fixture.js';
+import { createScriptedBackend, SAFE_PIECES, scriptedGenerator } from './scripted-backend.fixture.js';
 
 const safeText = SAFE_PIECES.join('');
 const refusal = "Sorry, I can't help with that.";
@@ -45,6 +45,29 @@ describe('createChatApp through app.request()', () => {
       usage: { prompt_tokens: 10, completion_tokens: 7, total_tokens: 17 },
       vigil: { refused: null, input: { safe: true }, output: { safe: true } },
     });
+  });
+
+  it('reports drafted tokens as usage.vigil_draft, only when the generator drafts', async () => {
+    const backend = createScriptedBackend({ draft: { drafted: 5, accepted: 3, refuted: 2 } });
+    const { generator } = await scriptedGenerator({ backend });
+    const ask = { messages: [{ role: 'user', content: 'Describe the garden.' }] };
+    const body = await (await post(createChatApp({ generator }), ask)).json();
+    expect(body.usage).toEqual({
+      prompt_tokens: 10,
+      completion_tokens: 7,
+      total_tokens: 17,
+      vigil_draft: { drafted_tokens: 5, accepted_tokens: 3, refuted_tokens: 2 },
+    });
+    const streamed = await events(
+      await post(createChatApp({ generator }), {
+        ...ask,
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+    );
+    expect(streamed.at(-2)).toMatchObject({ usage: { vigil_draft: { accepted_tokens: 3 } } });
+    const plain = await (await post(await appFor(), ask)).json();
+    expect(plain.usage).not.toHaveProperty('vigil_draft');
   });
 
   it('streams chunks, a content_filter finish for a cut answer, usage and [DONE]', async () => {

@@ -1,10 +1,15 @@
 import { parseOrThrow } from '@vigil/guard-core/internal';
-import { defaultGeneratorModel, type GeneratorOptions, generatorOptionsSchema } from './generator-options.js';
+import {
+  defaultDraftModel,
+  defaultGeneratorModel,
+  type GeneratorOptions,
+  generatorOptionsSchema,
+} from './generator-options.js';
 import { createGuardedChat } from './guarded-chat.js';
 import { createLocalBackend } from './local-backend.js';
 import type { Generator } from './types.js';
 
-export { defaultGeneratorModel };
+export { defaultDraftModel, defaultGeneratorModel };
 
 /**
  * Creates a guarded chat generator: loads the chat model once on the process's shared llama.cpp

@@ -13,6 +13,38 @@ import type { GeneratorGuard, RefusalContext, VerdictEvent } from './types.js';
 export const defaultGeneratorModel =
   'hf:bartowski/Llama-3.2-3B-Instruct-GGUF/Llama-3.2-3B-Instruct-Q4_K_M.gguf';
 
+/** Llama 3.2 1B Instruct, Q4_K_M (0.81 GB): the default draft model of `draft: {}`, downloaded on first use. */
+export const defaultDraftModel = 'hf:bartowski/Llama-3.2-1B-Instruct-GGUF/Llama-3.2-1B-Instruct-Q4_K_M.gguf';
+
+const draftModelShape = {
+  /**
+   * The draft model: a local GGUF path or an `hf:` URI (downloaded once into `modelsDir`, with
+   * `onDownloadProgress`). It must share the chat model's tokenizer. Defaults to
+   * {@link defaultDraftModel}.
+   */
+  model: z.string().min(1).default(defaultDraftModel),
+  /**
+   * How far the draft model may run ahead of the chat model (which checks one guess per decode:
+   * see the README's "Drafting"). Defaults to `16` (node-llama-cpp's).
+   */
+  tokens: z.number().int().min(1).max(64).default(16),
+  /**
+   * Drafting pauses at a token the draft model gives a lower probability than this (`0`: never
+   * pauses). Defaults to `0.6` (node-llama-cpp's).
+   */
+  minConfidence: z.number().min(0).max(1).default(0.6),
+};
+
+/** A draft model for assisted (speculative) generation: the options of `draft: { ... }`. */
+// Annotated with its shape, so that the emitted `.d.ts` keeps each key's doc comment.
+const draftModelSchema: z.ZodObject<typeof draftModelShape, z.core.$strict> = z.strictObject(draftModelShape);
+
+/** The options of `createGenerator({ draft: { ... } })`: a draft model and its knobs. */
+export interface DraftModelOptions extends z.input<typeof draftModelSchema> {}
+
+/** The parsed `draft` option. */
+export type DraftOption = false | 'lookup' | z.output<typeof draftModelSchema>;
+
 /** The default refusal: one sentence, after a blank line when part of an answer was delivered. */
 export const defaultRefusal = (context: RefusalContext) =>
   `${context.released.trim() === '' ? '' : '\n\n'}Sorry, I can't help with that.`;
@@ -73,6 +105,17 @@ const generatorOptionsShape = {
   temperature: temperatureSchema.default(0.6),
   /** Default of each chat's `topP`. Defaults to `0.9` (Meta's). */
   topP: topPSchema.default(0.9),
+  /**
+   * Assisted (speculative) generation: tokens are guessed ahead and the chat model checks a guess
+   * in the same decode as its own next token, keeping it only when it would have generated it
+   * itself, so a greedy answer is the same token for token. `{ model?, tokens?, minConfidence? }`: a small draft model with the same
+   * tokenizer guesses (`{}` is Llama 3.2 1B Instruct Q4_K_M, checked at load: same vocabulary,
+   * BOS/EOS and token texts, else `VigilConfigError`). `'lookup'`: prompt-lookup decoding, the
+   * guesses are continuations of text already in the prompt (no second model). `false`: off. On a
+   * CPU with a Q4 chat model drafting often costs more than it saves; measure before turning it
+   * on. Defaults to `false`.
+   */
+  draft: z.union([z.literal(false), z.literal('lookup'), draftModelSchema]).default(false),
 };
 
 /** Validates {@link GeneratorOptions} (unknown keys are errors). */

@@ -212,7 +212,20 @@ describe('createGuardedChat, lifecycle', () => {
       abortedChats: 1,
       activeChats: 0,
       waiting: 0,
+      draft: { drafted: 0, accepted: 0, refuted: 0 },
     });
+  });
+
+  it("reports a drafting backend's counts per chat, and their sum in stats() (cut chats too)", async () => {
+    const draft = { drafted: 5, accepted: 3, refuted: 2 };
+    const { generator } = await scriptedGenerator({ backend: createScriptedBackend({ draft }) });
+    const safe = await generator.chat(ask('Describe the garden.'));
+    const cut = await generator.chat(ask('a story'));
+    expect(safe.usage.draft).toEqual(draft);
+    expect(cut).toMatchObject({ refused: 'output', usage: { draft } });
+    expect(generator.stats().draft).toEqual({ drafted: 10, accepted: 6, refuted: 4 });
+    const plain = await scriptedGenerator();
+    expect((await plain.generator.chat(ask('Describe the garden.'))).usage.draft).toBeUndefined();
   });
 
   it('throws after dispose', async () => {

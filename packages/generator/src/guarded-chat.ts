@@ -56,6 +56,8 @@ export function createGuardedChat(settings: GuardedChatSettings): Generator {
   const slots = Array.from({ length: backend.sequences }, (_, index) => ({ index, tokens: [] }));
   const pool = new SequencePool(slots, settings.maxQueue, { call: 'chat', owner: 'generator' });
   const counters = { chats: 0, refusedInputs: 0, cutOutputs: 0, abortedChats: 0, activeChats: 0 };
+  /** Drafted tokens of every generation, finished or not (the `draft` option). */
+  const drafted = { drafted: 0, accepted: 0, refuted: 0 };
   let disposed = false;
   let disposing: Promise<void> | undefined;
   /** Every chat in flight: aborted by `dispose()`. */
@@ -139,7 +141,7 @@ export function createGuardedChat(settings: GuardedChatSettings): Generator {
       finishReason: FinishReason,
       refused: ChatResult['refused'],
       verdicts: ChatResult['verdicts'],
-      generated: Pick<GenerateResult, 'promptTokens' | 'completionTokens'>,
+      generated: Pick<GenerateResult, 'promptTokens' | 'completionTokens' | 'draft'>,
     ): ChatPiece => ({
       type: 'end',
       result: {
@@ -152,6 +154,7 @@ export function createGuardedChat(settings: GuardedChatSettings): Generator {
           completionTokens: generated.completionTokens,
           totalTokens: generated.promptTokens + generated.completionTokens,
           moderation,
+          draft: generated.draft,
         },
         durationMs: performance.now() - started,
       },
@@ -204,7 +207,14 @@ export function createGuardedChat(settings: GuardedChatSettings): Generator {
           },
         });
         generation.then(
-          () => queue.close(),
+          (result) => {
+            if (result.draft) {
+              drafted.drafted += result.draft.drafted;
+              drafted.accepted += result.draft.accepted;
+              drafted.refuted += result.draft.refuted;
+            }
+            queue.close();
+          },
           (error) => queue.fail(error),
         );
         const running = generation.catch(() => {});
@@ -313,7 +323,7 @@ export function createGuardedChat(settings: GuardedChatSettings): Generator {
         guard: { modelBytes: guardModelBytes(guard) },
         processRssBytes: process.memoryUsage().rss,
       })),
-    stats: () => alive('stats', () => ({ ...counters, waiting: pool.waiting })),
+    stats: () => alive('stats', () => ({ ...counters, waiting: pool.waiting, draft: { ...drafted } })),
     dispose,
     [Symbol.asyncDispose]: dispose,
   };

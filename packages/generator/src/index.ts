@@ -1,11 +1,13 @@
 export { type ChatAppOptions, createChatApp } from './chat-app.js';
-export { createGenerator, defaultGeneratorModel } from './create-generator.js';
+export { createGenerator, defaultDraftModel, defaultGeneratorModel } from './create-generator.js';
 export type {
   ChatMessage,
   ChatOptions,
   ChatPiece,
   ChatResult,
   ChatUsage,
+  DraftModelOptions,
+  DraftUsage,
   FinishReason,
   Generator,
   GeneratorGuard,

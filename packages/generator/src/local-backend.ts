@@ -2,6 +2,8 @@ import path from 'node:path';
 import { type DownloadProgress, messageText, VigilModelError } from '@vigil/guard-core';
 import { getSharedLlama, openModel, resolveModel } from '@vigil/guard-core/internal';
 import type { ChatHistoryItem, ChatWrapper, LlamaChat } from 'node-llama-cpp';
+import { checkDraft, type Drafting, draftUsageSince } from './draft-model.js';
+import type { DraftOption } from './generator-options.js';
 import type { ChatBackend, ChatMessage, GenerateRequest, GenerateResult } from './types.js';
 
 export interface LocalBackendOptions {
@@ -11,6 +13,7 @@ export interface LocalBackendOptions {
   threads?: number | undefined;
   contextSize: number;
   concurrency: number;
+  draft: DraftOption;
 }
 
 /** OpenAI-style messages as node-llama-cpp's chat history (ending with the user turn to answer). */
@@ -44,8 +47,14 @@ export async function createLocalBackend(options: LocalBackendOptions): Promise<
     localHint:
       "pass a local GGUF file instead: createGenerator({ model: '/path/to/model.gguf' }) or VIGIL_GENERATOR_MODEL=/path/to/model.gguf",
   });
+  // The draft's file and its tokenizer, before any model is loaded.
+  const draft =
+    options.draft === false
+      ? undefined
+      : await checkDraft(options.draft, { model: options.model, path: modelPath }, options);
   const nlc = await import('node-llama-cpp');
   const llama = await getSharedLlama();
+  const threads = options.threads ?? Math.max(1, llama.cpuMathCores);
   const { model, context } = await openModel({
     llama,
     modelPath,
@@ -53,14 +62,28 @@ export async function createLocalBackend(options: LocalBackendOptions): Promise<
     context: {
       sequences: options.concurrency,
       contextSize: options.contextSize,
-      threads: options.threads ?? Math.max(1, llama.cpuMathCores),
+      threads,
     },
   });
+  let drafting: Drafting | undefined;
+  try {
+    drafting = await draft?.load({
+      llama,
+      contextSize: context.contextSize,
+      sequences: options.concurrency,
+      threads,
+    });
+  } catch (error) {
+    await context.dispose();
+    await model.dispose();
+    throw error;
+  }
   const template = model.fileInfo.metadata.tokenizer?.chat_template;
   let chatWrapper: ChatWrapper;
   try {
     chatWrapper = template ? new nlc.JinjaTemplateChatWrapper({ template }) : nlc.resolveChatWrapper(model);
   } catch (error) {
+    await drafting?.dispose();
     await context.dispose();
     await model.dispose();
     throw new VigilModelError(
@@ -80,7 +103,9 @@ export async function createLocalBackend(options: LocalBackendOptions): Promise<
     .catch(() => context.stateSize);
   const chats: LlamaChat[] = [];
   for (let index = 0; index < options.concurrency; index++) {
-    chats.push(new nlc.LlamaChat({ contextSequence: context.getSequence(), chatWrapper }));
+    // A sequence with a predictor: the chat model checks its guesses in the same decode.
+    const contextSequence = context.getSequence({ tokenPredictor: drafting?.predictor() });
+    chats.push(new nlc.LlamaChat({ contextSequence, chatWrapper }));
   }
 
   function promptTokens(history: ChatHistoryItem[]) {
@@ -96,6 +121,8 @@ export async function createLocalBackend(options: LocalBackendOptions): Promise<
     const history = toChatHistory(request.messages);
     const prompt = promptTokens(history);
     let completionTokens = 0;
+    const predictionsBefore = chat.sequence.tokenPredictions;
+    const draftUsage = () => (drafting ? { draft: draftUsageSince(chat.sequence, predictionsBefore) } : {});
     try {
       const response = await chat.generateResponse(history, {
         onTextChunk: request.onText,
@@ -113,10 +140,11 @@ export async function createLocalBackend(options: LocalBackendOptions): Promise<
       });
       const reason = response.metadata.stopReason;
       const stopReason = reason === 'maxTokens' ? 'length' : reason === 'abort' ? 'abort' : 'stop';
-      return { stopReason, promptTokens: prompt, completionTokens };
+      return { stopReason, promptTokens: prompt, completionTokens, ...draftUsage() };
     } catch (error) {
       // An abort before the first token throws the signal's reason: not a failure here.
-      if (request.signal.aborted) return { stopReason: 'abort', promptTokens: prompt, completionTokens };
+      if (request.signal.aborted)
+        return { stopReason: 'abort', promptTokens: prompt, completionTokens, ...draftUsage() };
       throw error;
     }
   }
@@ -128,16 +156,22 @@ export async function createLocalBackend(options: LocalBackendOptions): Promise<
       path: modelPath,
       contextSize: context.contextSize,
       template: template ? 'gguf' : 'builtin',
+      draft: drafting?.name,
     },
     sequences: options.concurrency,
     generate,
-    memory: () => ({ modelBytes: model.size, contextBytes: disposed ? 0 : contextBytes }),
+    memory: () => ({
+      modelBytes: model.size,
+      contextBytes: disposed ? 0 : contextBytes,
+      ...(drafting?.memory() && { draft: drafting.memory() }),
+    }),
     async dispose() {
       if (disposed) return;
       disposed = true;
       for (const chat of chats) chat.dispose({ disposeSequence: true });
       await context.dispose();
       await model.dispose();
+      await drafting?.dispose();
     },
   };
 }

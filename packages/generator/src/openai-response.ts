@@ -54,6 +54,16 @@ export function usageJson(result: ChatResult) {
     prompt_tokens: result.usage.promptTokens,
     completion_tokens: result.usage.completionTokens,
     total_tokens: result.usage.totalTokens,
+    // An extension field, only when the generator drafts (the `draft` option).
+    ...(result.usage.draft
+      ? {
+          vigil_draft: {
+            drafted_tokens: result.usage.draft.drafted,
+            accepted_tokens: result.usage.draft.accepted,
+            refuted_tokens: result.usage.draft.refuted,
+          },
+        }
+      : {}),
   };
 }
 

@@ -4,7 +4,7 @@
 import { createGuard } from '@vigil/guard-core';
 import { createScriptedEngine } from '@vigil/guard-core/testing';
 import { createGuardedChat, defaultRefusal, type GuardedChatSettings } from './guarded-chat.js';
-import type { ChatBackend, GenerateRequest, GenerateResult } from './types.js';
+import type { ChatBackend, DraftUsage, GenerateRequest, GenerateResult } from './types.js';
 
 export const SAFE_PIECES = [
   'The sky ',
@@ -40,6 +40,8 @@ export function createScriptedBackend(
     sequences?: number;
     delayMs?: number;
     answer?: (request: GenerateRequest) => readonly string[];
+    /** Drafted-token counts to report per generation (as a drafting backend does). Defaults to none. */
+    draft?: DraftUsage;
   } = {},
 ): ScriptedBackend {
   const delayMs = options.delayMs ?? 2;
@@ -76,7 +78,12 @@ export function createScriptedBackend(
         backend.emitted[index] = (backend.emitted[index] as number) + 1;
         request.onText(piece);
       }
-      return { stopReason, promptTokens: 10, completionTokens: backend.emitted[index] as number };
+      return {
+        stopReason,
+        promptTokens: 10,
+        completionTokens: backend.emitted[index] as number,
+        ...(options.draft ? { draft: options.draft } : {}),
+      };
     },
     memory: () => ({ modelBytes: 1, contextBytes: 2 }),
     async dispose() {},

@@ -1,5 +1,5 @@
 import type { Guard, Verdict } from '@vigil/guard-core';
-import type { ChatOptions, GeneratorOptions } from './generator-options.js';
+import type { ChatOptions, DraftModelOptions, GeneratorOptions } from './generator-options.js';
 
 /** An OpenAI-style chat message. `developer` is treated as `system`. */
 export interface ChatMessage {
@@ -38,7 +38,17 @@ export interface VerdictEvent {
   action: 'allow' | 'block' | 'flag';
 }
 
-export type { ChatOptions, GeneratorOptions };
+export type { ChatOptions, DraftModelOptions, GeneratorOptions };
+
+/** Assisted generation's tokens (the `draft` option): guessed, then checked by the chat model. */
+export interface DraftUsage {
+  /** Guesses the chat model checked: `accepted + refuted`. */
+  drafted: number;
+  /** Guesses the chat model would have generated itself: kept, at the cost of one batched decode. */
+  accepted: number;
+  /** Guesses it refuted (the first wrong one and every guess after it): work thrown away. */
+  refuted: number;
+}
 
 export interface ChatUsage {
   /** Tokens of the rendered prompt (0 when the input was refused: nothing was generated). */
@@ -48,6 +58,8 @@ export interface ChatUsage {
   totalTokens: number;
   /** The guard's work for this chat: checks run (input and output) and tokens it evaluated. */
   moderation: { checks: number; evaluatedTokens: number };
+  /** Drafted tokens of this chat, when the generator drafts (`draft` option); else `undefined`. */
+  draft: DraftUsage | undefined;
 }
 
 /** The outcome of one chat. A refusal is an outcome, not an error. */
@@ -76,11 +88,18 @@ export interface GeneratorModelInfo {
   contextSize: number;
   /** Where the chat template came from: the GGUF's Jinja template, or node-llama-cpp's built-in one for the architecture. */
   template: 'gguf' | 'builtin';
+  /** What drafts tokens (the `draft` option): the draft model's name, `'lookup'`, or `undefined` (off). */
+  draft?: string | undefined;
 }
 
 /** Bytes of memory, as reported by llama.cpp and the process. */
 export interface GeneratorMemory {
-  generator: { modelBytes: number; contextBytes: number };
+  /** The chat model, and the draft model when one drafts. */
+  generator: {
+    modelBytes: number;
+    contextBytes: number;
+    draft?: { modelBytes: number; contextBytes: number } | undefined;
+  };
   /** The guard's model file size (weights) when known. */
   guard: { modelBytes: number | undefined };
   /** The whole process (both models, both contexts, Node). */
@@ -116,6 +135,8 @@ export interface Generator extends AsyncDisposable {
     abortedChats: number;
     activeChats: number;
     waiting: number;
+    /** Drafted tokens of all chats so far (zeros when the generator does not draft). */
+    draft: DraftUsage;
   };
   /** Frees the chat model (not the guard). Idempotent; later calls throw `VigilDisposedError`. */
   dispose(): Promise<void>;
@@ -139,6 +160,8 @@ export interface GenerateResult {
   stopReason: 'stop' | 'length' | 'abort';
   promptTokens: number;
   completionTokens: number;
+  /** The drafted tokens of this generation, when the backend drafts. */
+  draft?: DraftUsage | undefined;
 }
 
 /** The seam between the guarded chat and a model (node-llama-cpp, or a scripted one in tests). */

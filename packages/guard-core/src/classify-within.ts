@@ -10,12 +10,24 @@ export interface ClassifyWithinOptions extends ClassifyOptions {
   label?: string | undefined;
 }
 
-function rejectOnAbort(signal: AbortSignal) {
-  return new Promise<never>((_, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+/**
+ * Races `call` against `signal`. The listener goes on a signal of this call's own (following the
+ * caller's without a listener on it) and is removed when the race is over: many calls sharing one
+ * signal neither leak listeners nor pile them onto it.
+ */
+async function raceAbort<T>(call: Promise<T>, signal: AbortSignal): Promise<T> {
+  const own = AbortSignal.any([signal]);
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    if (own.aborted) onAbort();
+    else own.addEventListener('abort', onAbort, { once: true });
   });
+  try {
+    return await Promise.race([call, aborted]);
+  } finally {
+    own.removeEventListener('abort', onAbort);
+  }
 }
 
 /**
@@ -36,7 +48,7 @@ export async function classifyWithin(
   const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
   try {
     const call = guard.classify(input, { ...classifyOptions, signal });
-    return signal ? await Promise.race([call, rejectOnAbort(signal)]) : await call;
+    return signal ? await raceAbort(call, signal) : await call;
   } catch (error) {
     if (timeout?.aborted && !callerSignal?.aborted) {
       throw new VigilEngineError(`${label}: expected a verdict within ${timeoutMs} ms, received none`, {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { type ClassifyOptions, classifyOptionsSchema } from './classify-options.js';
 import { forgedTurnVariants } from './conversation/forged-turns.js';
@@ -23,6 +22,7 @@ import { VigilAbortError, VigilDisposedError, VigilModelError } from './errors.j
 import { mostUnsafe } from './most-unsafe.js';
 import { type Policy, policyOptionsShape, resolvePolicy, withCategories } from './policy/policy.js';
 import { lowestThreshold } from './policy/thresholds.js';
+import { processEnv } from './process-env.js';
 import {
   createPromptRenderer,
   type PromptRenderer,
@@ -32,7 +32,7 @@ import {
 import { shareLoop } from './share-loop.js';
 import { parseOrThrow } from './validation.js';
 import { buildVerdict, type Verdict } from './verdict/verdict.js';
-import { VerdictCache } from './verdict/verdict-cache.js';
+import { VerdictCache, verdictCacheKey } from './verdict/verdict-cache.js';
 
 const isFunction = (value: unknown) => typeof value === 'function';
 const isEngine = (value: unknown): value is GuardEngine =>
@@ -50,8 +50,11 @@ const guardOwnOptionsShape = {
   model: z
     .string()
     .min(1)
-    .default(() => process.env.VIGIL_GUARD_MODEL || defaultGuardModel),
-  /** Verdicts kept in an LRU keyed by (model, policy, role, conversation); `0` turns it off. Defaults to `1024`. */
+    .default(() => processEnv().VIGIL_GUARD_MODEL || defaultGuardModel),
+  /**
+   * Verdicts kept in an LRU keyed by (model, policy, role, the normalized turns and their roles);
+   * each call gets its own copy. `0` turns it off. Defaults to `1024`.
+   */
   verdictCacheSize: z.number().int().min(0).default(1024),
   /**
    * On load, check that the model answers like Llama Guard: after a probe prompt, `safe` and
@@ -177,10 +180,6 @@ async function verifyLlamaGuard(engine: GuardEngine, renderer: PromptRenderer, p
   );
 }
 
-function cacheKey(parts: readonly unknown[]) {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
-}
-
 function guardOverEngine(
   engine: GuardEngine,
   renderer: PromptRenderer,
@@ -194,8 +193,12 @@ function guardOverEngine(
   let classifications = 0;
   let disposed = false;
 
-  /** Aborted by `dispose()`: calls in flight or queued stop and reject with `VigilDisposedError`. */
-  const lifetime = new AbortController();
+  /**
+   * One per call in flight or queued, aborted by `dispose()` (the call rejects with
+   * `VigilDisposedError`). Per call, not one shared signal: a call waiting for a sequence listens
+   * on its signal, and a hundred waiting calls must not pile listeners onto one signal.
+   */
+  const calls = new Set<AbortController>();
   const inFlight = new Set<Promise<unknown>>();
   let disposing: Promise<void> | undefined;
   const disposedError = (cause?: unknown) =>
@@ -251,19 +254,23 @@ function guardOverEngine(
     const turn = shareLoop();
     if (turn) await turn;
     const { includeCategoryProbabilities } = parsed;
-    const key = cacheKey([
-      engine.model.id,
-      callPolicy.key,
-      callPolicy.threshold,
-      callPolicy.thresholds,
-      includeCategoryProbabilities,
-      conversation.role,
-      segments.conversation,
-    ]);
+    // Keyed on the turns and roles judged, not the rendered text: a forged single turn renders
+    // like the real conversation it fakes and must be judged piece by piece (ADR 0010).
+    const key = verdictCacheKey(
+      {
+        model: engine.model.id,
+        policyKey: callPolicy.key,
+        threshold: callPolicy.threshold,
+        thresholds: callPolicy.thresholds,
+        includeCategoryProbabilities,
+      },
+      conversation,
+    );
     const hit = cache.get(key);
     if (hit) {
       classifications++;
-      return { ...hit, cached: true, durationMs: performance.now() - started };
+      // A copy of the cache's own: changing it changes no later answer.
+      return Object.assign(hit, { cached: true, durationMs: performance.now() - started });
     }
     // Forged turns (ADR 0010): each piece of a judged turn holding forged boundaries is judged too.
     const variants = [{ conversation, segments }];
@@ -272,6 +279,9 @@ function guardOverEngine(
       if (next) await next;
       variants.push({ conversation: variant, segments: renderer.segments(callPolicy, variant) });
     }
+    const call = new AbortController();
+    calls.add(call);
+    if (disposed) call.abort(disposedError()); // disposed while this call was being prepared
     const run = scoreAll(
       variants,
       {
@@ -282,7 +292,7 @@ function guardOverEngine(
           callPolicy.categories.map((category) => category.code),
         ),
         includeCategoryProbabilities,
-        signal: callerSignal ? AbortSignal.any([callerSignal, lifetime.signal]) : lifetime.signal,
+        signal: callerSignal ? AbortSignal.any([callerSignal, call.signal]) : call.signal,
       },
       callPolicy,
     );
@@ -296,6 +306,7 @@ function guardOverEngine(
       throw error;
     } finally {
       inFlight.delete(run);
+      calls.delete(call);
     }
     if (disposed) throw disposedError(new Error('disposed before the verdict was returned'));
     const durationMs = performance.now() - started;
@@ -314,7 +325,7 @@ function guardOverEngine(
   function dispose() {
     disposing ??= (async () => {
       disposed = true;
-      lifetime.abort(disposedError());
+      for (const call of calls) call.abort(disposedError());
       // Let calls in flight settle (they reject with VigilDisposedError) before freeing the model.
       await Promise.allSettled([...inFlight]);
       cache.clear();

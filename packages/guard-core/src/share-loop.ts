@@ -1,6 +1,12 @@
 /** Main-thread work runs about this long before it gives the event loop a turn. */
 export const loopSliceMs = 4;
 
+/** The next turn of the event loop: `setImmediate` in Node, a zero timeout where it is missing (browsers). */
+const nextTurn: (callback: () => void) => void =
+  typeof globalThis.setImmediate === 'function'
+    ? (callback) => setImmediate(callback)
+    : (callback) => setTimeout(callback, 0);
+
 const waiting: (() => void)[] = [];
 /** When the work of this turn of the loop began (the first check in it, or the resumed waiter). */
 let sliceStart: number | undefined;
@@ -8,7 +14,7 @@ let pumping = false;
 
 function startSlice(time: number) {
   sliceStart = time;
-  setImmediate(() => {
+  nextTurn(() => {
     sliceStart = undefined;
   });
 }
@@ -18,7 +24,7 @@ function pump() {
   const next = waiting.shift();
   startSlice(performance.now());
   next?.();
-  if (waiting.length > 0) setImmediate(pump);
+  if (waiting.length > 0) nextTurn(pump);
   else pumping = false;
 }
 
@@ -45,6 +51,6 @@ export function shareLoop(): Promise<void> | undefined {
     waiting.push(resolve);
     if (pumping) return;
     pumping = true;
-    setImmediate(pump);
+    nextTurn(pump);
   });
 }

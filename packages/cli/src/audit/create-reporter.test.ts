@@ -125,6 +125,12 @@ describe('reporters', () => {
       'kind,file,line,id,turn,role,safe,categories,ignoredCategories,unsafeProbability,reason\r\nresult,a.jsonl,1,x,0,user,true,,,0.02,\r\nresult,a.jsonl,2,,2,assistant,false,S9;S1,,0.97,\r\n',
     );
     expect(csvField('a,"b"')).toBe('"a,""b"""');
+    // OWASP CSV injection: formula starts get a ' and quotes; numbers stay numbers.
+    for (const value of ['=1+1', '+1', '-1', '@SUM(A1)', '\t=1', '\r=1', ' =1', '\uff1d1+1'])
+      expect(csvField(value)).toBe(`"'${value}"`);
+    expect(csvField('=A1&"x"')).toBe(`"'=A1&""x"""`);
+    expect(csvField(-1)).toBe('-1');
+    expect(csvField('a=b')).toBe('a=b');
   });
 
   it('sarif: a 2.1.0 log with a rule per first category and file:line locations', () => {

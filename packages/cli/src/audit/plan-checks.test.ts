@@ -38,4 +38,23 @@ describe('planChecks', () => {
     expect(check?.excerpt).toHaveLength(100);
     expect(check?.excerpt.endsWith('…')).toBe(true);
   });
+
+  it('judges tool-call arguments as the assistant turn; a turn with nothing readable is planned as unreadable', () => {
+    const toolCall = {
+      role: 'assistant',
+      content: null,
+      tool_calls: [{ type: 'function', function: { name: 'f', arguments: '{"q":"x"}' } }],
+    } as Message;
+    expect(summary(planChecks([{ role: 'user', content: 'hi' }, toolCall]))).toEqual([
+      '1 assistant 2 {"q":"x"}',
+    ]);
+    const image: Message = { role: 'assistant', content: [{ type: 'image_url', image_url: { url: 'x' } }] };
+    const [check] = planChecks([{ role: 'user', content: 'hi' }, image], { role: 'assistant' });
+    expect(check?.unreadable).toBe(
+      'the assistant turn has no text Llama Guard can read (only parts of type image_url): not checked',
+    );
+    // A blank message is no turn at all: nothing there to check.
+    const blank: Message = { role: 'assistant', content: ' ' };
+    expect(planChecks([{ role: 'user', content: 'hi' }, blank], { role: 'assistant' })).toEqual([]);
+  });
 });

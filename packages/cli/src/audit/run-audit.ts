@@ -1,7 +1,12 @@
 import type { Guard, JudgedRole } from '@vigil/guard-core';
 import { VigilAbortError, VigilInputError } from '@vigil/guard-core';
 import { readTranscript } from '../transcripts/read-transcript.js';
-import type { InputFormat, TranscriptItem, TranscriptSource } from '../transcripts/transcript-types.js';
+import type {
+  InputFormat,
+  SkippedLink,
+  TranscriptItem,
+  TranscriptSource,
+} from '../transcripts/transcript-types.js';
 import {
   type AuditProblem,
   type AuditResult,
@@ -24,6 +29,8 @@ export interface AuditOptions {
   /** The guard to classify with (its policy applies). */
   guard: Pick<Guard, 'classify'>;
   sources: readonly TranscriptSource[];
+  /** Links the path expansion did not follow: each reported first, as an error (line 0: the file). Defaults to none. */
+  skippedLinks?: readonly SkippedLink[] | undefined;
   /** Defaults to `auto` (detected per file). */
   inputFormat?: InputFormat | undefined;
   /** Check every user and assistant turn, not only the last. Defaults to `false`. */
@@ -154,6 +161,17 @@ export async function runAudit(options: AuditOptions): Promise<AuditOutcome> {
     for (const planned of plannedChecks) {
       if (stop.signal.aborted) return undefined;
       if (alreadyDone(item.file, item.line, planned.turn)) continue;
+      if (planned.unreadable !== undefined) {
+        const problem = {
+          file: item.file,
+          line: item.line,
+          id,
+          turn: planned.turn,
+          reason: planned.unreadable,
+        };
+        events.push({ kind: 'problem', problem });
+        continue;
+      }
       try {
         const verdict = await options.guard.classify(planned.messages, { signal: stop.signal });
         events.push({
@@ -182,6 +200,13 @@ export async function runAudit(options: AuditOptions): Promise<AuditOutcome> {
     return events;
   }
 
+  for (const link of options.skippedLinks ?? []) {
+    realPaths.set(link.file, link.realPath);
+    if (alreadyDone(link.file, 0, null)) continue;
+    const reason =
+      'symbolic link not followed (it may lead out of the directory walked): name it on the command line, or pass --follow-symlinks, to audit it';
+    emit({ kind: 'problem', problem: { file: link.file, line: 0, id: null, turn: null, reason } });
+  }
   const iterator = items();
   let reading = Promise.resolve();
   async function worker() {
@@ -200,7 +225,13 @@ export async function runAudit(options: AuditOptions): Promise<AuditOutcome> {
       const item = next.value;
       let events: AuditEvent[] | undefined;
       if (item.kind === 'error') {
-        const problem = { file: item.file, line: item.line, id: null, turn: null, reason: item.message };
+        const problem = {
+          file: item.file,
+          line: item.line,
+          id: item.id ?? null,
+          turn: null,
+          reason: item.message,
+        };
         events = alreadyDone(item.file, item.line, null) ? [] : [{ kind: 'problem', problem }];
       } else events = await check(item);
       if (events === undefined) return; // cancelled mid-check: not reported, not counted

@@ -8,11 +8,12 @@ import { printable, sortedCategories } from '../audit/reporter.js';
 import { loadResume } from '../audit/resume.js';
 import { runAudit } from '../audit/run-audit.js';
 import { expandPaths } from '../transcripts/expand-paths.js';
-import { inputFormats } from '../transcripts/transcript-types.js';
+import { inputFormats, type SkippedLink } from '../transcripts/transcript-types.js';
 import { cliMessage } from './cli-message.js';
 import { guardFlags, guardOptionsFromFlags, openGuard } from './guard-flags.js';
 import { auditHelp } from './help.js';
 import type { CliContext } from './io.js';
+import { modelName } from './model-name.js';
 import { checkOutputTarget, openOutput, writeErrorMessage } from './open-output.js';
 import { choiceFlag, integerFlag, parseFlags } from './parse-flags.js';
 import { UsageError } from './usage-error.js';
@@ -30,6 +31,7 @@ const flags = {
   'no-fail': { type: 'boolean' },
   'max-errors': { type: 'string' },
   'no-progress': { type: 'boolean' },
+  'follow-symlinks': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -66,7 +68,11 @@ export async function auditCommand(args: string[], context: CliContext): Promise
     throw new UsageError('--resume: expected --format jsonl and --output FILE (the report to continue)');
   }
   const options = await guardOptionsFromFlags(values, context.env);
-  const sources = await expandPaths(positionals).catch((error: Error) => {
+  const skippedLinks: SkippedLink[] = [];
+  const sources = await expandPaths(positionals, {
+    followSymlinks: values['follow-symlinks'],
+    onSkippedLink: (link) => skippedLinks.push(link),
+  }).catch((error: Error) => {
     throw new UsageError(error.message);
   });
   const protect = new Set(sources.map((source) => source.realPath));
@@ -78,6 +84,9 @@ export async function auditCommand(args: string[], context: CliContext): Promise
     progress.log(`vigil: resuming ${values.output}: ${resume.reported} results and errors already reported`);
   }
   const startedAt = new Date().toISOString();
+  // A signal during the model load stops the command with nothing written (see openGuard); from
+  // the load on, it stops the run and the partial report is written.
+  const guard = await openGuard(context, options, { verbose: values.verbose });
   const stop = new AbortController();
   let signal: StopSignal | undefined;
   const handlers = (Object.keys(stopSignals) as StopSignal[]).map((name) => {
@@ -90,10 +99,7 @@ export async function auditCommand(args: string[], context: CliContext): Promise
     process.on(name, handler);
     return () => process.off(name, handler);
   });
-  // From here a signal stops the run (one during the model load leaves an empty partial report).
-  let guard: Awaited<ReturnType<typeof openGuard>> | undefined;
   try {
-    guard = await openGuard(context, options, { verbose: values.verbose });
     const policy = guard.policy;
     const output = await openOutput({
       file: values.output,
@@ -103,14 +109,12 @@ export async function auditCommand(args: string[], context: CliContext): Promise
       protect,
       onFailure: () => stop.abort(),
     });
-    context.signal?.addEventListener(
-      'abort',
-      () => {
-        signal ??= 'SIGINT';
-        stop.abort();
-      },
-      { once: true },
-    );
+    const onAbort = () => {
+      signal ??= 'SIGINT';
+      stop.abort();
+    };
+    if (context.signal?.aborted) onAbort();
+    else context.signal?.addEventListener('abort', onAbort, { once: true });
     const reporter = createReporter(
       format,
       {
@@ -118,13 +122,14 @@ export async function auditCommand(args: string[], context: CliContext): Promise
         color: output.isTTY && !context.env.NO_COLOR,
         version: readVersion(),
         categoryName: (code) => policy.known.get(code)?.name ?? code,
-        run: { model: guard.model.id, policy: values.policy ?? null, startedAt },
+        run: { model: modelName(guard.model.id), policy: values.policy ?? null, startedAt },
       },
       { onlyFlagged: values['only-flagged'] === true },
     );
     const outcome = await runAudit({
       guard,
       sources,
+      skippedLinks,
       inputFormat,
       everyTurn: values['every-turn'],
       role,
@@ -176,6 +181,6 @@ export async function auditCommand(args: string[], context: CliContext): Promise
     });
   } finally {
     for (const off of handlers) off();
-    await guard?.dispose();
+    await guard.dispose();
   }
 }

@@ -1,11 +1,20 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { createGuard, type Guard, type GuardOptions, loadPolicyFile } from '@vigil/guard-core';
-import { isRemoteModel, policyFileSchema, resolvePolicy } from '@vigil/guard-core/internal';
+import {
+  createGuard,
+  defaultGuardModel,
+  type Guard,
+  type GuardOptions,
+  loadPolicyFile,
+} from '@vigil/guard-core';
+import { isRemoteModel, policyFileSchema, resolveModel, resolvePolicy } from '@vigil/guard-core/internal';
+import { formatBytes } from '../audit/progress.js';
 import { createDownloadBar } from './download-bar.js';
 import { type EngineFlagValues, engineFlags, remoteEngineFromFlags } from './engine-flags.js';
 import type { CliContext } from './io.js';
+import { createLoadDisplay } from './load-display.js';
 import { codesFlag, numberFlag, parseFlagValues } from './parse-flags.js';
+import { interruptibleLoad } from './stop-during-load.js';
 import { UsageError } from './usage-error.js';
 
 /** The policy, model and engine flags `classify` and `audit` share with the API. */
@@ -135,26 +144,57 @@ function rethrowAsUsage(error: unknown): never {
 
 /**
  * Creates the guard for a command: the context's engine, the remote engine, or the local model
- * with a download bar. With `verbose`, says on stderr which model runs where.
+ * (downloaded first with a progress bar). Says on stderr at once what it loads (the file's name
+ * and size) and keeps the elapsed time visible; a SIGINT, SIGTERM or SIGHUP during the load stops
+ * it (see `interruptibleLoad`). With `verbose`, says which model runs where.
+ * @throws LoadInterruptedError when a signal came during the load.
  */
 export async function openGuard(
   context: CliContext,
   options: GuardOptions,
   { verbose = false }: { verbose?: boolean | undefined } = {},
 ): Promise<Guard> {
-  const guard = await createGuardFor(context, options);
+  const guard = await interruptibleLoad(
+    context,
+    (signal) => createGuardFor(context, options, signal),
+    (loaded) => loaded.dispose(),
+  );
   if (verbose) context.stderr.write(`vigil: ${describeGuard(guard)}\n`);
   return guard;
 }
 
-async function createGuardFor(context: CliContext, options: GuardOptions) {
-  if (context.engine) return createGuard({ ...options, model: undefined, engine: context.engine });
+async function createGuardFor(context: CliContext, options: GuardOptions, signal: AbortSignal) {
+  if (context.engine) {
+    const loading = typeof (context.engine as PromiseLike<unknown>).then === 'function';
+    const display = loading ? createLoadDisplay(context.stderr, 'engine') : undefined;
+    try {
+      const guard = await createGuard({ ...options, model: undefined, engine: await context.engine });
+      display?.done(true);
+      return guard;
+    } finally {
+      display?.done(false);
+    }
+  }
   if (options.engine) return createGuard(options);
   const bar = createDownloadBar(context.stderr);
+  let file: string;
   try {
-    return await createGuard({ ...options, onDownloadProgress: bar.update });
+    file = await resolveModel(options.model ?? (context.env.VIGIL_GUARD_MODEL || defaultGuardModel), {
+      modelsDir: options.modelsDir ?? context.env.VIGIL_MODELS_DIR,
+      onDownloadProgress: bar.update,
+      signal,
+    });
   } finally {
     bar.done();
+  }
+  const { size } = await stat(file);
+  const display = createLoadDisplay(context.stderr, `model ${path.basename(file)} (${formatBytes(size)})`);
+  try {
+    const guard = await createGuard({ ...options, model: file });
+    display.done(true);
+    return guard;
+  } finally {
+    display.done(false);
   }
 }
 

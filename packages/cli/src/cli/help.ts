@@ -114,6 +114,9 @@ Input:
   --every-turn              check every user and assistant turn in the context before it
                             (default: the last turn of each conversation)
   --role user|assistant     check only turns of this role
+  --follow-symlinks         follow symbolic links met while walking a directory or matching a
+                            glob (default: not followed, each listed as an error; a path
+                            named on the command line is always read)
 
 Output:
   --format FORMAT           table (default on a terminal), json (default otherwise), jsonl,
@@ -133,7 +136,7 @@ ${policyFlags}
 
 Every report lists the results and the errors (records or turns that could not be checked:
 malformed lines, unknown formats, empty conversations, conversations too long for the
-context) with file, line, conversation id, turn and reason, in input order; errors are also
+context, turns with nothing Llama Guard can read, links not followed (line 0)) with file, line, conversation id, turn and reason, in input order; errors are also
 printed on stderr and counted in summary.errors. line is the 1-based line where the
 conversation starts; turn is the 0-based index of the judged message in its messages (system
 and tool messages included). A safe turn with a high P(unsafe) names the categories the policy
@@ -141,7 +144,9 @@ excluded (ignoredCategories).
 
 --output FILE is written to a temporary file renamed into place at the end (jsonl is written
 as it goes, for --resume; a kill -9 can leave .FILE.*.vigil-tmp); an output that is one of the
-inputs is refused. SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the run and write the partial
+inputs (by path, or the same file by device and inode: a hard link) is refused before anything
+is written. CSV cells that a spreadsheet would run as a formula (=, +, -, @, tab, CR first)
+are written with a ' in front. SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the run and write the partial
 report; a second one quits at once.
 
 Exit codes:

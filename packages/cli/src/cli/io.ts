@@ -13,8 +13,8 @@ export interface CliContext {
   stderr: CliOutput;
   stdin: AsyncIterable<string | Buffer> & { isTTY?: boolean | undefined };
   env: Record<string, string | undefined>;
-  /** An engine instead of a local model (tests use a scripted one). Defaults to the local engine. */
-  engine?: GuardEngine | undefined;
+  /** An engine instead of a local model (tests use a scripted one, maybe still loading). Defaults to the local engine. */
+  engine?: GuardEngine | PromiseLike<GuardEngine> | undefined;
   /** Stops a running audit like Ctrl-C (tests). The CLI wires SIGINT to it. */
   signal?: AbortSignal | undefined;
 }

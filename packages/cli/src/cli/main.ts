@@ -7,6 +7,7 @@ import { cliMessage } from './cli-message.js';
 import { mainHelp } from './help.js';
 import { type CliContext, processContext } from './io.js';
 import { modelsCommand } from './models-command.js';
+import { LoadInterruptedError } from './stop-during-load.js';
 import { UsageError } from './usage-error.js';
 import { readVersion } from './version.js';
 
@@ -39,6 +40,10 @@ export async function runCli(args: string[], context: CliContext = processContex
       throw new UsageError(`unknown command '${command}'; expected classify, audit, eval, serve or models`);
     return await run(rest, context);
   } catch (error) {
+    if (error instanceof LoadInterruptedError) {
+      context.stderr.write(`vigil ${command}: ${error.message}\n`);
+      return error.exitCode;
+    }
     if (error instanceof UsageError) {
       const name = run ? `vigil ${command}` : 'vigil';
       const prefix = error.message.startsWith('vigil') ? '' : `${name}: `;

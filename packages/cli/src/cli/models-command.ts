@@ -14,6 +14,7 @@ import { createDownloadBar } from './download-bar.js';
 import { modelsHelp } from './help.js';
 import type { CliContext } from './io.js';
 import { parseFlags } from './parse-flags.js';
+import { interruptibleLoad } from './stop-during-load.js';
 import { UsageError } from './usage-error.js';
 
 function modelUri(which: string | undefined) {
@@ -28,14 +29,19 @@ function modelUri(which: string | undefined) {
 async function pull(which: string | undefined, context: CliContext) {
   const uri = modelUri(which);
   const directory = await modelsDirectory(context.env.VIGIL_MODELS_DIR);
+  context.stderr.write(`vigil: pulling ${uri} into ${directory}\n`);
   const bar = createDownloadBar(context.stderr);
   try {
-    const file = await resolveModel(uri, {
-      modelsDir: directory,
-      onDownloadProgress: bar.update,
-      localHint:
-        'download the GGUF file yourself and use it with vigil audit --model /path/to/model.gguf (or VIGIL_GUARD_MODEL=/path/to/model.gguf)',
-    });
+    // A signal during the download stops it (exit 128 + its number), leaving no partial file in use.
+    const file = await interruptibleLoad(context, (signal) =>
+      resolveModel(uri, {
+        modelsDir: directory,
+        onDownloadProgress: bar.update,
+        signal,
+        localHint:
+          'download the GGUF file yourself and use it with vigil audit --model /path/to/model.gguf (or VIGIL_GUARD_MODEL=/path/to/model.gguf)',
+      }),
+    );
     bar.done();
     context.stdout.write(`${file}\n`);
   } finally {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { unlinkSync, type WriteStream } from 'node:fs';
+import { constants, fstat, type Stats, unlinkSync, type WriteStream } from 'node:fs';
 import { open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { CliOutput } from './io.js';
 import { UsageError } from './usage-error.js';
 
@@ -35,6 +36,8 @@ export interface OpenOutputOptions {
   onFailure?: (() => void) | undefined;
 }
 
+const fstatAsync = promisify(fstat);
+
 /** Temporary files to remove if the process exits at once (a second Ctrl-C). */
 const temporaryFiles = new Set<string>();
 let exitHookInstalled = false;
@@ -51,21 +54,38 @@ async function realTarget(file: string) {
   return path.join(directory, path.basename(file));
 }
 
-/**
- * Refuses an output path that is one of `protect` (the inputs' real paths), however it is spelled.
- * @throws UsageError naming the file.
- */
-export async function checkOutputTarget(file: string, protect: ReadonlySet<string>) {
-  if (protect.has(await realTarget(file))) {
-    throw new UsageError(
-      `--output: expected a file that is not one of the inputs, received '${file}' (nothing was written)`,
-    );
-  }
+const sameFile = (a: Pick<Stats, 'dev' | 'ino'>, b: Pick<Stats, 'dev' | 'ino'>) =>
+  a.dev === b.dev && a.ino === b.ino;
+
+/** The device and inode of each protected regular file (a hard link shares them); `-` is stdin's. */
+async function identities(protect: ReadonlySet<string>) {
+  const found = await Promise.all(
+    [...protect].map((file) => (file === '-' ? fstatAsync(0) : stat(file)).catch(() => undefined)),
+  );
+  // Only a regular file can lose its bytes (stdin may be /dev/null, and so may the output).
+  return found.filter((info) => info?.isFile() === true) as Stats[];
+}
+
+function refused(file: string): UsageError {
+  return new UsageError(
+    `--output: expected a file that is not one of the inputs, received '${file}' (nothing was written)`,
+  );
 }
 
 /**
- * Opens `--output FILE` or wraps stdout. A file that is one of the inputs (by real path) is
- * refused before anything is written. A regular file is written to a temporary file beside it
+ * Refuses an output path that is one of `protect` (the inputs' real paths), however it is spelled:
+ * the same real path, or the same file by device and inode (a hard link, a bind mount, a symlink).
+ * @throws UsageError naming the file.
+ */
+export async function checkOutputTarget(file: string, protect: ReadonlySet<string>) {
+  if (protect.has(await realTarget(file))) throw refused(file);
+  const info = await stat(file).catch(() => undefined);
+  if (info && (await identities(protect)).some((input) => sameFile(input, info))) throw refused(file);
+}
+
+/**
+ * Opens `--output FILE` or wraps stdout. A file that is one of the inputs (by real path, or by
+ * device and inode: a hard link) is refused before anything is written or truncated. A regular file is written to a temporary file beside it
  * and renamed into place by `commit()`, so an earlier report survives a crash, unless the report
  * is `streamed` (jsonl, which `--resume` continues). Write errors (ENOSPC, EIO) are caught, never
  * thrown as an unhandled `'error'`; a closed stdout (EPIPE) is quiet.
@@ -112,11 +132,22 @@ export async function openOutput(options: OpenOutputOptions): Promise<ReportOutp
   const temporary = direct
     ? undefined
     : path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.vigil-tmp`);
-  const handle = await open(temporary ?? file, temporary ? 'wx' : options.append ? 'a' : 'w').catch(
-    (reason: NodeJS.ErrnoException) => {
-      throw new UsageError(`--output: cannot write '${file}': ${describeError(reason)}`);
-    },
-  );
+  // Opened without truncating; the file opened is checked again (by device and inode) before it
+  // is cut, so an input swapped in after the check above is never truncated.
+  const flags = temporary
+    ? 'wx'
+    : constants.O_WRONLY | constants.O_CREAT | (options.append ? constants.O_APPEND : 0);
+  const handle = await open(temporary ?? file, flags).catch((reason: NodeJS.ErrnoException) => {
+    throw new UsageError(`--output: cannot write '${file}': ${describeError(reason)}`);
+  });
+  if (!temporary) {
+    const opened = await handle.stat();
+    if ((await identities(options.protect)).some((input) => sameFile(input, opened))) {
+      await handle.close();
+      throw refused(file);
+    }
+    if (!options.append && opened.isFile()) await handle.truncate(0);
+  }
   if (temporary) {
     temporaryFiles.add(temporary);
     if (!exitHookInstalled) {

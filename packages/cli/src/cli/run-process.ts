@@ -1,10 +1,12 @@
 import { type CliContext, processContext } from './io.js';
 import { runCli } from './main.js';
+import { abandonedLoads } from './stop-during-load.js';
 
 /**
  * Runs `vigil` as the process: the command line, its streams, and its exit code. A reader
  * closing stdout early (`| head`) never crashes the process with an unhandled `'error'`: the
- * command ends with the code it earned; another stdout error is reported and exits 2.
+ * command ends with the code it earned; another stdout error is reported and exits 2. After a
+ * signal stopped a model load, the process exits at once rather than wait for the load to end.
  * `overrides` replaces parts of the context (a test entry passes a scripted engine).
  * @example
  * await runProcess(); // bin/vigil.js
@@ -22,4 +24,6 @@ export async function runProcess(
   if (stdoutError && code !== 2)
     process.stderr.write(`vigil: cannot write to stdout: ${stdoutError.message}\n`);
   process.exitCode = stdoutError ? 2 : code;
+  // A signal stopped a model load that native code is still finishing: do not wait for it.
+  if (abandonedLoads()) process.exit();
 }

@@ -18,7 +18,7 @@ export type RowRead =
     }
   | { skip: 'invalid' | 'unlabelled'; message: string };
 
-/** A value that makes the whole file unusable (the wrong preset, a label nobody can read). */
+/** A value a row cannot be read with (a label nobody can read): the row is counted as invalid. */
 export class FieldError extends Error {
   constructor(
     readonly field: string,
@@ -32,7 +32,7 @@ export class FieldError extends Error {
 export interface DatasetSpec {
   /** Why the first record is not this kind of dataset, or `undefined` when it is. */
   check(fields: Record<string, unknown>): string | undefined;
-  /** One record. @throws FieldError for a value that means the file is misread. */
+  /** One record. @throws FieldError for a value the row cannot be read with. */
   read(fields: Record<string, unknown>): RowRead;
 }
 

@@ -6,6 +6,7 @@ import { emptySummary } from '../audit/audit-types.js';
 import { createProgressDisplay } from '../audit/progress.js';
 import { guardFlags, guardOptionsFromFlags, openGuard } from '../cli/guard-flags.js';
 import type { CliContext } from '../cli/io.js';
+import { modelName } from '../cli/model-name.js';
 import { openOutput } from '../cli/open-output.js';
 import { choiceFlag, integerFlag, parseFlags } from '../cli/parse-flags.js';
 import { UsageError } from '../cli/usage-error.js';
@@ -131,7 +132,7 @@ async function planSides(values: Values, context: CliContext): Promise<PlannedSi
   }
   const variants =
     models.length > 1
-      ? models.map((model) => ({ model, policy: policies[0], label: path.basename(model) }))
+      ? models.map((model) => ({ model, policy: policies[0], label: modelName(model) }))
       : policies.length > 1
         ? policies.map((policy) => ({ model: models[0], policy, label: path.basename(policy) }))
         : [{ model: models[0], policy: policies[0], label: '' }];
@@ -161,15 +162,8 @@ async function planSides(values: Values, context: CliContext): Promise<PlannedSi
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
-    const engine = options.engine && 'baseURL' in options.engine ? options.engine : undefined;
-    const label =
-      variant.label ||
-      (context.engine
-        ? 'engine'
-        : engine
-          ? `remote ${String(engine.model)}`
-          : path.basename(options.model ?? context.env.VIGIL_GUARD_MODEL ?? 'default model'));
-    sides.push({ label, options, policy, concurrency: options.concurrency });
+    // A side with no label of its own (the only one) is named by its model once loaded (modelName).
+    sides.push({ label: variant.label, options, policy, concurrency: options.concurrency });
   }
   const labels = sides.map((side) => side.label);
   if (new Set(labels).size < labels.length)
@@ -236,10 +230,10 @@ export async function evalCommand(args: string[], context: CliContext): Promise<
     progress.log('vigil: interrupted; writing the partial report (Ctrl-C again to quit at once)');
     stop.abort();
   };
-  context.signal?.addEventListener('abort', () => stop.abort(), { once: true });
-  process.on('SIGINT', onSigint);
+  const onAbort = () => stop.abort();
   try {
     const evalSides: EvalSide[] = [];
+    // A signal during a model load stops the command with nothing written (see openGuard).
     for (const side of sides) {
       const decodeAll = Object.fromEntries(
         [...side.policy.known.keys()].map((code) => [code, decodeEverywhere]),
@@ -250,8 +244,11 @@ export async function evalCommand(args: string[], context: CliContext): Promise<
         { verbose: values.verbose },
       );
       guards.push(guard);
+      if (side.label === '') side.label = modelName(guard.model.id);
       evalSides.push({ label: side.label, guard, policy: side.policy });
     }
+    context.signal?.addEventListener('abort', onAbort, { once: true });
+    process.on('SIGINT', onSigint);
     // Neither output may overwrite a dataset or the policy file, however the path is spelled.
     const protect = new Set(
       await Promise.all([...positionals, ...[values.policy ?? []].flat()].map((file) => realpath(file))),
@@ -398,6 +395,7 @@ export async function evalCommand(args: string[], context: CliContext): Promise<
     return 0;
   } finally {
     process.off('SIGINT', onSigint);
+    context.signal?.removeEventListener('abort', onAbort);
     for (const guard of guards) await guard.dispose();
   }
 }

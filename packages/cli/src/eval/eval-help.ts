@@ -3,12 +3,14 @@ export const evalHelp = `Usage: vigil eval DATASET... [options]
 Runs labelled datasets through the guard and reports how it did: confusion matrix, precision,
 recall, F1, false-positive rate and accuracy at the policy's thresholds; ROC AUC, PR AUC
 (average precision), the best-F1 threshold and the threshold meeting --target-fpr; the same per
-slice; recall per dataset category; latency. Unlabelled, unreadable and failed rows are counted
-and listed, never dropped.
+slice; recall per dataset category; latency. Every bad row is counted and listed, never dropped,
+and the run goes on: unlabelled (no label), invalid (malformed, no text, a label value not
+recognised) or failed (the guard could not judge it). Only a file of another kind stops the run.
 
 Datasets (JSONL, JSON array or CSV with a header; .gz is unpacked):
   --preset NAME             xstest, openai-moderation, toxicchat, aegis2 or beavertails (their
-                            own fields; see the README for the category-to-code table)
+                            own fields; how each one's categories map to S-codes: README,
+                            section "vigil eval", or presetCategoryCodes in @vigil/cli)
   --text-field NAME         the text judged (default text; with a "messages" field and no
                             --text-field, the conversation is judged)
   --label-field NAME        the label (default label): safe/unsafe, 0/1, true/false

@@ -159,10 +159,21 @@ describe('generic datasets', () => {
     ]);
   });
 
-  it('a label value nobody can read, or a missing label column, is an error naming file:line and the field', async () => {
-    await expect(read(at('bad-label.jsonl'), genericSpec({}))).rejects.toThrowErrorMatchingInlineSnapshot(
-      `[VigilInputError: ${at('bad-label.jsonl')}:2: label: expected safe/unsafe, 0/1 or true/false (or name the unsafe value with --unsafe-value), received "probably"]`,
-    );
+  it('a row with a label value nobody can read is invalid, counted like every bad row; the run goes on', async () => {
+    const { examples, skips } = await read(at('bad-label.jsonl'), genericSpec({}));
+    expect(skips).toEqual([
+      {
+        file: at('bad-label.jsonl'),
+        line: 2,
+        kind: 'invalid',
+        message:
+          'label: expected safe/unsafe, 0/1 or true/false (or name the unsafe value with --unsafe-value), received "probably"',
+      },
+    ]);
+    expect(examples.length).toBeGreaterThan(0);
+  });
+
+  it('a file of another kind, or one that cannot be read, is an error naming file:line', async () => {
     await expect(read(at('qa.csv'), genericSpec({ textField: 'question' }))).rejects.toThrow(
       /qa\.csv:2: not a dataset these flags read \(--text-field, --label-field\): expected field 'label', received question, answer, verdict, kind$/,
     );

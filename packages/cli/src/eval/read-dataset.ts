@@ -5,9 +5,10 @@ import { readRecords } from './read-records.js';
 
 /**
  * Reads labelled examples from a dataset file with a spec (a preset or the generic fields).
- * Row-level problems (malformed JSON, no text, no label) come out as skips with file:line;
- * a file that is not what the spec reads, or a label value it cannot read, stops with an error.
- * @throws VigilInputError naming file:line and the field.
+ * Every bad row (malformed JSON, no text, a label value it cannot read) comes out as an `invalid`
+ * skip with file:line and the field, a row with no label as `unlabelled`: counted and listed, never
+ * dropped, and the run goes on. Only a file that is not what the spec reads stops with an error.
+ * @throws VigilInputError naming file:line, for a file of another kind or one that cannot be read.
  * @example
  * for await (const item of readDataset('xstest.csv', presetSpec('xstest', undefined))) console.log(item);
  */
@@ -31,10 +32,9 @@ export async function* readDataset(
       try {
         read = spec.read(record.fields);
       } catch (error) {
-        if (error instanceof FieldError) {
-          throw new VigilInputError(`${file}:${record.line}: ${error.field}: ${error.message}`);
-        }
-        throw error;
+        if (!(error instanceof FieldError)) throw error;
+        yield { file, line: record.line, kind: 'invalid', message: `${error.field}: ${error.message}` };
+        continue;
       }
       if ('skip' in read) {
         yield { file, line: record.line, kind: read.skip, message: read.message };

@@ -1,7 +1,11 @@
+import { ApiError } from './api-error.js';
+
 /**
  * Bounded admission of classifications: at most `limit` admitted at once (running in the guard
  * or waiting for it). A request that would pass the limit is refused whole (429), so the queue
- * never grows without bound and a batch is never half-run.
+ * never grows without bound and a batch is never half-run. A proxy call counts as one, held
+ * from its request until its answer has been delivered (its request and answer checks run in
+ * between).
  */
 export class Admission {
   readonly limit: number;
@@ -25,4 +29,14 @@ export class Admission {
   release(count: number) {
     this.#active = Math.max(0, this.#active - count);
   }
+}
+
+/** The 429 of a request the admission refused, with `Retry-After`. */
+export function busyError(admission: Admission, retryAfterSeconds: number) {
+  return new ApiError(
+    429,
+    'rate_limit_error',
+    `the guard is busy: ${admission.active} classifications are admitted (limit ${admission.limit}); retry after ${retryAfterSeconds}s`,
+    { code: 'queue_full', retryAfterSeconds },
+  );
 }

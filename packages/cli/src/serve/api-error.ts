@@ -17,7 +17,7 @@ export interface ApiErrorBody {
 
 /** A failed request: its HTTP status and OpenAI-shaped body (and `Retry-After` for 429 and 503). */
 export class ApiError extends Error {
-  readonly status: 400 | 401 | 404 | 413 | 429 | 500 | 502 | 503 | 504;
+  readonly status: 400 | 401 | 404 | 413 | 417 | 429 | 500 | 502 | 503 | 504;
   readonly type: ApiErrorType;
   readonly param: string | null;
   readonly code: string | null;

@@ -31,7 +31,7 @@ export interface ModerationAppOptions {
   maxInputChars?: number | undefined;
   /** Milliseconds a request's classifications may take (then 504). Defaults to `30000`. */
   timeoutMs?: number | undefined;
-  /** Classifications admitted at once, running or waiting; past it, 429 with `Retry-After`. Defaults to `256`. */
+  /** Classifications admitted at once, running or waiting (a proxy call counts as one until its answer is delivered); past it, 429 with `Retry-After`. Defaults to `256`. */
   maxPending?: number | undefined;
   /** The `Retry-After` of a 429 and of a 503, in seconds. Defaults to `1`. */
   retryAfterSeconds?: number | undefined;
@@ -39,6 +39,13 @@ export interface ModerationAppOptions {
   upstream?: string | undefined;
   /** The API key sent upstream as `Bearer`. Defaults to the client's `Authorization` when `apiKeys` is empty, else none. */
   upstreamApiKey?: string | undefined;
+  /**
+   * More request headers the proxy forwards to the upstream, by name, beyond its allow-list
+   * (content negotiation, `authorization`, `x-api-key`, `api-key`, `anthropic-*`, `openai-*`,
+   * `x-stainless-*`, tracing). Hop-by-hop, `proxy-*` and `x-vigil-*` headers, and any header
+   * holding one of `apiKeys`, are never forwarded. Defaults to `[]`.
+   */
+  forwardHeaders?: readonly string[] | undefined;
   /** Middleware options of proxy mode (mode, stream strategy, fail mode...). Defaults to `vigil()`'s. */
   proxy?: Omit<VigilOptions, 'guard' | 'onDecision'> | undefined;
   /** A pino logger: one line per request. Defaults to no logging. */
@@ -69,6 +76,7 @@ const optionsSchema = z.object({
   retryAfterSeconds: z.number().int().min(1).optional(),
   upstream: z.url({ protocol: /^https?$/ }).optional(),
   upstreamApiKey: z.string().min(1).optional(),
+  forwardHeaders: z.array(z.string().regex(/^[!#$%&'*+.^`|~\w-]+$/, 'expected a header name')).optional(),
   logContent: z.boolean().optional(),
 });
 
@@ -211,6 +219,10 @@ export function createModerationApp(options: ModerationAppOptions): Hono<Service
       guard,
       upstream: parsed.upstream,
       upstreamAuthorization: parsed.upstreamApiKey ?? (apiKeys.length > 0 ? null : undefined),
+      apiKeys,
+      extraHeaders: new Set(parsed.forwardHeaders?.map((name) => name.toLowerCase())),
+      admission,
+      retryAfterSeconds,
       maxBodyBytes: options.proxy?.maxBodyBytes ?? maxBodyBytes,
       onDecision: (decision) => {
         if (decision.verdict) {

@@ -1,7 +1,7 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ClassifyOptions, Guard, JudgedRole, Message, Verdict } from '@vigil/guard-core';
-import type { Admission } from './admission.js';
-import { ApiError, apiErrorOf } from './api-error.js';
+import { type Admission, busyError } from './admission.js';
+import { apiErrorOf } from './api-error.js';
 import type { ServiceMetrics } from './service-metrics.js';
 
 const tracer = trace.getTracer('@vigil/cli');
@@ -57,14 +57,7 @@ export function createJudge(
    * 429; the first failure aborts the others and is the request's error (fail-closed).
    */
   return async function judge(items: readonly JudgeItem[], options: JudgeOptions): Promise<Verdict[]> {
-    if (!admission.tryAcquire(items.length)) {
-      throw new ApiError(
-        429,
-        'rate_limit_error',
-        `the guard is busy: ${admission.active} classifications are admitted (limit ${admission.limit}); retry after ${retryAfterSeconds}s`,
-        { code: 'queue_full', retryAfterSeconds },
-      );
-    }
+    if (!admission.tryAcquire(items.length)) throw busyError(admission, retryAfterSeconds);
     metrics.inFlight(items.length);
     const failed = new AbortController();
     const signal = AbortSignal.any([options.signal, failed.signal]);

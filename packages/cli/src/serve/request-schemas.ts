@@ -1,3 +1,5 @@
+import { type Message, VigilInputError } from '@vigil/guard-core';
+import { messageText } from '@vigil/guard-core/internal';
 import { z } from 'zod';
 
 /** What the request schemas enforce beyond types. */
@@ -93,12 +95,21 @@ const message = z.looseObject({
 
 export type ClassifyMessages = string | z.output<typeof message>[];
 
+/**
+ * Characters of one conversation the guard will judge: every message's judged text by
+ * guard-core's own definition (`messageText`: text, refusal, thinking, tool-call arguments...),
+ * so the limit and the judged text cannot drift apart. Content the guard would reject counts as
+ * nothing here (the guard's 400 names it).
+ */
 function textLength(messages: ClassifyMessages) {
   if (typeof messages === 'string') return messages.length;
   let length = 0;
   for (const item of messages) {
-    if (typeof item.content === 'string') length += item.content.length;
-    else for (const piece of item.content ?? []) length += piece.text?.length ?? 0;
+    try {
+      length += messageText(item as Message).length;
+    } catch (error) {
+      if (!VigilInputError.isInstance(error)) throw error;
+    }
   }
   return length;
 }

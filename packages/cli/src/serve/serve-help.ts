@@ -1,5 +1,6 @@
 import { guardFlags } from '../cli/guard-flags.js';
 import { policyFlags, wrap } from '../cli/help.js';
+import { modelNameRule } from '../cli/model-name.js';
 import { serveEnv } from './serve-options.js';
 
 /** The environment variables of the policy, model and engine flags, from the one table. */
@@ -13,7 +14,8 @@ export const serveHelp = `Usage: vigil serve [options]
 Runs Llama Guard 3 as an HTTP moderation service any language can call:
   POST /v1/moderations      OpenAI's moderation API (the official SDKs work unchanged)
   POST /v1/classify         Vigil's verdicts: { messages } or { conversations: [...] }
-  GET  /healthz, /readyz    liveness; readiness (503 while draining)
+  GET  /healthz, /readyz    liveness (from the start); readiness (503 while the model loads
+                            and while draining)
   GET  /metrics             Prometheus metrics
 With --upstream it is also a guard proxy: /v1/chat/completions, /v1/completions,
 /v1/responses and /v1/messages are checked by the guard and forwarded to the upstream.
@@ -30,8 +32,8 @@ Server:
                             [VIGIL_ALLOW_UNAUTHENTICATED=1]
   --shutdown-timeout-ms N   on SIGTERM/SIGINT, how long in-flight requests may take before
                             connections are cut (default 10000) [VIGIL_SHUTDOWN_TIMEOUT_MS]
-  --model-id NAME           the "model" of responses when a request names none
-                            (default llama-guard-3) [VIGIL_MODEL_ID]
+  --model-id NAME           the "model" of responses when a request names none [VIGIL_MODEL_ID];
+${wrap(`default: the model's name, ${modelNameRule}; logs name the model the same way`.split(' '), 28)}
 
 Limits:
   --max-body-bytes N        larger bodies get 413 (default 1048576) [VIGIL_MAX_BODY_BYTES]
@@ -41,12 +43,20 @@ Limits:
   --request-timeout-ms N    time a request's classifications may take, then 504
                             (default 30000) [VIGIL_REQUEST_TIMEOUT_MS]
   --max-pending N           classifications admitted at once, running or waiting; past it 429
-                            with Retry-After (default 256) [VIGIL_MAX_PENDING]
+                            with Retry-After (default 256; a proxy call counts as one until
+                            its answer is delivered) [VIGIL_MAX_PENDING]
 
 Guard proxy mode:
   --upstream URL            forward the generation routes to this server [VIGIL_UPSTREAM]
                             Upstream key: VIGIL_UPSTREAM_API_KEY (else the client's
                             Authorization is forwarded only when no --api-key is set)
+                            Headers sent upstream: an allow-list (content negotiation,
+                            authorization, x-api-key, api-key, anthropic-*, openai-*,
+                            x-stainless-*, tracing), never one holding an --api-key, never
+                            hop-by-hop, Proxy-* or x-vigil-*; X-Forwarded-For gets the peer
+                            appended. Upgrade: 400; Expect other than 100-continue: 417
+  --forward-header NAME     also forward this request header (repeatable)
+                            [VIGIL_FORWARD_HEADERS]
   --mode MODE               block (default), annotate or shadow [VIGIL_MODE]
   --stream-strategy S       buffer (default) or progressive [VIGIL_STREAM_STRATEGY]
   --fail-mode MODE          closed (default: 503 when the guard fails) or open [VIGIL_FAIL_MODE]
@@ -69,8 +79,11 @@ ${wrap(
 Images in moderation input are never judged (Llama Guard 3 1B reads text only); results say
 so in category_applied_input_types. A guard failure is 503, never "not flagged".
 
+The port is bound before the model loads: a port in use fails at once.
+
 Exit codes: 0 after a graceful shutdown, 1 when --shutdown-timeout-ms cut connections, 2 usage
-error or a failure at start.
+error or a failure at start (a port in use, a model that cannot load), 130/143 when SIGINT or
+SIGTERM came while the model was loading.
 
 Examples:
   vigil serve --model ./Llama-Guard-3-1B.Q4_K_M.gguf --policy policy.yaml

@@ -21,6 +21,7 @@ describe('serveOptionsFromFlags', () => {
         VIGIL_UPSTREAM: 'http://127.0.0.1:8000',
         VIGIL_MODE: 'annotate',
         VIGIL_UPSTREAM_API_KEY: 'up',
+        VIGIL_FORWARD_HEADERS: 'Helicone-Auth, x-portkey-config',
       },
     );
     expect(options).toMatchObject({
@@ -33,6 +34,7 @@ describe('serveOptionsFromFlags', () => {
         logContent: true,
         upstream: 'http://127.0.0.1:8000',
         upstreamApiKey: 'up',
+        forwardHeaders: ['helicone-auth', 'x-portkey-config'],
         proxy: { mode: 'annotate' },
       },
     });
@@ -73,5 +75,18 @@ describe('isLoopback', () => {
       false,
       false,
     ]);
+  });
+});
+
+describe('--forward-header', () => {
+  it('refuses a --forward-header that is not a header name, or without --upstream', async () => {
+    expect(
+      await failure(
+        serveOptionsFromFlags({ upstream: 'http://127.0.0.1:1', 'forward-header': ['bad name'] }, {}),
+      ),
+    ).toBe("--forward-header: expected a header name, received 'bad name'");
+    expect(await failure(serveOptionsFromFlags({ 'forward-header': ['x-a'] }, {}))).toBe(
+      '--forward-header: expected --upstream URL (guard proxy mode), received none',
+    );
   });
 });

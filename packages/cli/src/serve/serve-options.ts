@@ -20,6 +20,7 @@ export const serveFlags = {
   'shutdown-timeout-ms': { type: 'string' },
   'model-id': { type: 'string' },
   upstream: { type: 'string' },
+  'forward-header': { type: 'string', multiple: true },
   mode: { type: 'string' },
   'stream-strategy': { type: 'string' },
   'fail-mode': { type: 'string' },
@@ -56,6 +57,7 @@ export const serveEnv = {
   'shutdown-timeout-ms': 'VIGIL_SHUTDOWN_TIMEOUT_MS',
   'model-id': 'VIGIL_MODEL_ID',
   upstream: 'VIGIL_UPSTREAM',
+  'forward-header': 'VIGIL_FORWARD_HEADERS',
   mode: 'VIGIL_MODE',
   'stream-strategy': 'VIGIL_STREAM_STRATEGY',
   'fail-mode': 'VIGIL_FAIL_MODE',
@@ -113,6 +115,17 @@ function upstreamFlag(value: string | undefined) {
   throw new UsageError(`--upstream: expected an http(s) URL, received '${value}'`);
 }
 
+/** `--forward-header NAME` (repeatable, or comma-separated): header names, checked and lower-cased. */
+function forwardHeaderFlag(values: string[] | undefined) {
+  if (values === undefined) return undefined;
+  const names = values.flatMap((value) => value.split(',')).map((name) => name.trim().toLowerCase());
+  for (const name of names) {
+    if (!/^[!#$%&'*+.^`|~\w-]+$/.test(name))
+      throw new UsageError(`--forward-header: expected a header name, received '${name}'`);
+  }
+  return names;
+}
+
 /**
  * Reads `vigil serve`'s flags and environment, checks them and the policy before any model is
  * loaded. Refuses a non-loopback host without an API key unless `--allow-unauthenticated`.
@@ -136,7 +149,7 @@ export async function serveOptionsFromFlags(
     );
   }
   const upstream = upstreamFlag(values.upstream);
-  const proxyOnly = (['mode', 'stream-strategy', 'fail-mode'] as const).find(
+  const proxyOnly = (['mode', 'stream-strategy', 'fail-mode', 'forward-header'] as const).find(
     (flag) => values[flag] !== undefined,
   );
   if (proxyOnly && !upstream)
@@ -168,6 +181,7 @@ export async function serveOptionsFromFlags(
       maxPending: integerFlag('max-pending', values['max-pending'], 1),
       upstream,
       upstreamApiKey: env.VIGIL_UPSTREAM_API_KEY || undefined,
+      forwardHeaders: forwardHeaderFlag(values['forward-header']),
       logContent: values['log-content'] ?? false,
       proxy: upstream
         ? {

@@ -14,10 +14,11 @@ export interface ModerationServer {
   readonly draining: boolean;
   /**
    * Stops accepting connections, lets in-flight requests finish, and resolves once the server
-   * is closed; connections still open after `deadlineMs` are cut. Idempotent.
+   * is closed; connections still open after `deadlineMs` are cut, `onCut` called just before.
+   * Idempotent.
    * @returns `true` when everything finished before the deadline.
    */
-  drain(deadlineMs: number): Promise<boolean>;
+  drain(deadlineMs: number, onCut?: () => void): Promise<boolean>;
 }
 
 /**
@@ -29,7 +30,7 @@ export interface ModerationServer {
  * process.once('SIGTERM', () => server.drain(10_000));
  */
 export async function startModerationServer(
-  fetch: (request: Request) => Response | Promise<Response>,
+  fetch: (request: Request, env?: unknown) => Response | Promise<Response>,
   { port, host }: { port: number; host: string },
 ): Promise<ModerationServer> {
   const server = createAdaptorServer({ fetch }) as Server;
@@ -71,7 +72,7 @@ export async function startModerationServer(
     get draining() {
       return draining !== undefined;
     },
-    drain(deadlineMs) {
+    drain(deadlineMs, onCut) {
       draining ??= new Promise<boolean>((resolve) => {
         let finished = true;
         // While draining, responses say `Connection: close`; a socket idle this long is closed.
@@ -79,6 +80,7 @@ export async function startModerationServer(
         const sweep = setInterval(() => closeIdle(idleGraceMs), 50);
         const deadline = setTimeout(() => {
           finished = false;
+          onCut?.();
           server.closeAllConnections();
         }, deadlineMs);
         // Connections the kernel completed but Node has not accepted yet would be reset by

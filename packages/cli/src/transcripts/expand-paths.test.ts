@@ -1,3 +1,5 @@
+import { link, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandPaths } from './expand-paths.js';
@@ -56,5 +58,39 @@ describe('expandPaths', () => {
       "cannot read 'nope.jsonl': no such file or directory",
     );
     await expect(expandPaths([`${root}/examples/*.parquet`])).rejects.toThrow('no files match this pattern');
+  });
+
+  it('reads a hard link once, and does not follow links met in a walk or a glob unless asked', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'vigil-expand-'));
+    try {
+      await mkdir(path.join(dir, 'walked/.hidden'), { recursive: true });
+      await mkdir(path.join(dir, 'outside'));
+      await writeFile(path.join(dir, 'walked/a.jsonl'), '{}\n');
+      await writeFile(path.join(dir, 'walked/.hidden/h.jsonl'), '{}\n');
+      await writeFile(path.join(dir, 'outside/o.jsonl'), '{}\n');
+      await writeFile(path.join(dir, 'outside/notes.md'), 'x');
+      await link(path.join(dir, 'walked/a.jsonl'), path.join(dir, 'walked/b.jsonl'));
+      await symlink(path.join(dir, 'outside/o.jsonl'), path.join(dir, 'walked/l.jsonl'));
+      await symlink(path.join(dir, 'outside/notes.md'), path.join(dir, 'walked/notes.md'));
+      await symlink(path.join(dir, 'outside'), path.join(dir, 'walked/sub'));
+      const skipped: string[] = [];
+      const onSkippedLink = (found: { file: string }) => skipped.push(path.relative(dir, found.file));
+      const sources = await expandPaths([path.join(dir, 'walked')], { onSkippedLink });
+      expect(relative(sources).map((file) => path.relative(dir, file))).toEqual(['walked/a.jsonl']);
+      // Links to what a walk would not read (notes.md) are not worth a report.
+      expect(skipped).toEqual(['walked/l.jsonl', 'walked/sub']);
+      const followed = await expandPaths([path.join(dir, 'walked')], { followSymlinks: true });
+      expect(relative(followed).map((file) => path.relative(dir, file))).toEqual([
+        'walked/a.jsonl',
+        'walked/l.jsonl', // walked/sub/o.jsonl is the same file: read once
+      ]);
+      skipped.length = 0;
+      await expandPaths([path.join(dir, 'walked/**/*.jsonl')], { onSkippedLink });
+      expect(skipped).toEqual(['walked/l.jsonl', 'walked/sub']);
+      // Named on the command line, a link is read.
+      expect(relative(await expandPaths([path.join(dir, 'walked/l.jsonl')]))).toHaveLength(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

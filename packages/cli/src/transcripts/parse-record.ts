@@ -1,5 +1,5 @@
 import { type Message, VigilInputError } from '@vigil/guard-core';
-import { formatPath, hasJudgedText } from '@vigil/guard-core/internal';
+import { formatPath, hasJudgedText, judgedTurns } from '@vigil/guard-core/internal';
 import { z } from 'zod';
 
 const idSchema = z.union([z.string(), z.number()]).transform(String).optional();
@@ -27,23 +27,43 @@ const shareGptRoles: Record<string, string> = {
   system: 'system',
 };
 
-/** Rejects a conversation with no user or assistant turn that has text (guard-core's judged text). */
+/** A message holding only images (Llama Guard 3 1B reads text only), as a problem names it. */
+function onlyImages(messages: readonly Message[]) {
+  const index = messages.findIndex((message) => {
+    const { content } = message as { content?: unknown };
+    return Array.isArray(content) && content.length > 0 && content.every((part) => part?.type !== 'text');
+  });
+  return index === -1 ? undefined : `messages[${index}] (role '${messages[index]?.role}')`;
+}
+
+/**
+ * Rejects a conversation with no user or assistant turn that has text (guard-core's judged text),
+ * naming the real problem (an unknown role, only images) and keeping the record's id.
+ */
 function nonEmpty(messages: Message[], id: string | undefined): ParsedRecord {
+  const withId = (problem: string) => (id === undefined ? { problem } : { problem, id });
   try {
-    if (!hasJudgedText(messages, 'user') && !hasJudgedText(messages, 'assistant')) {
-      return {
-        problem: `empty conversation: expected at least one user or assistant turn with text, received ${messages.length} message(s)`,
-      };
-    }
+    if (hasJudgedText(messages, 'user') || hasJudgedText(messages, 'assistant')) return { messages, id };
+    judgedTurns(messages, {}); // throws for an unknown role or malformed content, naming the message
   } catch (error) {
     if (!VigilInputError.isInstance(error)) throw error;
-    return { problem: error.message };
+    return withId(error.message);
   }
-  return { messages, id };
+  const images = onlyImages(messages);
+  if (images) {
+    return withId(
+      `no text to judge: ${images} holds only images, and Llama Guard 3 1B reads text only; expected at least one user or assistant turn with text`,
+    );
+  }
+  return withId(
+    `empty conversation: expected at least one user or assistant turn with text, received ${messages.length} message(s)`,
+  );
 }
 
 /** A parsed record: its messages and id, or what is wrong with it. */
-export type ParsedRecord = { messages: Message[]; id?: string | undefined } | { problem: string };
+export type ParsedRecord =
+  | { messages: Message[]; id?: string | undefined }
+  | { problem: string; id?: string | undefined };
 
 function describe(value: unknown) {
   if (value === null) return 'null';
@@ -68,9 +88,13 @@ function issueText(error: z.ZodError) {
  */
 export function parseRecord(value: unknown, shareGptOnly = false): ParsedRecord {
   const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+  // A record's id is kept when the rest of it is wrong, so a report can name it.
+  const id = isObject ? idSchema.safeParse((value as { id?: unknown }).id).data : undefined;
+  const invalid = (error: z.ZodError) =>
+    id === undefined ? { problem: issueText(error) } : { problem: issueText(error), id };
   if (isObject && 'conversations' in value) {
     const parsed = shareGptRecordSchema.safeParse(value);
-    if (!parsed.success) return { problem: issueText(parsed.error) };
+    if (!parsed.success) return invalid(parsed.error);
     const messages = parsed.data.conversations.map((turn): Message => {
       const role = shareGptRoles[turn.from.toLowerCase()] ?? 'tool';
       return { role, content: turn.value };
@@ -82,7 +106,7 @@ export function parseRecord(value: unknown, shareGptOnly = false): ParsedRecord 
   }
   if (isObject && 'messages' in value) {
     const parsed = messagesRecordSchema.safeParse(value);
-    if (!parsed.success) return { problem: issueText(parsed.error) };
+    if (!parsed.success) return invalid(parsed.error);
     return nonEmpty(parsed.data.messages as Message[], parsed.data.id);
   }
   if (Array.isArray(value)) {
@@ -90,9 +114,16 @@ export function parseRecord(value: unknown, shareGptOnly = false): ParsedRecord 
     if (!parsed.success) return { problem: issueText(parsed.error) };
     return nonEmpty(parsed.data as Message[], undefined);
   }
-  return {
-    problem: `expected { "messages": [...] }, a message array or { "conversations": [...] }, received ${describe(value)}`,
-  };
+  const problem = `expected { "messages": [...] }, a message array or { "conversations": [...] }, received ${describe(value)}`;
+  return id === undefined ? { problem } : { problem, id };
+}
+
+/**
+ * "malformed JSON: <JSON.parse's message>", the same on every Node version: Node 22 and later
+ * append " (line L column C)" to the position, which the caller's line number already gives.
+ */
+export function malformedJson(error: unknown) {
+  return `malformed JSON: ${(error as Error).message.replace(/ \(line \d+ column \d+\)$/, '')}`;
 }
 
 /** Parses a JSON text and validates it as a record. */
@@ -101,7 +132,7 @@ export function parseRecordText(text: string, shareGptOnly = false): ParsedRecor
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return { problem: `malformed JSON: ${(error as Error).message}` };
+    return { problem: malformedJson(error) };
   }
   return parseRecord(value, shareGptOnly);
 }

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { detectFormat } from './detect-format.js';
-import { parseRecord, parseRecordText } from './parse-record.js';
+import { malformedJson, parseRecord, parseRecordText } from './parse-record.js';
 import { type NumberedLine, readLines } from './read-lines.js';
 import { splitJsonArray } from './split-json-array.js';
 import type { InputFormat, TranscriptItem } from './transcript-types.js';
@@ -118,7 +118,8 @@ async function* readJsonLines(
         ? '; the file looks like pretty-printed JSON: use --input-format json'
         : '';
     first = false;
-    if ('problem' in record) yield { kind: 'error', file, line, message: `${record.problem}${hint}` };
+    if ('problem' in record)
+      yield { kind: 'error', file, line, id: record.id, message: `${record.problem}${hint}` };
     else yield { kind: 'conversation', file, line, id: record.id, messages: record.messages };
   }
 }
@@ -152,7 +153,7 @@ async function* readJsonDocument(
         kind: 'error',
         file,
         line: element.line,
-        message: `malformed JSON: ${(error as Error).message}`,
+        message: malformedJson(error),
       };
       continue;
     }
@@ -170,13 +171,15 @@ async function* readJsonDocument(
       continue;
     }
     const record = parseRecord(value, shareGptOnly);
-    if ('problem' in record) yield { kind: 'error', file, line: element.line, message: record.problem };
+    if ('problem' in record)
+      yield { kind: 'error', file, line: element.line, id: record.id, message: record.problem };
     else yield { kind: 'conversation', file, line: element.line, id: record.id, messages: record.messages };
   }
   const first = held?.[0];
   if (held && first) {
     const record = parseRecord(held.map((message) => message.value));
-    if ('problem' in record) yield { kind: 'error', file, line: first.line, message: record.problem };
+    if ('problem' in record)
+      yield { kind: 'error', file, line: first.line, id: record.id, message: record.problem };
     else yield { kind: 'conversation', file, line: first.line, messages: record.messages };
   }
 }

@@ -24,6 +24,8 @@ export interface TranscriptProblem {
   file: string;
   line: number;
   message: string;
+  /** The record's `id` field, when it could be read. */
+  id?: string | undefined;
   /** Input bytes consumed since the previous item (for progress). */
   bytes?: number | undefined;
 }
@@ -38,4 +40,12 @@ export interface TranscriptSource {
   realPath: string;
   /** Size in bytes, when known (for progress). */
   bytes?: number | undefined;
+}
+
+/** A symbolic link a directory walk or a glob met and did not follow (`--follow-symlinks` would). */
+export interface SkippedLink {
+  /** The link's path, as the walk found it. */
+  file: string;
+  /** Where it leads (its real path), as `--resume` identifies files. */
+  realPath: string;
 }

@@ -13,6 +13,7 @@ export {
 } from './judged-turns.js';
 export { hasJudgedText, messageSeparator, messageText, partSeparator } from './message-text.js';
 export { type NormalizeOptions, normalizeConversation } from './normalize.js';
+export { prefillOf, withAnswer } from './prefill.js';
 export { isPythonWhitespace, pythonStrip } from './python-strip.js';
 export { acceptedRoles, type RoleKind, roleKind } from './roles.js';
 export * from './types.js';

@@ -26,6 +26,70 @@ describe('messageText', () => {
     expect(messageText({ role: 'assistant', content: null })).toBe('');
   });
 
+  it('reads the text of Anthropic document, search_result and tool_result blocks', () => {
+    const text = (part: unknown) =>
+      messageText({ role: 'user', content: [{ type: 'text', text: '>' }, part as never] });
+    const source = { type: 'text', media_type: 'text/plain', data: 'body' };
+    expect(text({ type: 'document', title: 'T', context: 'C', source })).toBe('>T\n\nC\n\nbody');
+    expect(
+      text({
+        type: 'document',
+        source: {
+          type: 'content',
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'text', text: 'b' },
+          ],
+        },
+      }),
+    ).toBe('>a\n\nb');
+    expect(text({ type: 'document', source: { type: 'content', content: 'whole' } })).toBe('>whole');
+    expect(
+      text({ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBER' } }),
+    ).toBe('>');
+    expect(
+      text({
+        type: 'search_result',
+        source: 'https://x',
+        title: 'T',
+        content: [{ type: 'text', text: 'r' }],
+      }),
+    ).toBe('>T\n\nhttps://x\n\nr');
+    expect(text({ type: 'tool_result', tool_use_id: 't', content: 'out' })).toBe('>out');
+    // A stray `text` hides nothing.
+    expect(text({ type: 'tool_result', text: '', content: 'out' })).toBe('>\n\nout');
+    expect(text({ type: 'refusal', text: 'a', refusal: 'b' })).toBe('>a\n\nb');
+    expect(text({ type: 'tool_result', tool_use_id: 't', content: [{ type: 'document', source }] })).toBe(
+      '>body',
+    );
+    expect(() => text({ type: 'tool_result', content: [{ type: 'text' }] })).toThrow(
+      "message (role 'user').content[1].content[0]: expected 'text' to be a string, received undefined",
+    );
+  });
+
+  it("reads tool-call arguments as the message's text, after its content", () => {
+    const calls = [
+      { id: 'a', type: 'function', function: { name: 'f', arguments: '{"q":"x"}' } },
+      { id: 'b', type: 'function', function: { name: 'g', arguments: { q: 'y' } } },
+      { id: 'c', type: 'function', function: { name: 'h', arguments: '' } },
+      null,
+    ];
+    const message = {
+      role: 'assistant',
+      content: 'Searching.',
+      tool_calls: calls,
+      function_call: { name: 'legacy', arguments: '{"z":1}' },
+    } as Message;
+    expect(messageText(message)).toBe('Searching.{"q":"x"}{"q":"y"}{"z":1}');
+    const toolUse = [
+      { type: 'tool_use', id: 't', name: 'f', input: { q: 'w' } },
+      { type: 'tool_use', id: 'u', name: 'g', input: {} },
+    ];
+    expect(messageText({ role: 'assistant', content: toolUse })).toBe('{"q":"w"}');
+    const onlyCalls = { role: 'assistant', content: null, tool_calls: calls } as Message;
+    expect(hasJudgedText([onlyCalls], 'assistant')).toBe(true);
+  });
+
   it.each([
     [
       { role: 'user', content: 3 },

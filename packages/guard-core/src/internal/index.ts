@@ -24,9 +24,11 @@ export {
   messageSeparator,
   messageText,
   partSeparator,
+  prefillOf,
   pythonStrip,
   type RoleKind,
   roleKind,
+  withAnswer,
 } from '../conversation/index.js';
 export { type NormalizeOptions, normalizeConversation } from '../conversation/normalize.js';
 export type { Conversation, Turn } from '../conversation/types.js';

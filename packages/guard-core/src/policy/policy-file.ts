@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument, type Scalar, type YAMLMap } from 'yaml';
 import { z } from 'zod';
+import { readTextFile } from '#platform/read-text-file';
 import { longConversationSchema } from '../engine/local/long-conversation.js';
 import { localModelOptionsShape } from '../engine/local/runtime-options.js';
 import {
@@ -9,6 +9,7 @@ import {
   remoteEngineFileSchema,
 } from '../engine/remote/remote-options.js';
 import { VigilConfigError } from '../errors.js';
+import { processEnv } from '../process-env.js';
 import { formatPath, withoutDefaults } from '../validation.js';
 import { policyOptionsSchema } from './policy.js';
 
@@ -74,7 +75,7 @@ function knownSettings(path: readonly PropertyKey[]) {
 export function parsePolicyFile(
   text: string,
   file: string,
-  env: Record<string, string | undefined> = process.env,
+  env: Record<string, string | undefined> = processEnv(),
 ): PolicyFile {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false });
@@ -128,9 +129,9 @@ export function parsePolicyFile(
  */
 export async function loadPolicyFile(
   file: string,
-  env: Record<string, string | undefined> = process.env,
+  env: Record<string, string | undefined> = processEnv(),
 ): Promise<PolicyFile> {
-  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+  const text = await readTextFile(file).catch((error: NodeJS.ErrnoException) => {
     throw new VigilConfigError(`cannot read the policy file '${file}': ${error.code ?? error.message}`, {
       cause: error,
     });

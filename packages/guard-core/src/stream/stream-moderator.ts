@@ -1,4 +1,5 @@
 import { classifyWithin } from '../classify-within.js';
+import { withAnswer } from '../conversation/prefill.js';
 import { VigilAbortError, VigilDisposedError, VigilInputError } from '../errors.js';
 import { parseOrThrow } from '../validation.js';
 import type { Verdict } from '../verdict/verdict.js';
@@ -50,7 +51,8 @@ export interface StreamModerator {
 
 /**
  * Moderates an answer that arrives in pieces (an upstream's SSE, a generator's tokens). Each check
- * classifies `[...conversation, { role: 'assistant', content: textSoFar }]`, cut at a word
+ * classifies `[...conversation, { role: 'assistant', content: textSoFar }]` (after an assistant
+ * prefill, the prefill's text + `textSoFar` as one message: `withAnswer`), cut at a word
  * boundary; a local guard reuses the conversation already in its KV cache, so a check costs the
  * new text plus the prompt's fixed tail.
  * @example
@@ -128,7 +130,7 @@ export function createStreamModerator(options: StreamModeratorOptions): StreamMo
     }
     checks++;
     try {
-      const result = await classifyWithin(guard, [...conversation, { role: 'assistant', content }], {
+      const result = await classifyWithin(guard, withAnswer(conversation, content), {
         ...parsed.classifyOptions,
         role: 'assistant',
         signal,

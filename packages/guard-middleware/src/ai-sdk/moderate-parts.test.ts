@@ -170,3 +170,17 @@ describe('moderateParts', () => {
     expect(decisions).toMatchObject([{ action: 'skip', reason: 'stream ended early: upstream reset' }]);
   });
 });
+
+describe('moderateParts: text shown joined is judged joined', () => {
+  it('judges a word split across two text parts (and across a text-end) as one word', async () => {
+    const engine = { rules: [{ match: 'UNSAFEWORD', code: 'S1' }] };
+    const { out, decisions } = await run(
+      [...deltas('a', 'Say UNSAFE'), ...deltas('b', 'WORD now.'), finish],
+      {},
+      engine,
+    );
+    const shown = out.flatMap((part) => (part.type === 'text-delta' ? [part.delta] : [])).join('');
+    expect(shown).not.toContain('UNSAFEWORD');
+    expect(decisions).toMatchObject([{ action: 'block' }]);
+  });
+});

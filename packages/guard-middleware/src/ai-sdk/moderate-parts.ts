@@ -105,6 +105,8 @@ export async function* moderateParts(
   let released = 0;
   let cursor = 0;
   let channel: string | undefined;
+  /** The kind (`text`, `reasoning`, `tool`, `whole`) of the last block judged. */
+  let lastKind: string | undefined;
   let finishPart: FinishPart | undefined;
   const held: Held[] = [];
   const rawParts: Part[] = [];
@@ -120,10 +122,17 @@ export async function* moderateParts(
     else released = Math.max(released, lastWordEnd(text, released));
   }
 
+  /**
+   * Blocks are judged apart (a blank line between them), except text after text: `textStream`
+   * and the text parts a UI renders show them joined, so a word split across them is judged whole.
+   */
   async function enterChannel(key: string) {
     if (channel === key) return;
-    if (text !== '' && !/\s$/.test(text)) await pushText(separator);
+    const kind = key.slice(0, key.indexOf(':'));
+    const joined = kind === 'text' && lastKind === 'text';
+    if (text !== '' && !joined && !/\s$/.test(text)) await pushText(separator);
     channel = key;
+    lastKind = kind;
   }
 
   function channelOf(part: DeltaPart): string | undefined {
@@ -190,7 +199,7 @@ export async function* moderateParts(
       const kind = part.type === 'text-end' ? 'text' : part.type === 'reasoning-end' ? 'reasoning' : 'tool';
       if (channel === `${kind}:${part.id}`) {
         channel = undefined;
-        await pushText(separator);
+        if (kind !== 'text') await pushText(separator);
       }
       return;
     }

@@ -169,4 +169,35 @@ describe('parseBody', () => {
     expect(approximateSize(huge, 1000)).toBeGreaterThan(1000);
     expect(visited.count).toBeLessThan(100);
   });
+
+  it('judges every value of a repeated form field, and refuses JSON holding a key twice', () => {
+    const form = 'application/x-www-form-urlencoded';
+    expect(read('prompt=a&model=m&prompt=b&prompt=c', form)).toEqual({
+      kind: 'json',
+      values: [{ prompt: 'c', model: 'm' }, { prompt: 'a' }, { prompt: 'b' }],
+    });
+    const proto = read('__proto__=x&prompt=a', form) as { values: object[] };
+    expect(Object.hasOwn(proto.values[0] as object, '__proto__')).toBe(true);
+    expect(read('{"a":{"prompt":"x","pro\\u006dpt":"y"}}', 'application/json')).toMatchObject({
+      kind: 'unreadable',
+      reason: expect.stringMatching(/'prompt': it occurs twice/),
+    });
+    expect(read('[{"a":1},{"a":2,"b":{"a":3}},"a"]', 'application/json')).toMatchObject({ kind: 'json' });
+    expect(read('{"__proto__":{"prompt":"x"},"model":"m"}', 'application/json')).toMatchObject({
+      kind: 'unreadable',
+      reason: expect.stringMatching(/'__proto__': JavaScript parsers may read it as the prototype/),
+    });
+    expect(read('{"a":"__proto__","b":["__proto__"]}', 'application/json')).toMatchObject({ kind: 'json' });
+    // Escapes inside strings: a quote after an odd number of backslashes does not end the string.
+    expect(read(String.raw`{"k":"\\","k":1}`, 'application/json')).toMatchObject({ kind: 'unreadable' });
+    expect(read(String.raw`{"k":"a\",\"k\":1","j":1}`, 'application/json')).toMatchObject({ kind: 'json' });
+    const part = (name: string, value: string, type = '') =>
+      `--b\r\nContent-Disposition: form-data; name="${name}"\r\n${type}\r\n${value}\r\n`;
+    const multipart = 'multipart/form-data; boundary=b';
+    expect(read(`${part('prompt', 'a')}${part('prompt', 'b')}--b--\r\n`, multipart)).toMatchObject({
+      values: [{ prompt: 'b' }, { prompt: 'a' }],
+    });
+    const twice = part('body', '{"prompt":"a","prompt":"b"}', 'Content-Type: application/json\r\n');
+    expect(read(`${twice}--b--\r\n`, multipart)).toMatchObject({ kind: 'unreadable' });
+  });
 });

@@ -1,6 +1,7 @@
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { VigilBodyTooLargeError } from './body-errors.js';
 import { decodeText } from './decode-text.js';
+import { nestBrackets } from './form-brackets.js';
 import { parseJsonLike } from './json-like.js';
 import { parseMultipart } from './multipart.js';
 
@@ -16,6 +17,9 @@ export type RawBody =
   | { kind: 'too-large'; size: number | undefined }
   /** A body the adapter could not hand over (already consumed elsewhere). */
   | { kind: 'unread'; reason: string };
+
+/** JSON as the request side reads it: keys upstreams may read differently (twice in one object, `__proto__`) are refused. */
+const strict = { refuseAmbiguousKeys: true } as const;
 
 /** A body read for checking. */
 export type ParsedBody =
@@ -108,11 +112,23 @@ export function approximateSize(value: unknown, limit: number): number {
   return size;
 }
 
+/**
+ * The records a form's fields make (URL-encoded or multipart), every value of a repeated field
+ * judged: the first record holds each field's last value (as `JSON.parse` and most JavaScript
+ * parsers keep), then one record per value a later one shadows (the value upstreams that keep
+ * the first read). Own properties only: a field named `__proto__` stays a field.
+ */
+function formRecords(entries: readonly (readonly [string, unknown])[]): Record<string, unknown>[] {
+  const lastIndex = new Map(entries.map(([key], index) => [key, index]));
+  const shadowed = entries.filter(([key], index) => lastIndex.get(key) !== index);
+  return [Object.fromEntries(entries), ...shadowed.map((entry) => Object.fromEntries([entry]))];
+}
+
 /** A value `express.urlencoded()` made of curl's `-d '{"json": ...}'`: one key holding JSON, no value. */
 function jsonKey(value: Record<string, unknown>): unknown {
   const keys = Object.keys(value);
   if (keys.length !== 1 || value[keys[0] as string] !== '') return undefined;
-  const parsed = parseJsonLike(keys[0] as string);
+  const parsed = parseJsonLike(keys[0] as string, strict);
   return parsed.ok ? parsed.value : undefined;
 }
 
@@ -136,19 +152,26 @@ function fromText(text: string, contentType: string | undefined): ParsedBody {
   if (text.trim() === '') return { kind: 'none' };
   const type = mediaType(contentType);
   if (type === 'application/x-www-form-urlencoded' && !/^\s*[[{]/.test(text)) {
-    const fields = Object.fromEntries(
-      [...new URLSearchParams(text)].map(([key, value]) => {
-        const parsed = /^\s*[[{]/.test(value) ? parseJsonLike(value) : undefined;
-        return [key, parsed?.ok ? parsed.value : value];
-      }),
-    );
-    return { kind: 'json', values: [fields] };
+    const entries: (readonly [string, unknown])[] = [];
+    for (const [key, value] of new URLSearchParams(text)) {
+      const parsed = /^\s*[[{]/.test(value) ? parseJsonLike(value, strict) : undefined;
+      if (parsed?.ok === false && parsed.ambiguous)
+        return {
+          kind: 'unreadable',
+          reason: `the form field '${key}' holds ambiguous JSON (${parsed.reason})`,
+        };
+      entries.push([key, parsed?.ok ? parsed.value : value]);
+    }
+    // qs-style brackets (`messages[0][content]`): the nested reading Express 4's parser makes.
+    const nested = nestBrackets(entries);
+    return { kind: 'json', values: [...formRecords(entries), ...(nested === undefined ? [] : [nested])] };
   }
   if (isJsonType(contentType) || /^\s*[[{"]/.test(text) || !isTextual(contentType)) {
-    const parsed = parseJsonLike(text);
+    const parsed = parseJsonLike(text, strict);
     if (parsed.ok)
       return { kind: 'json', values: [parsed.value], ...(isTextual(contentType) ? { text } : {}) };
-    if (isJsonType(contentType))
+    // JSON that parsers read differently is never read as plain text instead.
+    if (isJsonType(contentType) || parsed.ambiguous)
       return { kind: 'unreadable', reason: `the body is not valid JSON (${parsed.reason})` };
   }
   if (isTextual(contentType) || type === 'application/x-www-form-urlencoded') return { kind: 'text', text };
@@ -171,24 +194,35 @@ function fromBytes(bytes: Uint8Array, headers: BodyHeaders, maxBytes: number): P
   if (mediaType(headers.contentType) === 'multipart/form-data') {
     const parts = parseMultipart(decoded, headers.contentType ?? '');
     if (!parts) return { kind: 'unreadable', reason: 'a multipart body without a readable boundary' };
-    const fields: Record<string, unknown> = {};
-    const values: unknown[] = [fields];
+    const fields: (readonly [string, unknown])[] = [];
+    const values: unknown[] = [];
     for (const part of parts) {
       const parsed = fromBytes(
         part.bytes,
         { contentType: part.contentType ?? 'text/plain', contentEncoding: undefined },
         maxBytes,
       );
+      // A part an upstream may read that cannot be read here makes the body unreadable.
+      if (parsed.kind === 'unreadable' || parsed.kind === 'too-large') return parsed;
       if (parsed.kind === 'json') {
-        if (part.name !== undefined) fields[part.name] = parsed.values[0];
+        if (part.name !== undefined) fields.push([part.name, parsed.values[0]]);
         values.push(...parsed.values);
-      } else if (parsed.kind === 'text' && part.name !== undefined) fields[part.name] = parsed.text;
+      } else if (parsed.kind === 'text' && part.name !== undefined) fields.push([part.name, parsed.text]);
     }
-    return { kind: 'json', values };
+    const nested = nestBrackets(fields);
+    return {
+      kind: 'json',
+      values: [...formRecords(fields), ...values, ...(nested === undefined ? [] : [nested])],
+    };
   }
   // The declared charset, and the one the bytes show (Python's json and others ignore the
-  // declaration): every reading that parses is judged, since the upstream may use either.
-  const texts = [...new Set([decodeText(decoded, headers.contentType), decodeText(decoded, undefined)])];
+  // declaration): every reading that parses is judged, since the upstream may use either. A
+  // declared charset this cannot decode (`utf-7`: body-parser's iconv-lite decodes it) is not
+  // read in another one instead: what the upstream reads is unknown.
+  const declared = decodeText(decoded, headers.contentType);
+  if (declared === undefined)
+    return { kind: 'unreadable', reason: 'the body is in a charset the middleware cannot read' };
+  const texts = [...new Set([declared, decodeText(decoded, undefined)])];
   const readings = texts.flatMap((text) => (text === undefined ? [] : [fromText(text, headers.contentType)]));
   const json = readings.filter((reading) => reading.kind === 'json');
   if (json.length > 0)

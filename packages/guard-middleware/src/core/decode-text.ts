@@ -1,3 +1,5 @@
+import { contentTypeParam } from './content-type-param.js';
+
 type Charset = 'utf-8' | 'utf-16le' | 'utf-16be' | 'utf-32le' | 'utf-32be';
 
 /** The charset a byte-order mark announces, and the mark's length. */
@@ -45,7 +47,7 @@ function decodeUtf32(bytes: Uint8Array, littleEndian: boolean): string {
  */
 export function decodeText(bytes: Uint8Array, contentType: string | undefined): string | undefined {
   const bom = fromBom(bytes);
-  const declared = /;\s*charset\s*=\s*"?([\w.:-]+)"?/i.exec(contentType ?? '')?.[1]?.toLowerCase();
+  const declared = contentTypeParam(contentType, 'charset')?.toLowerCase() || undefined;
   let charset: string = bom?.[0] ?? declared ?? fromZeros(bytes) ?? 'utf-8';
   if (charset === 'utf-16' || charset === 'ucs-2') charset = fromZeros(bytes) ?? 'utf-16le';
   if (charset === 'utf-32') charset = fromZeros(bytes) ?? 'utf-32le';

@@ -1,5 +1,6 @@
 import type { RawBody } from './body.js';
 import type { VigilContext } from './decision.js';
+import { isVigilHeader } from './headers.js';
 import type { VigilOptions } from './options.js';
 import { readLimited, replay } from './read-limited.js';
 import { createVigilCore, type Reply, type RequestOutcome } from './vigil-core.js';
@@ -91,8 +92,12 @@ export function createFetchModerator(options: VigilOptions) {
     const { outcome, signal } = exchange;
     const contentType = response.headers.get('content-type') ?? undefined;
     const kind = core.responseKind(response.status, contentType, outcome);
-    if (kind === undefined && Object.keys(outcome.headers).length === 0) return response;
+    const unread = kind === undefined ? core.unreadHeaders(response.status, outcome) : {};
+    // Only Vigil speaks in `x-vigil-*`: the upstream's own are dropped, in every mode.
+    const forged = [...response.headers.keys()].some(isVigilHeader);
+    if (kind === undefined && !forged && Object.keys(unread).length === 0) return response;
     const headers = new Headers(response.headers);
+    for (const name of [...headers.keys()]) if (isVigilHeader(name)) headers.delete(name);
     const init = (extra: Record<string, string>) => {
       for (const [name, value] of Object.entries(extra)) headers.set(name, value);
       return { status: response.status, statusText: response.statusText, headers };
@@ -112,6 +117,7 @@ export function createFetchModerator(options: VigilOptions) {
       );
       return new Response(streamOf(moderated), init(outcome.headers));
     }
+    if (kind === undefined) return new Response(response.body, init(unread));
     if (kind !== 'json' || !response.body) return new Response(response.body, init(outcome.headers));
     const read = await readLimited(response.body, max);
     const checked = await core.inspectResponse(
@@ -129,12 +135,19 @@ export function createFetchModerator(options: VigilOptions) {
     return new Response(read.complete ? read.bytes : streamOf(replay(read)), init(checked.headers));
   }
 
-  /** True when `moderateResponse` reads this response (2xx; JSON, text, SSE): else it passes as it is. */
+  /**
+   * True when `moderateResponse` reads this response (2xx; JSON, text, SSE): else it passes with
+   * `passHeaders` for its annotation headers.
+   */
   const inspects = (status: number, contentType: string | undefined, exchange: Exchange) =>
     core.responseKind(status, contentType, exchange.outcome) !== undefined;
 
+  /** The `x-vigil-*` headers of a response that is not read (the upstream's own are never kept). */
+  const passHeaders = (status: number, exchange: Exchange) => core.unreadHeaders(status, exchange.outcome);
+
   return {
     moderateRequest,
+    passHeaders,
     moderateResponse,
     inspects,
     /** False in shadow mode: no headers, no context. */

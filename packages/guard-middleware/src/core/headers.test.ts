@@ -1,7 +1,7 @@
 import type { Verdict } from '@vigil/guard-core';
 import { describe, expect, it } from 'vitest';
 import type { VigilDecision } from './decision.js';
-import { verdictHeaders } from './headers.js';
+import { unreadResponseHeaders, verdictHeaders } from './headers.js';
 
 const decision = (verdict: Partial<Verdict> | undefined, action: VigilDecision['action']): VigilDecision => ({
   role: 'user',
@@ -27,5 +27,25 @@ describe('verdictHeaders', () => {
       'x-vigil-verdict': 'error',
     });
     expect(verdictHeaders([decision(undefined, 'skip')])).toEqual({});
+  });
+});
+
+describe('unreadResponseHeaders', () => {
+  it('marks the answer unchecked and never claims it safe', () => {
+    expect(
+      unreadResponseHeaders({ 'x-vigil-verdict': 'safe', 'x-vigil-categories': '', 'x-vigil-score': '0.02' }),
+    ).toEqual({ 'x-vigil-request-verdict': 'safe', 'x-vigil-unchecked': 'response' });
+    expect(
+      unreadResponseHeaders({
+        'x-vigil-verdict': 'unsafe',
+        'x-vigil-categories': 'S9',
+        'x-vigil-unchecked': 'request',
+      }),
+    ).toEqual({
+      'x-vigil-verdict': 'unsafe',
+      'x-vigil-request-verdict': 'unsafe',
+      'x-vigil-categories': 'S9',
+      'x-vigil-unchecked': 'request,response',
+    });
   });
 });

@@ -29,3 +29,30 @@ export function verdictHeaders(decisions: readonly (VigilDecision | undefined)[]
   if (scores.length > 0) headers['x-vigil-score'] = String(Math.round(Math.max(...scores) * 1000) / 1000);
   return headers;
 }
+
+/** True for a header name in Vigil's own namespace (`x-vigil-*`), which only Vigil may set. */
+export const isVigilHeader = (name: string) => name.toLowerCase().startsWith('x-vigil-');
+
+/**
+ * The annotation headers of an answer that was not read (not 2xx): nothing may claim it safe.
+ * `x-vigil-unchecked` names `response`; the request's verdict moves to `x-vigil-request-verdict`,
+ * and `x-vigil-verdict` (with its categories and score) stays only when it is not `safe` (an
+ * unsafe or failed request check holds whatever the answer is).
+ * @example
+ * unreadResponseHeaders({ 'x-vigil-verdict': 'safe', 'x-vigil-categories': '' });
+ * // { 'x-vigil-request-verdict': 'safe', 'x-vigil-unchecked': 'response' }
+ */
+export function unreadResponseHeaders(requestHeaders: Record<string, string>): Record<string, string> {
+  const headers = { ...requestHeaders };
+  const verdict = headers['x-vigil-verdict'];
+  if (verdict !== undefined) headers['x-vigil-request-verdict'] = verdict;
+  if (verdict === 'safe') {
+    delete headers['x-vigil-verdict'];
+    delete headers['x-vigil-categories'];
+    delete headers['x-vigil-score'];
+  }
+  const sides = new Set((headers['x-vigil-unchecked'] ?? '').split(',').filter((side) => side !== ''));
+  sides.add('response');
+  headers['x-vigil-unchecked'] = [...sides].join(',');
+  return headers;
+}

@@ -80,3 +80,67 @@ describe('moderateSse', () => {
     expect(decisions[0]?.action).toBe('fail-open');
   });
 });
+
+describe('moderateSse: every grouping a client makes is judged', () => {
+  async function judge(events: object[]) {
+    const engine = createScriptedEngine({ rules: [{ match: 'UNSAFEWORD', code: 'S1' }] });
+    const guard = await createGuard({ engine, verdictCacheSize: 0 });
+    const decisions: VigilDecision[] = [];
+    let out = '';
+    const text = events.map((event) => `data: ${JSON.stringify(event)}\n\n`).join('');
+    for await (const bytes of moderateSse(byteByByte(text), {
+      guard,
+      conversation: [{ role: 'user', content: 'Hi' }],
+      mode: 'block',
+      strategy: 'buffer',
+      checkTokens: 64,
+      timeoutMs: 1000,
+      failMode: 'closed',
+      onDecision: (decision) => decisions.push(decision),
+    }))
+      out += new TextDecoder().decode(bytes);
+    return { out, decisions, checks: engine.calls.length };
+  }
+  const block = (index: number, text: string) => ({
+    type: 'content_block_delta',
+    index,
+    delta: { type: 'text_delta', text },
+  });
+  const choice = (index: number, content: string) => ({ index, delta: { content }, finish_reason: null });
+
+  it('judges Anthropic text blocks joined, as the SDK `text` events show them', async () => {
+    const { out, decisions } = await judge([
+      { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+      block(0, 'Say UNSAFE'),
+      { type: 'content_block_stop', index: 0 },
+      { type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } },
+      block(1, 'WORD now.'),
+      { type: 'content_block_stop', index: 1 },
+      { type: 'message_stop' },
+    ]);
+    expect(out).not.toContain('WORD now');
+    expect(decisions).toMatchObject([{ action: 'block' }]);
+  });
+
+  it("judges choices[0] of every chunk joined, as the AI SDK reads it, whatever the choice's index", async () => {
+    const { out, decisions } = await judge([
+      { choices: [choice(0, 'Say UNSAFE'), choice(1, 'x')] },
+      { choices: [choice(1, 'WORD now.')] },
+      { choices: [choice(0, ' fine.')] },
+    ]);
+    expect(out).not.toContain('WORD now');
+    expect(decisions).toMatchObject([{ action: 'block' }]);
+  });
+
+  it('refuses an index clients disagree on, and costs no extra checks on an ordinary stream', async () => {
+    const odd = await judge([{ choices: [{ index: 0.5, delta: { content: 'Hi' } }] }]);
+    expect(odd.decisions).toMatchObject([{ action: 'fail-closed' }]);
+    const plain = await judge([
+      { choices: [choice(0, 'Hello ')] },
+      { choices: [choice(0, 'there')] },
+      { choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
+    ]);
+    expect(plain.decisions).toMatchObject([{ action: 'allow' }]);
+    expect(plain.checks).toBe(1);
+  });
+});

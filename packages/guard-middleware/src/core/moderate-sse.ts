@@ -11,6 +11,7 @@ import {
   type JudgedFields,
   type Protocol,
   type ProtocolName,
+  type StreamMemory,
 } from './protocols/types.js';
 import { failureReason } from './run-check.js';
 import { createSseParser, type SseEvent } from './sse.js';
@@ -26,8 +27,14 @@ export interface SseModerationOptions extends StreamSettings {
   onDecision: (decision: VigilDecision) => void;
 }
 
+/**
+ * One stream moderator. Keys (channels, views) share one while each key's text is the end of
+ * the text it judges; a key whose text parts from the others', or that gets more text after its
+ * moderator was closed, goes on in a moderator of its own that judges its whole text (a
+ * continuation, never a fresh start).
+ */
 interface Channel {
-  key: string;
+  keys: Set<string>;
   moderator: StreamModerator;
   received: number;
   released: number;
@@ -76,12 +83,23 @@ export async function* moderateSse(
   const strategy = enforce ? options.strategy : 'progressive';
   const fields = options.fields ?? { toolArguments: true, reasoning: true };
   const parser = createSseParser();
-  const active = new Map<string, Channel>();
-  const all: Channel[] = [];
+  /** The moderator each key's text is in (a closed one until more text comes). */
+  const owner = new Map<string, Channel>();
+  /** Every key's whole text: what a client grouping the text that way shows. */
+  const texts = new Map<string, string>();
+  /** Keys whose snapshot differed from their streamed text: a client that took the snapshot appends later text to it. */
+  const forks = new Map<string, string[]>();
   const summaries: StreamStep[] = [];
-  const accumulated = new Map<string, string>();
   const held: Held[] = [];
-  const memory = newMemory();
+  /** Each protocol's memory (an event may be read by several). */
+  const memories = new Map<ProtocolName, StreamMemory>();
+  const memoryOf = (name: ProtocolName) => {
+    const existing = memories.get(name);
+    if (existing) return existing;
+    const created = newMemory();
+    memories.set(name, created);
+    return created;
+  };
   let protocol: Protocol | undefined;
   let guardMs = 0;
   let snapshots = 0;
@@ -111,9 +129,7 @@ export async function* moderateSse(
     ? { categories: options.categories }
     : {};
 
-  function open(key: string): Channel {
-    const existing = active.get(key);
-    if (existing) return existing;
+  function open(keys: string[]): Channel {
     const moderator = createStreamModerator({
       guard: timedGuard,
       conversation: options.conversation,
@@ -125,28 +141,73 @@ export async function* moderateSse(
       signal: options.signal,
     });
     void moderator.cut.then((step) => setCut({ step }));
-    const channel: Channel = { key, moderator, received: 0, released: 0, closed: false };
-    active.set(key, channel);
-    all.push(channel);
+    const channel: Channel = { keys: new Set(keys), moderator, received: 0, released: 0, closed: false };
+    for (const key of keys) owner.set(key, channel);
     return channel;
   }
 
   async function push(channel: Channel, text: string) {
     channel.received += text.length;
-    if (!channel.key.includes('#')) accumulated.set(channel.key, (accumulated.get(channel.key) ?? '') + text);
     const step = await channel.moderator.push(text);
     channel.released += step.release.length;
+  }
+
+  /**
+   * Keys share a moderator while each one's text is the end of the text it judges. Appends
+   * `text` to every key in `keys` (a channel, its views, the forks of its snapshots) and
+   * judges it in each distinct text it extends; returns the moderators that now hold it.
+   */
+  async function append(keys: readonly string[], text: string): Promise<Channel[]> {
+    const wanted = new Set(keys);
+    const judging = new Set<Channel>();
+    const fresh: string[] = [];
+    for (const key of wanted) {
+      const prior = texts.get(key) ?? '';
+      texts.set(key, prior + text);
+      const channel = owner.get(key);
+      if (channel && !channel.closed && [...channel.keys].every((other) => wanted.has(other))) {
+        if (!judging.has(channel)) await push(channel, text);
+        judging.add(channel);
+        continue;
+      }
+      channel?.keys.delete(key);
+      if (prior === '') {
+        fresh.push(key);
+        continue;
+      }
+      // More text after a close, or a text that parts from the ones it was judged with: its
+      // whole text is judged again, as one.
+      const own = open([key]);
+      await push(own, prior + text);
+      judging.add(own);
+    }
+    if (fresh.length > 0) {
+      // A new key's text so far is this piece, which ends the text of any moderator judging it.
+      const [joined] = judging;
+      if (joined) {
+        for (const key of fresh) {
+          joined.keys.add(key);
+          owner.set(key, joined);
+        }
+      } else {
+        const channel = open(fresh);
+        await push(channel, text);
+        judging.add(channel);
+      }
+    }
+    return [...judging];
   }
 
   async function close(channel: Channel) {
     if (channel.closed) return;
     channel.closed = true;
-    active.delete(channel.key);
     const summary = await channel.moderator.end();
     channel.released += summary.release.length;
     summaries.push(summary);
     if (summary.blocked) setCut({ step: summary });
   }
+
+  const openChannels = () => new Set([...owner.values()].filter((channel) => !channel.closed));
 
   function flush(everything: boolean): Uint8Array[] {
     const out: Uint8Array[] = [];
@@ -160,7 +221,11 @@ export async function* moderateSse(
     return out;
   }
 
-  /** What an event holds, by the protocol table; `undefined` for an event no protocol knows. */
+  /**
+   * What an event holds, by the protocol table: the readings of every protocol that knows it
+   * (an event that is both an OpenAI chunk and an Anthropic delta is judged as both); `undefined`
+   * for an event no protocol knows, or one a protocol cannot read safely.
+   */
   function read(event: SseEvent): EventReading | 'none' | undefined {
     if (event.data === undefined) return event.stray ? undefined : 'none';
     if (event.data.trim() === '[DONE]') {
@@ -175,12 +240,21 @@ export async function* moderateSse(
     const parsed = parseJsonLike(event.data);
     if (!parsed.ok || !isRecord(parsed.value)) return undefined;
     const data = parsed.value;
-    for (const candidate of protocol ? [protocol, ...protocols] : protocols) {
-      const reading = candidate.readEvent(data, fields, memory);
+    let merged: EventReading | undefined;
+    for (const candidate of protocol ? [protocol, ...protocols.filter((p) => p !== protocol)] : protocols) {
+      const reading = candidate.readEvent(data, fields, memoryOf(candidate.name));
       if (!reading) continue;
+      if (reading.unreadable) return undefined;
       protocol ??= candidate;
-      return reading;
+      if (!merged) merged = reading;
+      else {
+        merged.pieces.push(...reading.pieces);
+        merged.snapshots.push(...reading.snapshots);
+        merged.closes.push(...reading.closes);
+        merged.terminal ||= reading.terminal;
+      }
     }
+    if (merged) return merged;
     // An OpenAI-style error event (`event: error` or a bare `{ error }`): no answer text.
     if (isRecord(data.error)) return 'none';
     return undefined;
@@ -205,26 +279,29 @@ export async function* moderateSse(
       unchecked++;
     } else if (reading !== 'none') {
       for (const piece of reading.pieces) {
-        const channel = open(piece.channel);
-        await push(channel, piece.text);
-        ends.push([channel, channel.received]);
+        if (piece.text === '') continue;
+        const keys = [piece.channel, ...(piece.views ?? []), ...(forks.get(piece.channel) ?? [])];
+        for (const channel of await append(keys, piece.text)) ends.push([channel, channel.received]);
       }
       for (const snapshot of reading.snapshots) {
-        const streamed = accumulated.get(snapshot.channel) ?? '';
-        if (snapshot.text === streamed) {
-          const channel = active.get(snapshot.channel);
-          if (channel) ends.push([channel, channel.received]);
+        if (snapshot.text === '' || snapshot.text === (texts.get(snapshot.channel) ?? '')) {
+          // Already judged as streamed: the event waits for every check so far.
+          for (const channel of openChannels()) ends.push([channel, channel.received]);
           continue;
         }
-        // A whole text that differs from what was streamed is judged on its own.
-        const channel = open(`${snapshot.channel}#${++snapshots}`);
-        await push(channel, snapshot.text);
-        await close(channel);
-        ends.push([channel, channel.received]);
+        // A whole text that differs from what was streamed is judged on its own; a client that
+        // takes it and appends later deltas shows it joined to them (a fork, judged as such).
+        const fork = `${snapshot.channel}#${++snapshots}`;
+        forks.set(snapshot.channel, [...(forks.get(snapshot.channel) ?? []), fork]);
+        const [channel] = await append([fork], snapshot.text);
+        if (channel) {
+          await close(channel);
+          ends.push([channel, channel.received]);
+        }
       }
       for (const prefix of reading.closes) {
-        for (const channel of [...active.values()])
-          if (channel.key === prefix || channel.key.startsWith(prefix)) await close(channel);
+        for (const [key, channel] of owner)
+          if (key === prefix || (prefix.endsWith(':') && key.startsWith(prefix))) await close(channel);
       }
       untilEnd = enforce && reading.terminal;
     }
@@ -238,6 +315,7 @@ export async function* moderateSse(
     const using =
       protocol ??
       protocolNamed(options.protocol === 'text' ? 'openai-chat' : (options.protocol ?? 'openai-chat'));
+    const memory = memoryOf(using.name);
     const current = cut as Cut;
     const verdict = 'step' in current ? current.step.verdict : undefined;
     const blocked = verdict !== undefined && !verdict.safe;
@@ -299,7 +377,7 @@ export async function* moderateSse(
   }
 
   async function finish() {
-    for (const channel of [...active.values()]) await close(channel);
+    for (const channel of openChannels()) await close(channel);
   }
 
   const iterator = source[Symbol.asyncIterator]();

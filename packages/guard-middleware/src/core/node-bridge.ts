@@ -42,15 +42,26 @@ export async function moderateNodeRequest(
     },
   );
   for (const [name, value] of Object.entries(exchange.outcome.headers)) res.setHeader(name, value);
-  if (!reply && moderator.core.options.inspect !== 'request') interceptResponse(res, moderator, exchange);
+  if (!reply) interceptResponse(res, moderator, exchange);
   return { reply, exchange };
 }
 
-/** Sends the core's reply on `res`: its status, its headers (beside those already set), its bytes. */
+/**
+ * Sends the core's reply on `res`: its status, its headers (beside those already set), its bytes.
+ * The request body the handler will not read is let go: bytes already received (put back on the
+ * stream, at most `maxBodyBytes`) are drained, so the connection can serve the next request; a
+ * body still arriving (refused as too large) closes the connection after the reply, or a client
+ * that reuses it would wait on a server still expecting the rest.
+ */
 export async function writeReply(res: ServerResponse, reply: Response): Promise<void> {
   res.statusCode = reply.status;
   reply.headers.forEach((value, name) => {
     res.setHeader(name, value);
   });
+  const { req } = res;
+  if (!req.readableEnded) {
+    if (req.complete) req.resume();
+    else res.setHeader('connection', 'close');
+  }
   res.end(Buffer.from(await reply.arrayBuffer()));
 }

@@ -2,6 +2,7 @@ import { type OutgoingHttpHeaders, type ServerResponse, STATUS_CODES } from 'nod
 import { createPushable } from '@vigil/guard-core/internal';
 import type { Exchange, FetchModerator } from './fetch-core.js';
 import { streamOf } from './fetch-core.js';
+import { isVigilHeader } from './headers.js';
 
 type Callback = (error?: Error | null) => void;
 
@@ -49,7 +50,13 @@ export function interceptResponse(res: ServerResponse, moderator: FetchModerator
     kind = moderator.inspects(res.statusCode, typeof type === 'string' ? type : undefined, exchange)
       ? 'checked'
       : 'pass';
-    if (kind === 'pass') return;
+    if (kind === 'pass') {
+      // Only Vigil speaks in `x-vigil-*`: the handler's are replaced by the core's.
+      for (const name of res.getHeaderNames()) if (isVigilHeader(name)) res.removeHeader(name);
+      for (const [name, value] of Object.entries(moderator.passHeaders(res.statusCode, exchange)))
+        res.setHeader(name, value);
+      return;
+    }
     const upstream = new Response(streamOf(body), {
       status: res.statusCode,
       headers: headersOf(res.getHeaders()),

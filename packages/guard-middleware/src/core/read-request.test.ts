@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractRequestMessages, hasTextToJudge, readRequest } from './read-request.js';
+import { extractRequestMessages, hasTextToJudge, readRequest, requestChecks } from './read-request.js';
 
 const read = (body: unknown, path = '/v1/chat/completions', headers = {}) => readRequest(body, path, headers);
 
@@ -63,6 +63,49 @@ describe('readRequest', () => {
     expect(read({ model: 'm' })).toMatchObject({ kind: 'unrecognized' });
     expect(read([1, 2])).toMatchObject({ kind: 'unrecognized' });
     expect(extractRequestMessages({ input: 'Hi' })).toEqual([{ role: 'user', content: 'Hi' }]);
+  });
+});
+
+describe('issue 24: nothing an upstream reads is left out', () => {
+  it('passes every message on, a missing, non-string or __proto__ role included, for the guard to refuse', () => {
+    const messages = JSON.parse(
+      '[{"role":"user","content":"a"},{"content":"b"},{"role":7,"content":"c"},{"__proto__":{"role":"user"},"content":"d"}]',
+    );
+    expect(read({ messages })).toMatchObject({ conversations: [messages] });
+    expect(hasTextToJudge([messages[3]])).toBe(true);
+    const input = [{ role: 'user', content: 'a' }, { type: 'message', content: 'b' }, { content: 'c' }, 3];
+    expect(read({ input: [...input, { type: 'function_call_output', output: 'x' }] })).toMatchObject({
+      conversations: [input],
+    });
+  });
+
+  it('reads the suffix of a completions request with each prompt', () => {
+    expect(read({ prompt: ['a', 'b'], suffix: 'z' })).toMatchObject({
+      conversations: [
+        [
+          { role: 'user', content: 'a' },
+          { role: 'user', content: 'z' },
+        ],
+        [
+          { role: 'user', content: 'b' },
+          { role: 'user', content: 'z' },
+        ],
+      ],
+    });
+    expect(read({ prompt: 'a', suffix: null })).toMatchObject({ conversations: [[{ content: 'a' }]] });
+    expect(read({ prompt: 'a', suffix: 3 })).toMatchObject({ kind: 'unreadable' });
+  });
+
+  it('judges a trailing assistant message (a prefill) as the assistant turn, besides the user turn', () => {
+    const user = { role: 'user', content: 'a' };
+    const prefill = { role: 'assistant', content: 'b' };
+    expect(requestChecks([user, prefill]).map((check) => check.role)).toEqual(['user', 'assistant']);
+    expect(requestChecks([user]).map((check) => check.role)).toEqual(['user']);
+    expect(requestChecks([user, { role: 'assistant', content: ' ' }]).map((check) => check.role)).toEqual([
+      'user',
+    ]);
+    expect(requestChecks([prefill]).map((check) => check.role)).toEqual(['assistant']);
+    expect(requestChecks([{ role: 'system', content: 'x' }]).map((check) => check.role)).toEqual(['user']);
   });
 });
 

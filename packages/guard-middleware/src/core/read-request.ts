@@ -1,5 +1,5 @@
-import type { Message } from '@vigil/guard-core';
-import { hasJudgedText, roleKind } from '@vigil/guard-core/internal';
+import type { JudgedRole, Message } from '@vigil/guard-core';
+import { hasJudgedText, prefillOf, pythonStrip, roleKind } from '@vigil/guard-core/internal';
 import { isRecord, type ProtocolName } from './protocols/types.js';
 
 /** What a request body holds for the guard. */
@@ -11,7 +11,13 @@ export type RequestReading =
   /** No field of any known API shape. */
   | { kind: 'unrecognized'; reason: string };
 
-const isMessage = (value: unknown): value is Message => isRecord(value) && typeof value.role === 'string';
+/**
+ * A Responses `input` item that is a message: it has a `role` key (any value), or its `type` is
+ * `message` or missing. Other items (`function_call_output`, `reasoning`, ...) are not messages.
+ * Anything else (a number, `null`, a list) is passed on too: the guard rejects it.
+ */
+const isInputMessage = (item: unknown) =>
+  !isRecord(item) || Object.hasOwn(item, 'role') || item.type === 'message' || item.type === undefined;
 
 /** Responses `input`: a string, or a list of strings and items (messages have a `role`). */
 function fromInput(input: unknown): Message[] | string {
@@ -20,7 +26,9 @@ function fromInput(input: unknown): Message[] | string {
   const messages: Message[] = [];
   for (const item of input) {
     if (typeof item === 'string') messages.push({ role: 'user', content: item });
-    else if (isMessage(item)) messages.push({ role: item.role, content: item.content });
+    // Passed whole: a message whose role is missing, not a string, unknown (or only in
+    // `__proto__`) is the guard's input error, never left out.
+    else if (isInputMessage(item)) messages.push(item as Message);
   }
   return messages;
 }
@@ -32,11 +40,24 @@ const isTokenIds = (value: unknown) =>
     (item) => typeof item === 'number' || (Array.isArray(item) && item.every((id) => typeof id === 'number')),
   );
 
-/** Completions `prompt`: a string or a list of strings, each its own conversation; token ids are unreadable. */
-function fromPrompt(prompt: unknown): Message[][] | string {
-  if (typeof prompt === 'string') return [[{ role: 'user', content: prompt }]];
+/**
+ * Completions `prompt`: a string or a list of strings, each its own conversation; token ids are
+ * unreadable. A `suffix` (fill-in-the-middle: the model reads the prompt, then the suffix) is
+ * judged with each prompt, as a second user message of the same turn.
+ */
+function fromPrompt(prompt: unknown, suffix: unknown): Message[][] | string {
+  if (suffix !== undefined && suffix !== null && typeof suffix !== 'string')
+    return `'suffix' is not a string (received ${typeof suffix})`;
+  const withSuffix = (item: string): Message[] =>
+    typeof suffix === 'string' && suffix !== ''
+      ? [
+          { role: 'user', content: item },
+          { role: 'user', content: suffix },
+        ]
+      : [{ role: 'user', content: item }];
+  if (typeof prompt === 'string') return [withSuffix(prompt)];
   if (Array.isArray(prompt) && prompt.every((item) => typeof item === 'string'))
-    return prompt.map((item) => [{ role: 'user', content: item }]);
+    return prompt.map(withSuffix);
   if (isTokenIds(prompt))
     return "'prompt' is given as token ids, which the middleware cannot decode (send text, or set passUnknown)";
   return `'prompt' is neither a string nor a list of strings (received ${Array.isArray(prompt) ? 'a mixed list' : typeof prompt})`;
@@ -75,7 +96,9 @@ export function readRequest(
   if (body.messages !== undefined) {
     protocol = isAnthropicRequest(path, headers) ? 'anthropic-messages' : 'openai-chat';
     if (!Array.isArray(body.messages)) return unreadable("'messages' is not a list");
-    conversations.push(body.messages.filter(isMessage));
+    // Every item, as it is: one whose role is missing, not a string or unknown is the guard's
+    // input error (400 under fail-closed), never dropped and forwarded unjudged.
+    conversations.push(body.messages as Message[]);
   }
   if (body.input !== undefined) {
     protocol ??= 'openai-responses';
@@ -85,7 +108,7 @@ export function readRequest(
   }
   if (body.prompt !== undefined) {
     protocol ??= 'openai-completions';
-    const prompts = fromPrompt(body.prompt);
+    const prompts = fromPrompt(body.prompt, body.suffix);
     if (typeof prompts === 'string') return unreadable(prompts);
     conversations.push(...prompts);
   }
@@ -103,6 +126,7 @@ export function readRequest(
  */
 export function hasTextToJudge(messages: readonly Message[]): boolean {
   try {
+    if (messages.some((message) => !isRecord(message) || typeof message.role !== 'string')) return true;
     const unknown = messages.filter((message) => roleKind(message.role) === undefined);
     return (
       hasJudgedText(messages, 'user') ||
@@ -115,6 +139,37 @@ export function hasTextToJudge(messages: readonly Message[]): boolean {
   } catch {
     return true;
   }
+}
+
+/** One check of a request: a conversation, judged as the last turn of `role`. */
+export interface RequestCheck {
+  role: JudgedRole;
+  messages: readonly Message[];
+}
+
+/**
+ * The checks of one request conversation: its last user turn; and, when it ends with an
+ * assistant message (a prefill the upstream's model continues: Anthropic, vLLM's
+ * `continue_final_message`, llama-server), that assistant turn too, after the user's. A
+ * conversation with neither is judged as the user's, and the guard names what is wrong.
+ * @example
+ * requestChecks([{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Sure' }]).map((check) => check.role); // ['user', 'assistant']
+ */
+export function requestChecks(messages: readonly Message[]): RequestCheck[] {
+  let prefill = false;
+  try {
+    // An empty or blank trailing assistant message continues nothing: it is not judged.
+    prefill = pythonStrip(prefillOf(messages) ?? '') !== '';
+  } catch {
+    // Malformed content: the user check fails on it with an input error.
+  }
+  const hasUser = messages.some(
+    (message) => isRecord(message) && typeof message.role === 'string' && roleKind(message.role) === 'user',
+  );
+  const checks: RequestCheck[] = [];
+  if (hasUser || !prefill) checks.push({ role: 'user', messages });
+  if (prefill) checks.push({ role: 'assistant', messages });
+  return checks;
 }
 
 /** The first conversation of a body (the one answers are judged against), or `undefined`. */

@@ -2,10 +2,11 @@ import { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { JudgedRole, Message, Verdict } from '@vigil/guard-core';
 import { VigilAbortError, VigilInputError } from '@vigil/guard-core';
+import { withAnswer } from '@vigil/guard-core/internal';
 import { isEventStream, isJsonType, type ParsedBody, parseBody, type RawBody } from './body.js';
 import { type CheckOutcome, decide, report, type VigilDecision } from './decision.js';
 import { refusalBody } from './error-body.js';
-import { verdictHeaders } from './headers.js';
+import { unreadResponseHeaders, verdictHeaders } from './headers.js';
 import { moderateSse } from './moderate-sse.js';
 import {
   type ResolvedOptions,
@@ -16,7 +17,13 @@ import {
 } from './options.js';
 import { protocolNamed, readAnswer } from './protocols/protocols.js';
 import { isRecord, type Piece, type ProtocolName } from './protocols/types.js';
-import { hasTextToJudge, isAnthropicRequest, readRequest } from './read-request.js';
+import {
+  hasTextToJudge,
+  isAnthropicRequest,
+  type RequestCheck,
+  readRequest,
+  requestChecks,
+} from './read-request.js';
 import { failureReason, runCheck } from './run-check.js';
 
 /** A reply ready to send: serialized body and its headers. */
@@ -148,14 +155,10 @@ export function createVigilCore(input: VigilOptions) {
   const checksRequest = options.inspect !== 'response';
   const checksResponse = options.inspect !== 'request';
 
-  /** Judges conversations (each its own check); the first unsafe verdict wins. */
-  async function judge(
-    role: JudgedRole,
-    conversations: readonly (readonly Message[])[],
-    signal: AbortSignal | undefined,
-  ): Promise<Judged> {
+  /** Judges conversations (each its own check, as its role); the first unsafe verdict wins. */
+  async function judge(checks: readonly RequestCheck[], signal: AbortSignal | undefined): Promise<Judged> {
     let verdict: Verdict | undefined;
-    for (const messages of conversations) {
+    for (const { role, messages } of checks) {
       try {
         const current = await runCheck(options.guard, messages, {
           role,
@@ -289,7 +292,7 @@ export function createVigilCore(input: VigilOptions) {
         if (!checksRequest) judged = { outcome: 'no-text' };
         else if (toJudge.length === 0)
           judged = { outcome: 'no-text', reason: 'no user text found in the body' };
-        else judged = await judge('user', toJudge, info.signal);
+        else judged = await judge(toJudge.flatMap(requestChecks), info.signal);
       }
     } catch (error) {
       judged = { outcome: 'failed', error, reason: failureReason(error) };
@@ -326,6 +329,16 @@ export function createVigilCore(input: VigilOptions) {
     if (isEventStream(contentType)) return 'sse';
     if (request?.wantsStream && !isJsonType(contentType)) return 'sse';
     return 'json';
+  }
+
+  /**
+   * The annotation headers of an answer that is not read: the request's, and for an answer not
+   * read because it is not 2xx (while answers are inspected), marked unchecked and never `safe`.
+   */
+  function unreadHeaders(status: number, request: Pick<RequestOutcome, 'headers'>): Record<string, string> {
+    if (!annotate) return {};
+    if (!checksResponse || (status >= 200 && status <= 299)) return request.headers;
+    return unreadResponseHeaders(request.headers);
   }
 
   async function inspectResponse(info: ResponseInfo, request: RequestOutcome): Promise<ResponseOutcome> {
@@ -369,8 +382,10 @@ export function createVigilCore(input: VigilOptions) {
             texts.length === 0
               ? { outcome: 'no-text', reason: 'no assistant text found in the body' }
               : await judge(
-                  'assistant',
-                  texts.map((piece) => [...request.conversation, { role: 'assistant', content: piece.text }]),
+                  texts.map((piece) => ({
+                    role: 'assistant',
+                    messages: withAnswer(request.conversation, piece.text),
+                  })),
                   info.signal,
                 );
         }
@@ -408,7 +423,16 @@ export function createVigilCore(input: VigilOptions) {
     });
   }
 
-  return { options, annotate, checksRequest, responseKind, inspectRequest, inspectResponse, moderateStream };
+  return {
+    options,
+    annotate,
+    checksRequest,
+    responseKind,
+    unreadHeaders,
+    inspectRequest,
+    inspectResponse,
+    moderateStream,
+  };
 }
 
 /** The middleware core, as adapters use it. */

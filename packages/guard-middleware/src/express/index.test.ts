@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { createGuard } from '@vigil/guard-core';
 import { createScriptedEngine, type ScriptedEngineOptions } from '@vigil/guard-core/testing';
 import express from 'express';
+import express4 from 'express4';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { VigilDecision } from '../core/decision.js';
 import type { VigilOptions } from '../core/options.js';
@@ -20,14 +21,18 @@ afterEach(() => {
   for (const server of servers.splice(0)) server.close();
 });
 
-async function serve(
+/** Express 5 and Express 4 (the `express4` alias), both tested. */
+const versions = { 5: express, 4: express4 as unknown as typeof express } as const;
+
+async function serveOn(
+  version: 4 | 5,
   options: Partial<VigilOptions> = {},
   engine: ScriptedEngineOptions = {},
   setup: { parseFirst?: boolean; chunkDelayMs?: number } = {},
 ) {
   const decisions: VigilDecision[] = [];
-  const app = express();
-  if (setup.parseFirst) app.use(express.json());
+  const app = versions[version]();
+  if (setup.parseFirst) app.use(versions[version].json());
   const guard = await createGuard({ engine: createScriptedEngine(engine) });
   app.use(vigil({ guard, onDecision: (decision) => decisions.push(decision), ...options }));
   app.post('/context', (req, res) => {
@@ -47,7 +52,9 @@ const chat = (content: string, extra: object = {}) => ({
   body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content }], ...extra }),
 });
 
-describe('vigil (Express, real server)', () => {
+describe.each([5, 4] as const)('vigil (Express %i, real server)', (version) => {
+  const serve = (...args: Parameters<typeof serveOn> extends [unknown, ...infer Rest] ? Rest : never) =>
+    serveOn(version, ...args);
   for (const parseFirst of [false, true]) {
     it(`blocks unsafe requests and responses, passes safe ones (express.json() ${parseFirst ? 'before' : 'after'})`, async () => {
       const { url } = await serve({}, {}, { parseFirst });

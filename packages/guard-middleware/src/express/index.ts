@@ -23,7 +23,8 @@ declare global {
 /**
  * Express middleware (Express 5, and 4) that checks requests and responses with Llama Guard:
  * blocks, annotates or shadows unsafe traffic (see {@link VigilOptions}). The decisions are on
- * `res.locals.vigil` and `req.vigil`. Mount it before or after `express.json()`.
+ * `res.locals.vigil` and `req.vigil`. Mount it before or after any body parser: an unread stream
+ * is judged from its bytes, a parsed body as parsed, a consumed one with nothing parsed fails closed.
  * @example
  * import { vigil } from '@vigil/guard-middleware/express';
  * app.use('/v1', express.json(), vigil({ guard: await createGuard(), mode: 'annotate' }));

@@ -1,5 +1,5 @@
+import { type ProcessMemory, processMemory } from '#platform/process-memory';
 import type { EngineMemory, GuardEngine } from '../types.js';
-import { type ProcessMemory, processMemory } from './process-memory.js';
 
 /** What a guard holds in memory, in bytes (see `guard.memory()`). */
 export interface GuardMemory extends Partial<EngineMemory> {

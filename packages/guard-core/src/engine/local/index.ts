@@ -22,6 +22,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
 
 /** The engine for options already validated and resolved (by `createLocalEngine` or `createGuard`). */
 export async function openLocalEngine(options: ResolvedLocalEngineOptions): Promise<GuardEngine> {
-  const { createLocalEngine: create } = await import('./local-engine.js');
+  // Node only: bundles for the browser get a stub that fails (see src/platform).
+  const { createLocalEngine: create } = await import('#platform/local-engine');
   return create(options);
 }

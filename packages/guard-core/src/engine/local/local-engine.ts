@@ -34,8 +34,6 @@ type GenerateNext = NonNullable<Extract<ControlledEvaluateInputItem, unknown[]>[
 const maxCodes = 6;
 /** Tokens kept free after the prompt for the answer (`unsafe`, `\n`, `S`, codes and `,S`). */
 const answerRoom = 4 + 2 * maxCodes;
-/** Tokens per llama.cpp micro-batch: its compute buffer holds this many rows of logits (128,256 x 4 bytes each). */
-const batchSize = 128;
 /** A long context unused this long is freed. */
 const longContextIdleMs = 30_000;
 
@@ -52,7 +50,7 @@ interface Slot {
  * unsafe verdicts.
  */
 export async function createLocalEngine(options: ResolvedLocalEngineOptions): Promise<GuardEngine> {
-  const { contextSize: wantedContextSize, concurrency, maxQueue } = options;
+  const { contextSize: wantedContextSize, concurrency, maxQueue, batchSize } = options;
   // The file first: a missing model or an impossible download fails before the runtime loads.
   const modelPath = await resolveModel(options.model, {
     modelsDir: options.modelsDir,
@@ -73,6 +71,7 @@ export async function createLocalEngine(options: ResolvedLocalEngineOptions): Pr
     modelPath,
     label: `model '${options.model}'`,
     gpuLayers: options.gpuLayers,
+    mmap: options.mmap,
     context: contextOf(concurrency, wantedContextSize),
   });
   const answer = AnswerTokens.forModel(model);
@@ -272,6 +271,8 @@ export async function createLocalEngine(options: ResolvedLocalEngineOptions): Pr
     const { prefixTokens, tokens } = await promptTokens(segments);
     const slot = await pool.acquire(tokens, prefixTokens.length);
     try {
+      // The whole next-token distribution (node-llama-cpp 3.21.1 has no cheaper reading of the
+      // softmax's denominator; 3.22's `totalLogitWeight` is one, see ADR 0015).
       const { next } = await evaluatePrompt(slot, tokens, { probabilities: true }, undefined);
       return (next.probabilities?.get(answer.safe) ?? 0) + (next.probabilities?.get(answer.unsafe) ?? 0);
     } finally {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { processEnv } from '../../process-env.js';
 import { functionOption, withoutDefaults } from '../../validation.js';
 
 /**
@@ -144,7 +145,7 @@ export type RemoteEngineFileBlock = z.output<typeof remoteEngineFileSchema>;
  */
 export function remoteConfigFromFile(
   block: RemoteEngineFileBlock,
-  env: Record<string, string | undefined> = process.env,
+  env: Record<string, string | undefined> = processEnv(),
 ): RemoteEngineConfig {
   const { apiKeyEnv = 'VIGIL_REMOTE_API_KEY', ...rest } = block;
   return { ...rest, apiKey: env[apiKeyEnv] || undefined };

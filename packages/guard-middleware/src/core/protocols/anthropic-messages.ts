@@ -2,11 +2,14 @@ import { sseEvent } from '@vigil/guard-core/internal';
 import {
   type EventReading,
   emptyReading,
+  indexField,
   isRecord,
   type JudgedFields,
   type Piece,
   type Protocol,
 } from './types.js';
+
+const viewOf: Record<string, string> = { text_delta: '~text', thinking_delta: '~thinking' };
 
 const eventTypes = new Set([
   'message_start',
@@ -57,24 +60,47 @@ function readMessage(body: Record<string, unknown>, fields: JudgedFields): Piece
  */
 export const anthropicMessages: Protocol = {
   name: 'anthropic-messages',
-  readAnswer: (body, fields) =>
-    body.type === 'message' && body.role === 'assistant' ? readMessage(body, fields) : undefined,
+  readAnswer(body, fields) {
+    if (body.type !== 'message' || body.role !== 'assistant') return undefined;
+    const pieces = readMessage(body, fields);
+    // Several text blocks are shown joined (as the stream's `text` events join them): judged so too.
+    const texts = (Array.isArray(body.content) ? body.content : []).flatMap((block) =>
+      isRecord(block) && block.type === 'text' && typeof block.text === 'string' && block.text !== ''
+        ? [block.text]
+        : [],
+    );
+    return pieces && texts.length > 1 ? [...pieces, { channel: '~text', text: texts.join('') }] : pieces;
+  },
   readEvent(data, fields, memory): EventReading | undefined {
     const type = data.type;
     if (typeof type !== 'string' || !eventTypes.has(type)) return undefined;
     if (type === 'error' && !isRecord(data.error)) return undefined;
     const reading = emptyReading('anthropic-messages');
-    const index = typeof data.index === 'number' ? data.index : 0;
+    const index = indexField(data.index, 0);
+    if (index === undefined) {
+      reading.unreadable = `a block index that is not a non-negative integer (${JSON.stringify(data.index)})`;
+      return reading;
+    }
     if (type === 'message_start' && isRecord(data.message)) {
       memory.last = data.message;
+      memory.positions = Array.isArray(data.message.content) ? data.message.content.map(() => 0) : [];
       reading.snapshots.push(...(readMessage(data.message, fields) ?? []));
     } else if (type === 'content_block_start' && isRecord(data.content_block)) {
+      // The SDK files a started block at the next position, and its deltas by their index.
+      if (index !== memory.positions.length) {
+        reading.unreadable = `a block started at index ${index}, which clients file at ${memory.positions.length}`;
+        return reading;
+      }
+      memory.positions.push(0);
       memory.open.add(index);
       const text = blockText(data.content_block, fields);
       if (text) reading.snapshots.push({ channel: `b${index}`, text });
     } else if (type === 'content_block_delta' && isRecord(data.delta)) {
       const text = blockText(data.delta, fields);
-      if (text) reading.pieces.push({ channel: `b${index}`, text });
+      // The SDK's `text` and `thinking` events carry every such delta, whatever its block, in
+      // arrival order: a UI that appends them shows the blocks joined.
+      const view = viewOf[String(data.delta.type)];
+      if (text) reading.pieces.push({ channel: `b${index}`, text, ...(view ? { views: [view] } : {}) });
     } else if (type === 'content_block_stop') {
       memory.open.delete(index);
       reading.closes.push(`b${index}`);

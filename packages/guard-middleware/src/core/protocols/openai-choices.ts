@@ -1,6 +1,7 @@
 import { sseEvent } from '@vigil/guard-core/internal';
 import {
   type EventReading,
+  indexField,
   isRecord,
   type JudgedFields,
   nonEmpty,
@@ -30,37 +31,57 @@ function contentTexts(content: unknown, fields: JudgedFields): { shown: string; 
 
 /**
  * The pieces of one chat choice's `message` (JSON) or `delta` (SSE): `content` (string or parts),
- * `refusal`, `reasoning_content`/`reasoning` (and reasoning parts), `tool_calls[].function.arguments`
- * and the legacy `function_call.arguments`; completions' `text`.
+ * `refusal`, an audio answer's `audio.transcript`, `reasoning_content`/`reasoning` (and reasoning
+ * parts), `tool_calls[].function.arguments` and the legacy `function_call.arguments`; completions'
+ * `text`. Channels are `{at}:{field}`; in a
+ * stream each string reasoning field is its own channel (a client may read only one of them).
  */
-function choicePieces(choice: Record<string, unknown>, fields: JudgedFields, position: number): Piece[] {
-  const index = typeof choice.index === 'number' ? choice.index : position;
-  const at = `c${index}`;
+function choicePieces(
+  choice: Record<string, unknown>,
+  fields: JudgedFields,
+  at: string,
+  stream: { views: string[] } | undefined,
+): Piece[] {
   const pieces: Piece[] = [];
-  if (typeof choice.text === 'string') pieces.push({ channel: `${at}:content`, text: choice.text });
+  const add = (field: string, text: string, viewField: string | undefined = field) =>
+    pieces.push({
+      channel: `${at}:${field}`,
+      text,
+      ...(stream && viewField && stream.views.length > 0
+        ? { views: stream.views.map((view) => `${view}:${viewField}`) }
+        : {}),
+    });
+  if (typeof choice.text === 'string') add('content', choice.text);
   for (const message of [choice.message, choice.delta]) {
     if (!isRecord(message)) continue;
     const { shown, reasoning } = contentTexts(message.content, fields);
-    pieces.push({ channel: `${at}:content`, text: shown });
-    if (typeof message.refusal === 'string') pieces.push({ channel: `${at}:refusal`, text: message.refusal });
+    add('content', shown);
+    if (typeof message.refusal === 'string') add('refusal', message.refusal);
+    // An audio answer's transcript is text the client shows (`message.audio.transcript`, and
+    // `delta.audio.transcript` in a stream).
+    if (isRecord(message.audio) && typeof message.audio.transcript === 'string')
+      add('audio', message.audio.transcript);
     if (fields.reasoning) {
+      // The AI SDK reads `reasoning_content ?? reasoning`; others read one field or the other.
+      const preferred = typeof message.reasoning_content === 'string' ? 'reasoning_content' : 'reasoning';
       for (const key of ['reasoning_content', 'reasoning'] as const) {
         const value = message[key];
-        if (typeof value === 'string') pieces.push({ channel: `${at}:reasoning`, text: value });
+        if (typeof value !== 'string') continue;
+        if (stream) add(key, value, key === preferred ? 'reasoning' : undefined);
+        else add('reasoning', value);
       }
-      pieces.push({ channel: `${at}:reasoning`, text: reasoning });
+      add(stream ? 'reasoning_parts' : 'reasoning', reasoning);
     }
     if (!fields.toolArguments) continue;
     if (Array.isArray(message.tool_calls)) {
       message.tool_calls.forEach((call, callPosition) => {
         if (!isRecord(call) || !isRecord(call.function)) return;
         const callIndex = typeof call.index === 'number' ? call.index : callPosition;
-        if (typeof call.function.arguments === 'string')
-          pieces.push({ channel: `${at}:tool${callIndex}`, text: call.function.arguments });
+        if (typeof call.function.arguments === 'string') add(`tool${callIndex}`, call.function.arguments);
       });
     }
     if (isRecord(message.function_call) && typeof message.function_call.arguments === 'string')
-      pieces.push({ channel: `${at}:function`, text: message.function_call.arguments });
+      add('function', message.function_call.arguments);
   }
   return nonEmpty(pieces);
 }
@@ -68,29 +89,47 @@ function choicePieces(choice: Record<string, unknown>, fields: JudgedFields, pos
 function readChoices(body: Record<string, unknown>, fields: JudgedFields): Piece[] | undefined {
   if (!Array.isArray(body.choices)) return undefined;
   return body.choices.flatMap((choice, position) =>
-    isRecord(choice) ? choicePieces(choice, fields, position) : [],
+    isRecord(choice)
+      ? choicePieces(
+          choice,
+          fields,
+          `c${typeof choice.index === 'number' ? choice.index : position}`,
+          undefined,
+        )
+      : [],
   );
 }
 
+/**
+ * One chunk. A choice's channels are keyed by its `index`, as the `openai` client groups them
+ * (a choice with no index is its own group, `cu`, as that client files it under `undefined`);
+ * the first choice of every chunk is also appended to the `p0` view, as the AI SDK reads
+ * `choices[0]` whatever its index. An index that is not a non-negative integer is unreadable.
+ */
 function readChunk(
   name: 'openai-chat' | 'openai-completions',
   data: Record<string, unknown>,
   fields: JudgedFields,
   memory: StreamMemory,
 ): EventReading | undefined {
-  const pieces = readChoices(data, fields);
-  if (pieces === undefined) return undefined;
+  if (!Array.isArray(data.choices)) return undefined;
   memory.last = data;
-  const closes: string[] = [];
-  (data.choices as unknown[]).forEach((choice, position) => {
+  const reading: EventReading = { protocol: name, pieces: [], snapshots: [], closes: [], terminal: false };
+  data.choices.forEach((choice, position) => {
     if (!isRecord(choice)) return;
-    const index = typeof choice.index === 'number' ? choice.index : position;
+    const index = indexField(choice.index, -1);
+    if (index === undefined) {
+      reading.unreadable = `a choice index that is not a non-negative integer (${JSON.stringify(choice.index)})`;
+      return;
+    }
+    const at = index === -1 ? 'cu' : `c${index}`;
+    reading.pieces.push(...choicePieces(choice, fields, at, { views: position === 0 ? ['p0'] : [] }));
     if (choice.finish_reason !== null && choice.finish_reason !== undefined) {
-      closes.push(`c${index}:`);
-      memory.open.delete(index);
-    } else memory.open.add(index);
+      reading.closes.push(`${at}:`);
+      memory.open.delete(Math.max(index, 0));
+    } else memory.open.add(Math.max(index, 0));
   });
-  return { protocol: name, pieces, snapshots: [], closes, terminal: false };
+  return reading;
 }
 
 function endChoices(completions: boolean) {

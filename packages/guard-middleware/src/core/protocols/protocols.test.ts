@@ -43,6 +43,22 @@ describe('readAnswer', () => {
     ]);
   });
 
+  it("reads an audio answer's transcript, in JSON and in a stream (a client shows it)", () => {
+    const said = 'the words spoken';
+    const answer = {
+      object: 'chat.completion',
+      choices: [{ index: 0, message: { audio: { transcript: said } } }],
+    };
+    expect(readAnswer(answer, none)?.pieces).toEqual([{ channel: 'c0:audio', text: said }]);
+    const chunk = {
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta: { audio: { transcript: said } } }],
+    };
+    const memory = newMemory();
+    const reading = protocols.map((protocol) => protocol.readEvent(chunk, none, memory)).find(Boolean);
+    expect(reading?.pieces).toEqual([{ channel: 'c0:audio', text: said, views: ['p0:audio'] }]);
+  });
+
   it('reads completions, Responses and Anthropic answers', () => {
     expect(readAnswer({ object: 'text_completion', choices: [{ text: 'T' }] }, all)).toMatchObject({
       protocol: 'openai-completions',
@@ -92,6 +108,24 @@ describe('readAnswer', () => {
   });
 });
 
+describe('readAnswer: texts shown joined', () => {
+  it('judges several Responses output_text parts and Anthropic text blocks joined as well', () => {
+    const parts = (...texts: string[]) => texts.map((text) => ({ type: 'output_text', text }));
+    const response = { object: 'response', output: [{ type: 'message', content: parts('Say UN', 'SAFE') }] };
+    expect(readAnswer(response, all)?.pieces.at(-1)).toEqual({ channel: '~text', text: 'Say UNSAFE' });
+    const message = {
+      type: 'message',
+      role: 'assistant',
+      content: [
+        { type: 'text', text: 'Say UN' },
+        { type: 'text', text: 'SAFE' },
+      ],
+    };
+    expect(readAnswer(message, all)?.pieces.at(-1)).toEqual({ channel: '~text', text: 'Say UNSAFE' });
+    expect(readAnswer({ ...message, content: [{ type: 'text', text: 'one' }] }, all)?.pieces).toHaveLength(1);
+  });
+});
+
 describe('readEvent', () => {
   const readEvent = (data: Record<string, unknown>, fields = all) => {
     const memory = newMemory();
@@ -120,8 +154,8 @@ describe('readEvent', () => {
     ).toEqual({
       protocol: 'openai-chat',
       pieces: [
-        { channel: 'c2:content', text: 'x' },
-        { channel: 'c2:tool1', text: '{' },
+        { channel: 'c2:content', text: 'x', views: ['p0:content'] },
+        { channel: 'c2:tool1', text: '{', views: ['p0:tool1'] },
       ],
       snapshots: [],
       closes: ['c2:'],

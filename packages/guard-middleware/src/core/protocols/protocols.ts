@@ -33,7 +33,12 @@ export function readAnswer(
   return undefined;
 }
 
-export const newMemory = (): StreamMemory => ({ last: undefined, open: new Set(), sequence: undefined });
+export const newMemory = (): StreamMemory => ({
+  last: undefined,
+  open: new Set(),
+  sequence: undefined,
+  positions: [],
+});
 
 /**
  * The shown text of a JSON answer (every channel, joined by blank lines), or `undefined` for a

@@ -24,6 +24,12 @@ export interface JudgedFields {
 export interface Piece {
   channel: string;
   text: string;
+  /**
+   * Other channels the same text is appended to: the groupings other clients make of it (the AI
+   * SDK reads `choices[0]` whatever its index; Anthropic's `text` events and a UI appending
+   * Responses deltas join every block in arrival order). Each is judged as a text of its own.
+   */
+  views?: string[] | undefined;
 }
 
 /** What one SSE event of a known protocol holds. */
@@ -37,6 +43,8 @@ export interface EventReading {
   closes: string[];
   /** Ends the stream (`[DONE]`, `message_stop`, `response.completed`): released only after every check. */
   terminal: boolean;
+  /** Set when the event is of this protocol but cannot be read safely (an index no client agrees on). */
+  unreadable?: string | undefined;
 }
 
 /** What a protocol remembers of a stream, to end it in its own terms. */
@@ -47,6 +55,11 @@ export interface StreamMemory {
   open: Set<number>;
   /** The latest `sequence_number` (Responses). */
   sequence: number | undefined;
+  /**
+   * What the clients hold, by position: they file each started block (Anthropic) or added item
+   * (Responses) at the next position, whatever index it names; for an item, its parts so far.
+   */
+  positions: number[];
 }
 
 /** Why traffic is refused: an unsafe verdict, or a check that could not be made. */
@@ -85,3 +98,13 @@ export const emptyReading = (protocol: ProtocolName): EventReading => ({
   closes: [],
   terminal: false,
 });
+
+/**
+ * An index field (`index`, `output_index`, `content_index`): a non-negative integer, `fallback`
+ * when absent, or `undefined` for anything else (a string, a fraction, a negative number that
+ * `Array.prototype.at` would count from the end): clients disagree on where such text goes.
+ */
+export function indexField(value: unknown, fallback: number): number | undefined {
+  if (value === undefined) return fallback;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}

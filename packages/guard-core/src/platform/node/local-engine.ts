@@ -1,0 +1,1 @@
+export { createLocalEngine } from '../../engine/local/local-engine.js';

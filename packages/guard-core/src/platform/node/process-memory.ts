@@ -1,0 +1,1 @@
+export { type ProcessMemory, processMemory } from '../../engine/local/process-memory.js';

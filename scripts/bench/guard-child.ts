@@ -1,0 +1,142 @@
+// A child process of the start-up and memory benchmarks (see processes.ts). Reports each step as
+// a JSON line with `at_ms`, milliseconds since this process started (performance.now()).
+//   --root DIR      the checkout whose guard-core is loaded (default: this one; a second worktree
+//                   at an older commit gives the "before" figures)
+//   --model PATH    the GGUF
+//   --mmap on|off|auto, --batch N   createGuard's mmap and batchSize (omitted: the defaults)
+//   --mode library  createGuard, the verification probe, a first and a second verdict
+//   --mode pieces   the load path piece by piece: runtime, reading the file, a model of the same
+//                   vocabulary and no weights (tiny-guard), loadModel mapped and read, context
+//   --mode hold     createGuard, N classifications (--calls), then waits for stdin to close
+//   --mode calls    createGuard, one warm-up, then N classifications of a ~120-token user message
+//                   and (--chat) a 6-turn growing chat; reports each duration and this process's memory
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { FIXTURE_PATHS } from '../fixtures/fixture-facts.js';
+import { report, smapsRollup } from './processes.js';
+import { textOfTokens } from './workload.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    root: { type: 'string', default: resolve(import.meta.dirname, '../..') },
+    model: { type: 'string' },
+    mmap: { type: 'string' },
+    batch: { type: 'string' },
+    mode: { type: 'string', default: 'library' },
+    calls: { type: 'string', default: '20' },
+    chat: { type: 'boolean', default: false },
+  },
+});
+const root = flags.root as string;
+const modelPath = flags.model as string;
+const at = () => Math.round(performance.now());
+const source = (path: string) => import(pathToFileURL(`${root}/packages/guard-core/src/${path}`).href);
+const mmapOption = () =>
+  flags.mmap === undefined ? {} : { mmap: flags.mmap === 'auto' ? 'auto' : flags.mmap === 'on' };
+const batchOption = () => (flags.batch === undefined ? {} : { batchSize: Number(flags.batch) });
+
+report('started', { at_ms: at() });
+if (flags.mode === 'pieces') await pieces();
+else await library();
+
+async function library() {
+  const core = await source('index.ts');
+  const { getSharedLlama } = await source('engine/local/llama.ts');
+  report('imported', { at_ms: at() });
+  await getSharedLlama();
+  report('runtime', { at_ms: at() });
+  const guard = await core.createGuard({
+    model: modelPath,
+    threshold: 1,
+    verdictCacheSize: 0,
+    // Random weights do not answer like Llama Guard: the probe is run (and timed) below instead.
+    verifyModel: false,
+    ...mmapOption(),
+    ...batchOption(),
+  });
+  report('guard', { at_ms: at() });
+  if (flags.mode === 'calls') {
+    await guard.classify(textOfTokens(120, 1));
+    const single: number[] = [];
+    for (let index = 0; index < Number(flags.calls); index++) {
+      single.push((await guard.classify(textOfTokens(120, 2000 + index))).durationMs);
+    }
+    const turns: { role: 'user' | 'assistant'; content: string }[] = [];
+    const chatStarted = performance.now();
+    for (let turn = 0; turn < (flags.chat ? 6 : 0); turn++) {
+      turns.push({ role: turn % 2 === 0 ? 'user' : 'assistant', content: textOfTokens(40, 600 + turn) });
+      await guard.classify(turns);
+    }
+    const chatMs = performance.now() - chatStarted;
+    report('calls', { single_ms: single, growing_chat_ms: chatMs, memory: smapsRollup(process.pid) });
+    await guard.dispose();
+    return;
+  }
+  if (flags.mode === 'hold') {
+    for (let index = 0; index < Number(flags.calls); index++) {
+      await guard.classify([{ role: 'user', content: textOfTokens(30 + (index % 4) * 20, 1000 + index) }]);
+    }
+    report('ready', { at_ms: at(), pid: process.pid });
+    process.stdin.resume();
+    await new Promise((done) => process.stdin.on('end', done));
+    await guard.dispose();
+    return;
+  }
+  const { createPromptRenderer } = await source('prompt/renderer.ts');
+  const { normalizeConversation } = await source('conversation/normalize.ts');
+  const segments = createPromptRenderer(guard.model.chatTemplate).segments(
+    guard.policy,
+    normalizeConversation('Hello!'),
+  );
+  const mass = await guard.engine.verdictMass(segments);
+  report('probe', { at_ms: at(), mass });
+  const first = await guard.classify('hello');
+  report('verdict', { at_ms: at(), duration_ms: first.durationMs });
+  const second = await guard.classify('good morning');
+  report('second_verdict', { at_ms: at(), duration_ms: second.durationMs });
+  await guard.dispose();
+}
+
+async function pieces() {
+  const { getSharedLlama, resolveThreads } = await source('engine/local/llama.ts');
+  const { contextOptionsOf } = await source('engine/local/open-model.ts');
+  const llama = await getSharedLlama();
+  report('runtime', { at_ms: at() });
+  // Reading the whole file into memory (what a private copy costs before any repacking).
+  const buffer = Buffer.allocUnsafe(64 * 2 ** 20);
+  const fd = openSync(modelPath, 'r');
+  const readStarted = performance.now();
+  let bytes = 0;
+  for (let read = 1; read > 0; bytes += read) read = readSync(fd, buffer, 0, buffer.length, bytes);
+  closeSync(fd);
+  report('file_read', { at_ms: at(), ms: Math.round(performance.now() - readStarted), bytes });
+  // The same vocabulary and metadata with almost no weights: what a load costs whatever the model.
+  if (existsSync(FIXTURE_PATHS.tinyGuard)) {
+    const started = performance.now();
+    const tiny = await llama.loadModel({ modelPath: FIXTURE_PATHS.tinyGuard });
+    report('load_vocabulary', { at_ms: at(), load_model_ms: Math.round(performance.now() - started) });
+    await tiny.dispose();
+  }
+  for (const useMmap of [true, false]) {
+    const started = performance.now();
+    const model = await llama.loadModel({ modelPath, useMmap });
+    const loaded = performance.now();
+    const context = await model.createContext(
+      contextOptionsOf({
+        sequences: 4,
+        contextSize: 2048,
+        threads: resolveThreads(llama, undefined),
+        batchSize: 128,
+      }),
+    );
+    report(useMmap ? 'load_mmap' : 'load_read', {
+      at_ms: at(),
+      load_model_ms: Math.round(loaded - started),
+      create_context_ms: Math.round(performance.now() - loaded),
+    });
+    await context.dispose();
+    await model.dispose();
+  }
+}

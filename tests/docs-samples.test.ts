@@ -1,6 +1,6 @@
 // Issue 23: every code sample of the guides runs, so none goes stale. Each guide's samples run
 // in order, as a user would paste them, in a fresh directory that has Vigil installed
-// (node_modules and examples/ linked; the packages as tsc -b builds them), on the fixture
+// (node_modules, examples/ and fixtures/ linked; the packages as tsc -b builds them), on the fixture
 // models: VIGIL_GUARD_MODEL and VIGIL_GENERATOR_MODEL name the generated GGUFs and
 // VIGIL_MODELS_DIR an empty directory (so nothing is downloaded). Samples that need a real
 // download or server are type-checked against the packages instead (see
@@ -123,7 +123,7 @@ describe.each(guides.filter(({ samples }) => samples.length > 0))('$name', ({ na
   it('runs every sample on the fixture models', { timeout: 900_000 }, async () => {
     const dir = path.join(work, name.replace(/\.md$/, ''));
     mkdirSync(dir);
-    for (const linked of ['node_modules', 'examples']) {
+    for (const linked of ['node_modules', 'examples', 'fixtures']) {
       symlinkSync(path.join(REPO_ROOT, linked), path.join(dir, linked));
     }
     const ports = new Map<string, number>();

@@ -16,6 +16,7 @@ export const guides = [
   { text: 'A service for any language', link: '/guide/serve' },
   { text: 'Measuring and tuning', link: '/guide/eval' },
   { text: 'The guarded chat', link: '/guide/guarded-chat' },
+  { text: 'In the browser', link: '/guide/browser' },
   { text: 'The model and its score', link: '/guide/model' },
   { text: 'Speed and memory', link: '/guide/performance' },
 ];

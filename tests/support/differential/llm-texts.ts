@@ -1,5 +1,5 @@
 // The text an LLM upstream reads from a parsed request body, by API path: what the request-side
-// differential suite requires Vigil to have judged. Left out as Vigil documents it (README, "What
+// differential suite requires Vigil to have judged. Left out as Vigil documents it (docs/guide/classify.md, "What
 // is judged"): system, developer and tool messages, Responses `instructions`, Anthropic `system`.
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>

@@ -1,6 +1,6 @@
 import type { AuditSummary } from './audit-types.js';
 
-/** The exit codes of `vigil audit` (the README's table and `--help` list the same). */
+/** The exit codes of `vigil audit` (the audit guide's table, docs/guide/audit.md, and `--help` list the same). */
 export const auditExitCodes = {
   /** Every planned check ran and nothing was flagged. */
   clean: 0,

@@ -3,7 +3,7 @@ import path from 'node:path';
 /**
  * What `model` means wherever the CLI names the guard's model (serve's responses and logs, audit
  * and eval reports, progress lines): the one definition, which `vigil serve --help` and the
- * README quote.
+ * serve guide (docs/guide/serve.md) quote.
  */
 export const modelNameRule =
   "the GGUF file's base name without .gguf (for an hf: URI, its file's), or the served model's name with a remote engine";

@@ -4,11 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { presetCategoryCodes } from './category-map.js';
 import { evalHelp } from './eval-help.js';
 
-const readme = readFileSync(path.resolve(import.meta.dirname, '../../../../README.md'), 'utf8');
+const root = path.resolve(import.meta.dirname, '../../../..');
+const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+const guide = readFileSync(path.join(root, 'docs/guide/eval.md'), 'utf8');
 
 describe('the category-to-code table eval --help points to', () => {
-  it('is in the README, row for row the table the code uses', () => {
-    const rows = readme
+  it('is in the eval guide, row for row the table the code uses', () => {
+    const rows = guide
       .split('\n')
       .map((line) => /^\| ([\w-]+) \| (.+?) \| (.+?) \|$/.exec(line))
       .filter((match) => match !== null && match[1] !== undefined && match[1] in presetCategoryCodes)
@@ -23,10 +25,10 @@ describe('the category-to-code table eval --help points to', () => {
     expect(rows).toEqual(expected);
   });
 
-  it('is where the help says: the README section on vigil eval', () => {
-    expect(evalHelp).toContain('README');
-    expect(evalHelp).toContain('section "vigil eval"');
-    expect(readme).toMatch(/^## .*`vigil eval`$/m);
+  it('is where the help says: the eval guide, which the README links', () => {
+    expect(evalHelp).toContain('docs/guide/eval.md');
+    expect(guide).toMatch(/^# Measuring and tuning$/m);
+    expect(readme).toContain('(docs/guide/eval.md)');
     expect(readme).not.toMatch(/CLI \(classify, audit, models\)|command \(classify, audit, models\)/);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * How each preset's dataset categories map to Llama Guard 3 codes: the one table behind
- * per-category "named a matching code" figures (and the README's table). An empty list means
+ * per-category "named a matching code" figures (and the eval guide's table, docs/guide/eval.md). An empty list means
  * Llama Guard has no equivalent category: recall is still measured, the code match is not.
  * Matching ignores case, spaces and punctuation.
  */

@@ -9,8 +9,8 @@ recognised) or failed (the guard could not judge it). Only a file of another kin
 
 Datasets (JSONL, JSON array or CSV with a header; .gz is unpacked):
   --preset NAME             xstest, openai-moderation, toxicchat, aegis2 or beavertails (their
-                            own fields; how each one's categories map to S-codes: README,
-                            section "vigil eval", or presetCategoryCodes in @vigil/cli)
+                            own fields; how each one's categories map to S-codes: the guide
+                            docs/guide/eval.md, or presetCategoryCodes in @vigil/cli)
   --text-field NAME         the text judged (default text; with a "messages" field and no
                             --text-field, the conversation is judged)
   --label-field NAME        the label (default label): safe/unsafe, 0/1, true/false

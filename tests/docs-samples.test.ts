@@ -107,7 +107,7 @@ function typecheck(files: Map<string, CodeSample>) {
 const guides = guideFiles().map((file) => ({ name: path.basename(file), samples: readSamples(file) }));
 
 it('reads the samples of every user journey, each tagged with how it is tested', () => {
-  const journeys = ['classify', 'middleware', 'audit', 'serve', 'eval', 'guarded-chat'];
+  const journeys = ['classify', 'middleware', 'audit', 'serve', 'eval', 'guarded-chat', 'browser'];
   const tested = guides.filter(({ samples }) => samples.some((sample) => sample.kind !== 'file'));
   expect(journeys.filter((journey) => !tested.some(({ name }) => name === `${journey}.md`))).toEqual([]);
   expect(guides.flatMap(({ samples }) => samples).length).toBeGreaterThan(25);

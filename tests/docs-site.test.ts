@@ -46,6 +46,7 @@ describe('the documentation site', () => {
       'guide/serve',
       'guide/eval',
       'guide/guarded-chat',
+      'guide/browser',
       'reference/options',
       'reference/api/',
       'reference/api/guard-core',
@@ -54,12 +55,13 @@ describe('the documentation site', () => {
       'reference/api/guard-middleware/express',
       'reference/api/guard-middleware/ai-sdk',
       'reference/api/generator',
+      'reference/api/engine-transformers',
       'reference/api/cli/',
     ];
     expect(pages.filter((page) => !siteFile(siteDir, `/${page}`))).toEqual([]);
     expect(siteFile(siteDir, '/reference/api/guard-core/internal')).toBeUndefined();
     const options = readFileSync(siteFile(siteDir, '/reference/options') as string, 'utf8');
-    for (const type of ['GuardOptions', 'ClassifyOptions', 'RemoteEngineOptions', 'GeneratorOptions']) {
+    for (const type of ['GuardOptions', 'ClassifyOptions', 'GeneratorOptions', 'TransformersEngineOptions']) {
       expect(options).toContain(`id="${type.toLowerCase()}"`);
     }
     expect(options).toContain('VIGIL_GUARD_MODEL');

@@ -174,11 +174,14 @@ describe('the home page in headless Chromium', () => {
 
     // Every page of the sidebar renders its heading with no error in the page.
     const links = await page.$$eval('.VPSidebar a.link', (anchors) =>
-      anchors.map((anchor) => (anchor as HTMLAnchorElement).href),
+      anchors.map((anchor) => anchor.getAttribute('href') ?? ''),
     );
     expect(links.length).toBeGreaterThanOrEqual(15);
     for (const link of links) {
-      await page.goto(link, { waitUntil: 'networkidle0', timeout: 60_000 });
+      await page.goto(new URL(link, `http://127.0.0.1:${port}/`).href, {
+        waitUntil: 'networkidle0',
+        timeout: 60_000,
+      });
       const heading = await page.$eval('.VPDoc h1', (element) => element.textContent?.trim() ?? '');
       expect(heading, link).not.toBe('');
     }

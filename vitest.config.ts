@@ -19,11 +19,27 @@ export default defineConfig({
         test: {
           name: 'model',
           include: ['tests/**/*.test.ts'],
+          exclude: ['tests/docs-*.test.ts'],
           pool: 'forks',
           maxWorkers: 1,
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 300_000,
+        },
+      },
+      {
+        // The documentation site (build, links, Chromium) and every sample of its guides, run as
+        // a user pastes them: minutes of their own, so `npm run test:docs`, not `npm test`
+        // (CI runs both).
+        extends: true,
+        test: {
+          name: 'docs',
+          include: ['tests/docs-*.test.ts'],
+          pool: 'forks',
+          maxWorkers: 1,
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
         },
       },
     ],

@@ -1,4 +1,5 @@
 import { VigilModelError } from '@vigil/guard-core';
+import { halfToFloat } from './half-float.js';
 
 /** The parts of an ONNX Runtime tensor this engine reads (onnxruntime-common's `Tensor`). */
 export interface OrtTensor {
@@ -154,15 +155,6 @@ function lastRow(tensor: OrtTensor, vocabularySize: number): Float32Array {
   for (let index = 0; index < vocabularySize; index++)
     row[index] = halfToFloat((data as Uint16Array)[start + index] ?? 0);
   return row;
-}
-
-function halfToFloat(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 31) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
 /** Frees a cache held on a GPU (CPU tensors are left to the garbage collector). */

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MARKER, sseAnswer, startVigilApps, type VigilApps } from './support/differential/response-apps.js';
 import { type ResponseProtocol, requestOf, shownByClients } from './support/differential/response-clients.js';
+import { anthropicMessageStart } from './support/differential/response-framings.js';
 
 let apps: VigilApps;
 beforeAll(async () => {
@@ -22,19 +23,6 @@ const chunk = (index: number, delta: object, finish: string | null = null) => ({
 });
 const [HEAD, TAIL] = [MARKER.slice(0, 6), MARKER.slice(6)];
 
-const anthropicStart = {
-  type: 'message_start',
-  message: {
-    id: 'msg_1',
-    type: 'message',
-    role: 'assistant',
-    model: 'm',
-    content: [],
-    stop_reason: null,
-    stop_sequence: null,
-    usage: { input_tokens: 1, output_tokens: 0 },
-  },
-};
 const anthropicText = (index: number, text: string) => ({
   type: 'content_block_delta',
   index,
@@ -79,7 +67,7 @@ const cases: Array<{ name: string; protocol: ResponseProtocol; events: Array<obj
     name: 'anthropic: more deltas for a block after its content_block_stop',
     protocol: 'anthropic',
     events: [
-      anthropicStart,
+      anthropicMessageStart,
       { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
       anthropicText(0, `Here: ${HEAD}`),
       { type: 'content_block_stop', index: 0 },
@@ -91,7 +79,7 @@ const cases: Array<{ name: string; protocol: ResponseProtocol; events: Array<obj
     name: 'one event that is both an OpenAI chunk and an Anthropic text_delta',
     protocol: 'anthropic',
     events: [
-      anthropicStart,
+      anthropicMessageStart,
       { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
       { ...anthropicText(0, `Say ${MARKER} now.`), ...chunk(0, { content: 'Hello.' }) },
       { type: 'content_block_stop', index: 0 },
@@ -102,7 +90,7 @@ const cases: Array<{ name: string; protocol: ResponseProtocol; events: Array<obj
     name: 'one event that is both (the stream opened as Anthropic, read by an OpenAI client)',
     protocol: 'chat',
     events: [
-      anthropicStart,
+      anthropicMessageStart,
       { ...chunk(0, { content: `Say ${MARKER} now.` }), ...anthropicText(0, 'Hello.') },
       'data: [DONE]\n\n',
     ],
@@ -111,7 +99,7 @@ const cases: Array<{ name: string; protocol: ResponseProtocol; events: Array<obj
     name: 'new: a block that starts with text at another index than its deltas (the SDK files blocks by position)',
     protocol: 'anthropic',
     events: [
-      anthropicStart,
+      anthropicMessageStart,
       { type: 'content_block_start', index: 2, content_block: { type: 'text', text: `Say ${HEAD}` } },
       anthropicText(0, `${TAIL} now.`),
       { type: 'content_block_stop', index: 0 },

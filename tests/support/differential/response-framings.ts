@@ -90,6 +90,21 @@ interface Shape {
 
 type Event = Record<string, unknown> | string;
 
+/** An Anthropic stream's first event: an empty assistant message. */
+export const anthropicMessageStart = {
+  type: 'message_start',
+  message: {
+    id: 'msg_1',
+    type: 'message',
+    role: 'assistant',
+    model: 'm',
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    usage: { input_tokens: 1, output_tokens: 0 },
+  },
+};
+
 function chatEvents(random: Random, shape: Shape, completions: boolean): Event[] {
   const n = random.int(1, 3);
   const unsafeChoice = random.int(0, n - 1);
@@ -167,20 +182,10 @@ function anthropicEvents(random: Random, shape: Shape): Event[] {
     else events.push(stop);
     return events;
   });
-  const message = {
-    id: 'msg_1',
-    type: 'message',
-    role: 'assistant',
-    model: 'm',
-    content: [],
-    stop_reason: null,
-    stop_sequence: null,
-    usage: { input_tokens: 1, output_tokens: 0 },
-  };
   const body = shape.disorder ? interleave(random, lists, true) : lists.flat();
   if (random.chance(20)) body.splice(random.int(0, body.length), 0, { type: 'ping' });
   return [
-    { type: 'message_start', message },
+    anthropicMessageStart,
     ...body,
     {
       type: 'message_delta',

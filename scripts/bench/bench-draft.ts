@@ -4,8 +4,10 @@
 //      guesses accepted and refuted), by itself (all accepted) and by prompt lookup.
 //   2. Cost: random weights shaped like Llama 3.2 3B (target) and 1B (draft: Llama Guard 3 1B's
 //      shapes, the same tokenizer). Random weights agree on almost nothing: the worst case.
-// The tiny runs alternate between configurations (they share the machine's noise); the shaped
-// ones run one configuration after another (one 3.4 GB target in memory at a time).
+// Every configuration is loaded at once and the runs alternate between them, so they share the
+// machine's noise; the shaped pair does so only when the memory available holds every copy of the
+// target (each is repacked for the CPU: about 3.4 GB apiece), else one configuration at a time.
+import { statSync } from 'node:fs';
 import os from 'node:os';
 import { createGenerator, type Generator, type GeneratorOptions } from '@vigil/generator';
 import {
@@ -138,6 +140,7 @@ async function compare(
 /** Runs both parts and returns the JSON document to print. */
 export async function benchDraft(options: DraftBenchOptions) {
   const startedAll = performance.now();
+  const loadAtStart = round(os.loadavg()[0] ?? 0, 2);
   await ensureTinyFixtures({ log: options.log });
   const tiny = await compare(
     FIXTURE_PATHS.tinyGenerator,
@@ -151,20 +154,32 @@ export async function benchDraft(options: DraftBenchOptions) {
   );
   let shaped: Awaited<ReturnType<typeof compare>> | undefined;
   let files: { target: string; draft: string } | undefined;
+  let shapedTogether = false;
   if (options.shaped) {
     files = {
       target: (await ensureGeneratorShapedModel({ log: options.log })).path,
       draft: (await ensureGuardShapedModel({ log: options.log })).path,
     };
-    shaped = await compare(
-      files.target,
-      {
-        off: false,
-        draft_1b: { model: files.draft },
-        draft_1b_always_guess: { model: files.draft, minConfidence: 0 },
-      },
-      { ...options, maxTokens: options.tokens, warmUpTokens: 4, together: false },
+    const draftFile = files.draft;
+    const configs = {
+      off: false,
+      draft_1b: { model: draftFile },
+      draft_1b_always_guess: { model: draftFile, minConfidence: 0 },
+    } satisfies Record<string, GeneratorOptions['draft']>;
+    // Bytes of weights the configurations hold at once: a target each, a draft each but `off`.
+    const needed =
+      Object.keys(configs).length * statSync(files.target).size +
+      (Object.keys(configs).length - 1) * statSync(draftFile).size;
+    shapedTogether = os.freemem() > needed * 1.25;
+    options.log(
+      `draft bench: shaped pair ${shapedTogether ? 'interleaved' : 'one configuration at a time'} (${round(needed / 2 ** 30, 1)} GiB of weights, ${round(os.freemem() / 2 ** 30, 1)} GiB available)`,
     );
+    shaped = await compare(files.target, configs, {
+      ...options,
+      maxTokens: options.tokens,
+      warmUpTokens: 4,
+      together: shapedTogether,
+    });
   }
   return {
     what: 'greedy generation, no moderation; speed_vs_off is tokens/s relative to the same target without drafting, in the same run',
@@ -178,6 +193,7 @@ export async function benchDraft(options: DraftBenchOptions) {
       draft: `${files?.draft}: random weights, 1B shapes (16 layers, d=2048, Llama Guard 3 1B's), Q8_0`,
       note: 'random weights agree on almost nothing and are rarely confident: the cost of drafting with no gain, the worst case',
       tokens_per_run: options.tokens,
+      interleaved: shapedTogether,
       runs: shaped,
     },
     machine: {
@@ -185,6 +201,7 @@ export async function benchDraft(options: DraftBenchOptions) {
       cpus: os.availableParallelism(),
       threads: options.threads ?? 'physical cores',
       node: process.version,
+      loadavg_1m_at_start: loadAtStart,
       loadavg_1m_at_end: round(os.loadavg()[0] ?? 0, 2),
     },
     reps: options.reps,

@@ -8,8 +8,8 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { policyFileSchema } from '@vigil/guard-core/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { policyFileSchema } from '../packages/guard-core/src/internal/index.js';
 import { REPO_ROOT } from '../scripts/fixtures/fixture-facts.js';
 import { buildCliOnce, runVigil, type VigilRunOptions } from './support/vigil-cli.js';
 

@@ -7,9 +7,9 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { getSharedLlama } from '@vigil/guard-core/internal';
 import type { LlamaModel } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getSharedLlama } from '../packages/guard-core/src/internal/index.js';
 import { FIXTURE_PATHS, GUARD_TRIGGERS } from '../scripts/fixtures/fixture-facts.js';
 import { type CompletionsServer, startCompletionsServer } from './support/completions-server.js';
 import {

@@ -7,9 +7,9 @@
 import { getEventListeners } from 'node:events';
 import type { Guard } from '@vigil/guard-core';
 import { createGuard } from '@vigil/guard-core';
-import { classifyWithin } from '@vigil/guard-core/internal';
 import { createScriptedEngine } from '@vigil/guard-core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classifyWithin } from '../packages/guard-core/src/internal/index.js';
 import { createTinyGuard } from './support/tiny-guard.js';
 
 let guard: Guard;

@@ -13,11 +13,11 @@ import {
   type GuardEngine,
   VigilDisposedError,
 } from '@vigil/guard-core';
-import { getSharedLlama } from '@vigil/guard-core/internal';
 import { createScriptedEngine } from '@vigil/guard-core/testing';
 import { describe, expect, it } from 'vitest';
 import { createGuardedChat, defaultRefusal } from '../packages/generator/src/guarded-chat.js';
 import { createScriptedBackend } from '../packages/generator/src/scripted-backend.fixture.js';
+import { getSharedLlama } from '../packages/guard-core/src/internal/index.js';
 import { ensureTinyFixtures } from '../scripts/fixtures/ensure-fixtures.js';
 import { FIXTURE_PATHS, GENERATOR_SWITCH_WORDS } from '../scripts/fixtures/fixture-facts.js';
 import { startCompletionsServer } from './support/completions-server.js';

@@ -6,9 +6,13 @@
 import { AutoModelForCausalLM, AutoTokenizer, env, Tensor } from '@huggingface/transformers';
 import { createTransformersEngine } from '@vigil/engine-transformers';
 import { createGuard, createLocalEngine, type Guard, type GuardEngine } from '@vigil/guard-core';
-import { createPromptRenderer, getSharedLlama, normalizeConversation } from '@vigil/guard-core/internal';
 import type { LlamaModel } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createPromptRenderer,
+  getSharedLlama,
+  normalizeConversation,
+} from '../packages/guard-core/src/internal/index.js';
 import { ensureTinyFixtures } from '../scripts/fixtures/ensure-fixtures.js';
 import { FIXTURE_PATHS, LLAMA3_TOKENS } from '../scripts/fixtures/fixture-facts.js';
 import { ONNX_TWIN_VARIANTS, onnxTwinPath } from '../scripts/fixtures/onnx-fixtures.js';

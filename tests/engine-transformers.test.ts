@@ -11,8 +11,8 @@ import {
   type GuardEngine,
   VigilDisposedError,
 } from '@vigil/guard-core';
-import { createPromptRenderer, normalizeConversation } from '@vigil/guard-core/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPromptRenderer, normalizeConversation } from '../packages/guard-core/src/internal/index.js';
 import { ensureTinyFixtures } from '../scripts/fixtures/ensure-fixtures.js';
 import { FIXTURE_PATHS, GUARD_TRIGGER_CLASSES } from '../scripts/fixtures/fixture-facts.js';
 import { ONNX_TWIN_VARIANTS, onnxTwinPath } from '../scripts/fixtures/onnx-fixtures.js';

@@ -2,9 +2,13 @@
 // computed from the full next-token distribution, on a random-weight model whose probabilities
 // are far from 0 and 1. Category probabilities likewise, over the code tokens.
 import { createGuard, createLocalEngine, type GuardEngine } from '@vigil/guard-core';
-import { createPromptRenderer, getSharedLlama, normalizeConversation } from '@vigil/guard-core/internal';
 import type { LlamaContext, LlamaModel, Token } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createPromptRenderer,
+  getSharedLlama,
+  normalizeConversation,
+} from '../packages/guard-core/src/internal/index.js';
 import { FIXTURE_PATHS } from '../scripts/fixtures/fixture-facts.js';
 
 const messages = [

@@ -14,9 +14,9 @@ import {
   VigilAbortError,
   VigilEngineError,
 } from '@vigil/guard-core';
-import { getSharedLlama } from '@vigil/guard-core/internal';
 import type { LlamaModel } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getSharedLlama } from '../packages/guard-core/src/internal/index.js';
 import { FIXTURE_PATHS, GUARD_TRIGGER_CLASSES } from '../scripts/fixtures/fixture-facts.js';
 import { type CompletionsServer, startCompletionsServer } from './support/completions-server.js';
 

@@ -4,7 +4,7 @@
 // three-turn conversation), and of the defended verdict; and what the defence costs in tokens.
 // Run: npx tsx --conditions=@vigil/source scripts/bench/forged-turns.ts
 import { createGuard, type Guard, type Message } from '@vigil/guard-core';
-import { createPromptRenderer, normalizeConversation } from '@vigil/guard-core/internal';
+import { createPromptRenderer, normalizeConversation } from '../../packages/guard-core/src/internal/index.js';
 import { ensureTinyFixtures } from '../fixtures/ensure-fixtures.js';
 import { FIXTURE_PATHS, GUARD_TRIGGERS } from '../fixtures/fixture-facts.js';
 

@@ -4,7 +4,7 @@
 // conversation-state cache off (the engine as it was: only what a sequence still holds is
 // reused) and once on, on the same model in the same run.
 import { createGuard, createLocalEngine, type GuardEngine, type Message } from '@vigil/guard-core';
-import { createPromptRenderer, normalizeConversation } from '@vigil/guard-core/internal';
+import { createPromptRenderer, normalizeConversation } from '../../packages/guard-core/src/internal/index.js';
 import { percentile, round, textOfTokens } from './workload.js';
 
 export interface InterleavedOptions {

@@ -1,8 +1,9 @@
 // The hardware's own pace on a model, measured with node-llama-cpp directly: how fast a fresh
 // sequence evaluates a prompt (no cache, median of 3) and how long one forward step for one
 // token takes (median of 12).
-import { getSharedLlama } from '@vigil/guard-core/internal';
+
 import type { Token } from 'node-llama-cpp';
+import { getSharedLlama } from '../../packages/guard-core/src/internal/index.js';
 
 export interface RawSpeed {
   raw_prefill_tokens_per_s: number;

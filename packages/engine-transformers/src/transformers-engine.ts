@@ -4,24 +4,18 @@ import {
   type GuardEngine,
   type ScoreRequest,
   type ScoreResult,
-  VigilAbortError,
   VigilDisposedError,
   VigilInputError,
   VigilModelError,
 } from '@vigil/guard-core';
 import type { PromptSegments } from '@vigil/guard-core/internal';
-import {
-  DecoderSession,
-  type KvState,
-  type MakeTensor,
-  type OrtSession,
-  release,
-} from './decoder-session.js';
+import { decodeCategories, maxCodes, throwIfAborted } from './decode-categories.js';
+import { DecoderSession, type MakeTensor, type OrtSession, release } from './decoder-session.js';
+import { softmaxOver } from './logits.js';
 import { defaultDevice, type LoadProgress } from './options.js';
+import { PrefixStates } from './prefix-states.js';
 import { type AnswerTokens, answerTokensOf, type LoadedTokenizer, PromptTokens } from './prompt-tokens.js';
 
-/** The most category codes decoded for one verdict (as the local engine). */
-const maxCodes = 6;
 /** Tokens kept free after the prompt for the answer (`unsafe`, `\n`, `S`, codes and `,S`). */
 const answerRoom = 4 + 2 * maxCodes;
 /** Policy prefixes whose KV cache is kept (one per policy a guard uses). */
@@ -141,8 +135,8 @@ export async function openTransformersEngine(options: ParsedOptions): Promise<Gu
   const contextSize = Math.min(options.contextSize, trainedContextSize);
   const maxPromptTokens = contextSize - answerRoom;
   const queue = new SerialQueue();
-  const prefixStates = new Map<string, { tokens: number[]; state: KvState }>();
-  const totals = { calls: 0, promptTokens: 0, evaluatedTokens: 0, cachedTokens: 0, prefixEvaluations: 0 };
+  const prefixStates = new PrefixStates(decoder, maxPrefixStates);
+  const totals = { calls: 0, promptTokens: 0, evaluatedTokens: 0, cachedTokens: 0 };
   let disposed = false;
 
   const info: EngineModelInfo = {
@@ -159,25 +153,6 @@ export async function openTransformersEngine(options: ParsedOptions): Promise<Gu
     return { prefix, prefixTokens, rest, length: prefixTokens.length + rest.length };
   }
 
-  /** The policy prefix's cache, evaluated once per prefix and kept (the oldest dropped past {@link maxPrefixStates}). */
-  async function prefixState(prefix: string, prefixTokens: number[]) {
-    const found = prefixStates.get(prefix);
-    if (found) {
-      prefixStates.delete(prefix);
-      prefixStates.set(prefix, found);
-      return { state: found.state, cached: prefixTokens.length, evaluated: 0 };
-    }
-    const { state } = await decoder.forward(prefixTokens, decoder.empty, false);
-    totals.prefixEvaluations++;
-    prefixStates.set(prefix, { tokens: prefixTokens, state });
-    if (prefixStates.size > maxPrefixStates) {
-      const [oldest, entry] = prefixStates.entries().next().value as [string, { state: KvState }];
-      prefixStates.delete(oldest);
-      release(entry.state);
-    }
-    return { state, cached: 0, evaluated: prefixTokens.length };
-  }
-
   /** The next-token logits after the whole prompt, and the cache holding it. */
   async function evaluatePrompt(segments: PromptSegments, signal: AbortSignal | undefined) {
     const prompt = promptTokens(segments);
@@ -187,7 +162,7 @@ export async function openTransformersEngine(options: ParsedOptions): Promise<Gu
       );
     }
     throwIfAborted(signal);
-    const prefix = await prefixState(prompt.prefix, prompt.prefixTokens);
+    const prefix = await prefixStates.get(prompt.prefix, prompt.prefixTokens);
     throwIfAborted(signal);
     const { state, logits } = await decoder.forward(prompt.rest, prefix.state, true);
     return {
@@ -197,52 +172,6 @@ export async function openTransformersEngine(options: ParsedOptions): Promise<Gu
       cached: prefix.cached,
       evaluated: prefix.evaluated + prompt.rest.length,
     };
-  }
-
-  /**
-   * Decodes the category line after `unsafe`, constrained to Llama Guard's format as the local
-   * engine does: `\n` and `S` are fed; each code is the greedy choice among the known codes;
-   * another follows only when the model's greedy next token is `,S`.
-   */
-  async function decodeCategories(after: KvState, request: ScoreRequest) {
-    const codeTokens = answer.codeTokens(request.knownCodes);
-    const codeOf = new Map([...codeTokens].map(([code, token]) => [token, code]));
-    const allowed = [...codeTokens.values()];
-    const held: KvState[] = [];
-    const step = async (input: number[], state: KvState) => {
-      throwIfAborted(request.signal);
-      const result = await decoder.forward(input, state, true);
-      held.push(result.state);
-      return result;
-    };
-    try {
-      const first = await step([answer.unsafe, answer.newline, answer.codePrefix], after);
-      let categoryProbabilities: Record<string, number> | undefined;
-      if (request.includeCategoryProbabilities) {
-        const probabilities = softmaxOver(first.logits, allowed);
-        categoryProbabilities = {};
-        for (const [code, token] of codeTokens) categoryProbabilities[code] = probabilities.get(token) ?? 0;
-      }
-      const named: number[] = [];
-      let token = argmax(first.logits, allowed);
-      let state = first.state;
-      let evaluated = 3;
-      while (token !== undefined && codeOf.has(token) && !named.includes(token) && named.length < maxCodes) {
-        named.push(token);
-        if (answer.nextCode === undefined) break;
-        const next = await step([token], state);
-        evaluated++;
-        if (argmax(next.logits) !== answer.nextCode) break;
-        const code = await step([answer.nextCode], next.state);
-        evaluated++;
-        token = argmax(code.logits, allowed);
-        state = code.state;
-      }
-      if (named.length === 0) throw new VigilModelError('model: no category code after "unsafe\\nS"');
-      return { codes: named.map((code) => codeOf.get(code) as string), categoryProbabilities, evaluated };
-    } finally {
-      for (const state of held) release(state);
-    }
   }
 
   async function scoreNow(request: ScoreRequest): Promise<ScoreResult> {
@@ -255,7 +184,7 @@ export async function openTransformersEngine(options: ParsedOptions): Promise<Gu
       let evaluated = prompt.evaluated;
       let categoryProbabilities: Record<string, number> | undefined;
       if (unsafeProbability >= request.threshold) {
-        const decoded = await decodeCategories(prompt.state, request);
+        const decoded = await decodeCategories(decoder, answer, prompt.state, request);
         codes = decoded.codes;
         evaluated += decoded.evaluated;
         categoryProbabilities = decoded.categoryProbabilities;
@@ -296,7 +225,6 @@ export async function openTransformersEngine(options: ParsedOptions): Promise<Gu
     if (disposed) return;
     disposed = true;
     await queue.idle().catch(() => undefined);
-    for (const { state } of prefixStates.values()) release(state);
     prefixStates.clear();
     await model.dispose();
   }
@@ -324,46 +252,11 @@ export async function openTransformersEngine(options: ParsedOptions): Promise<Gu
     },
     stats: () => ({
       ...totals,
+      prefixEvaluations: prefixStates.evaluations,
       prefixStates: prefixStates.size,
       graphKeepsLogits: decoder.keepsLogits ? 1 : 0,
     }),
     dispose,
     [Symbol.asyncDispose]: dispose,
   };
-}
-
-/** The token with the highest logit, among `among` when given. */
-function argmax(logits: Float32Array, among?: readonly number[]): number | undefined {
-  let best: number | undefined;
-  let bestLogit = Number.NEGATIVE_INFINITY;
-  const consider = (token: number) => {
-    const logit = logits[token] ?? Number.NEGATIVE_INFINITY;
-    if (logit > bestLogit) {
-      bestLogit = logit;
-      best = token;
-    }
-  };
-  if (among) for (const token of among) consider(token);
-  else for (let token = 0; token < logits.length; token++) consider(token);
-  return best;
-}
-
-/** Softmax probabilities of `among` (default: every token), normalised over those tokens. */
-function softmaxOver(logits: Float32Array, among?: readonly number[]): Map<number, number> {
-  const ids = among ?? Array.from(logits.keys());
-  let max = Number.NEGATIVE_INFINITY;
-  for (const token of ids) max = Math.max(max, logits[token] ?? Number.NEGATIVE_INFINITY);
-  let sum = 0;
-  const exps = new Map<number, number>();
-  for (const token of ids) {
-    const value = Math.exp((logits[token] ?? Number.NEGATIVE_INFINITY) - max);
-    exps.set(token, value);
-    sum += value;
-  }
-  for (const [token, value] of exps) exps.set(token, value / sum);
-  return exps;
-}
-
-function throwIfAborted(signal: AbortSignal | undefined) {
-  if (signal?.aborted) throw new VigilAbortError('classify: aborted', { cause: signal.reason });
 }

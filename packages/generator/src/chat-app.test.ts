@@ -4,11 +4,12 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChatApp } from './chat-app.js';
 import { createScriptedBackend, SAFE_PIECES, scriptedGenerator } from './scripted-backend.fixture.js';
+import type { GeneratorMode } from './types.js';
 
 const safeText = SAFE_PIECES.join('');
 const refusal = "Sorry, I can't help with that.";
 
-async function appFor(mode: 'block' | 'annotate' | 'shadow' = 'block') {
+async function appFor(mode: GeneratorMode = 'block') {
   const { generator } = await scriptedGenerator({ mode });
   return createChatApp({ generator });
 }

@@ -4,6 +4,7 @@ import {
   contextSizeSchema,
   functionOption,
   maxQueueSchema,
+  modeSchema,
   runtimeOptionsShape,
 } from '@vigil/guard-core/internal';
 import { z } from 'zod';
@@ -75,7 +76,7 @@ const generatorOptionsShape = {
    * passes and the verdicts are reported (the chat app exposes them). `'shadow'`: everything
    * passes; only `onVerdict` (and the result, for the caller) see verdicts. Defaults to `'block'`.
    */
-  mode: z.enum(['block', 'annotate', 'shadow']).default('block'),
+  mode: modeSchema.default('block'),
   /**
    * The text sent instead of a refused input, or after a cut answer. Defaults to `"Sorry, I can't help with that."`
    * (after a cut answer, preceded by a blank line).

@@ -1,4 +1,5 @@
 import type { Guard, Verdict } from '@vigil/guard-core';
+import type { VigilMode } from '@vigil/guard-core/internal';
 import type { ChatOptions, DraftModelOptions, GeneratorOptions } from './generator-options.js';
 
 /** An OpenAI-style chat message. `developer` is treated as `system`. */
@@ -16,7 +17,7 @@ export interface ChatMessage {
 export type GeneratorGuard = Pick<Guard, 'classify'> & Partial<Pick<Guard, 'model' | 'engine'>>;
 
 /** How unsafe traffic is handled, in both directions, as in the middleware. */
-export type GeneratorMode = 'block' | 'annotate' | 'shadow';
+export type GeneratorMode = VigilMode;
 
 export type FinishReason = 'stop' | 'length' | 'content_filter';
 

@@ -83,5 +83,6 @@ export {
   type VigilAction,
   type VigilDecision,
 } from '../wire/decide.js';
+export { type FailMode, failModeSchema, modeSchema, type VigilMode } from '../wire/modes.js';
 export { sseEvent } from '../wire/sse-event.js';
 export { statusForError, VigilBodyTooLargeError } from '../wire/status-for-error.js';

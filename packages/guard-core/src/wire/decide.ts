@@ -1,4 +1,5 @@
 import type { JudgedRole, Verdict } from '../index.js';
+import type { FailMode, VigilMode } from './modes.js';
 
 /**
  * What the middleware did with one side of one exchange:
@@ -52,8 +53,8 @@ export type CheckOutcome =
   | 'aborted';
 
 export interface DecideInput {
-  mode: 'block' | 'annotate' | 'shadow';
-  failMode: 'open' | 'closed';
+  mode: VigilMode;
+  failMode: FailMode;
   /** Let unknown bodies and streams through (`skip`, marked unchecked) instead of applying the fail mode. */
   passUnknown: boolean;
   side: 'request' | 'response';

@@ -27,8 +27,9 @@ function errorKind(error: unknown): [type: string, code: string | null] {
 }
 
 /**
- * An OpenAI-style error body and its HTTP status (the middleware's `statusForError()`: 400 for bad
- * input, 429 for a full queue, 499 for a client that went away, 503 for a failure).
+ * An OpenAI-style error body and its HTTP status, from guard-core's one status table
+ * (`statusForError()`: 400 for bad input, 429 for a full queue, 499 for a client that went away,
+ * 503 for a failure).
  */
 export function errorResponse(error: unknown): { status: ContentfulStatusCode; body: unknown } {
   const message = error instanceof Error ? error.message : String(error);

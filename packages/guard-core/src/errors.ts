@@ -4,7 +4,7 @@
  * `instanceof`: it works across duplicate installs of the package.
  */
 import type { JudgedRole } from './conversation/types.js';
-import type { Verdict } from './verdict/verdict.js';
+import type { Verdict } from './verdict/types.js';
 
 const marker = Symbol.for('vigil.error');
 

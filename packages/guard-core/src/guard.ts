@@ -31,7 +31,8 @@ import {
 } from './prompt/renderer.js';
 import { shareLoop } from './share-loop.js';
 import { parseOrThrow } from './validation.js';
-import { buildVerdict, type Verdict } from './verdict/verdict.js';
+import type { Verdict } from './verdict/types.js';
+import { buildVerdict } from './verdict/verdict.js';
 import { VerdictCache, verdictCacheKey } from './verdict/verdict-cache.js';
 
 const isFunction = (value: unknown) => typeof value === 'function';

@@ -1,5 +1,5 @@
 import type { JudgedRole } from '../conversation/types.js';
-import type { Verdict } from '../verdict/verdict.js';
+import type { Verdict } from '../verdict/types.js';
 import { httpStatus, type Refusal, type WireSide } from './http-status.js';
 import type { FailMode, VigilMode } from './modes.js';
 

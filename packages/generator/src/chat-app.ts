@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { VigilInputError } from '@vigil/guard-core';
-import { parseOrThrow, sseEvent } from '@vigil/guard-core/internal';
+import { parseOrThrow, sseEvent, VigilBodyTooLargeError } from '@vigil/guard-core/internal';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
@@ -8,26 +8,27 @@ import { errorResponse, usageJson, vigilJson } from './openai-response.js';
 import { chatCompletionRequestSchema, toChatCall } from './openai-schema.js';
 import type { ChatPiece, ChatResult, Generator } from './types.js';
 
-export interface ChatAppOptions {
-  /** The generator that answers (from `createGenerator`). The caller keeps it. */
-  generator: Pick<Generator, 'stream' | 'model' | 'mode' | 'stats' | 'memory'>;
-  /** The model id in responses and `GET /v1/models`; requests may name any model. Defaults to `generator.model.name`. */
-  modelId?: string | undefined;
-  /** Add the verdicts as a `vigil` field to responses (the last chunk, when streaming). Defaults to `true` unless the generator's mode is `'shadow'`. */
-  exposeVerdicts?: boolean | undefined;
-  /** Larger request bodies get 413. Defaults to `1048576` (1 MiB). */
-  maxBodyBytes?: number | undefined;
-}
-
-const optionsSchema = z.strictObject({
-  generator: z.custom<ChatAppOptions['generator']>(
+const chatAppOptionsShape = {
+  /** The generator that answers (from `createGenerator`). The caller keeps it. Required. */
+  generator: z.custom<Pick<Generator, 'stream' | 'model' | 'mode' | 'stats' | 'memory'>>(
     (value) => typeof (value as Generator | undefined)?.stream === 'function',
     'expected a generator (from createGenerator)',
   ),
+  /** The model id in responses and `GET /v1/models`; requests may name any model. Defaults to `generator.model.name`. */
   modelId: z.string().min(1).optional(),
+  /** Add the verdicts as a `vigil` field to responses (the last chunk, when streaming). Defaults to `true` unless the generator's mode is `'shadow'`. */
   exposeVerdicts: z.boolean().optional(),
-  maxBodyBytes: z.number().int().min(1).optional(),
-});
+  /** Larger request bodies get 413. Defaults to `1048576` (1 MiB). */
+  maxBodyBytes: z.number().int().min(1).default(1_048_576),
+};
+
+/** Validates {@link ChatAppOptions} (unknown keys are errors). */
+// Annotated with its shape, so that the emitted `.d.ts` keeps each key's doc comment.
+const chatAppOptionsSchema: z.ZodObject<typeof chatAppOptionsShape, z.core.$strict> =
+  z.strictObject(chatAppOptionsShape);
+
+/** The options of `createChatApp`. */
+export interface ChatAppOptions extends z.input<typeof chatAppOptionsSchema> {}
 
 /**
  * A Hono app serving the generator behind an OpenAI-compatible API: `POST /v1/chat/completions`
@@ -39,7 +40,7 @@ const optionsSchema = z.strictObject({
  * // new OpenAI({ baseURL: 'http://localhost:8787/v1', apiKey: 'unused' })
  */
 export function createChatApp(options: ChatAppOptions): Hono {
-  const parsed = parseOrThrow(optionsSchema, options, 'createChatApp options');
+  const parsed = parseOrThrow(chatAppOptionsSchema, options, 'createChatApp options');
   const { generator } = options;
   const modelId = parsed.modelId ?? generator.model.name;
   const exposeVerdicts = parsed.exposeVerdicts ?? generator.mode !== 'shadow';
@@ -66,8 +67,13 @@ export function createChatApp(options: ChatAppOptions): Hono {
   app.post(
     '/v1/chat/completions',
     bodyLimit({
-      maxSize: parsed.maxBodyBytes ?? 1_048_576,
-      onError: (c) => c.json(errorResponse(new VigilInputError('request body: too large')).body, 413),
+      maxSize: parsed.maxBodyBytes,
+      onError: (c) => {
+        const { status, body } = errorResponse(
+          new VigilBodyTooLargeError('request body', parsed.maxBodyBytes, undefined),
+        );
+        return c.json(body, status);
+      },
     }),
     async (c) => {
       let call: ReturnType<typeof toChatCall>;

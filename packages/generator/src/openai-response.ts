@@ -1,5 +1,5 @@
 import { type Verdict, VigilError } from '@vigil/guard-core';
-import { statusForError } from '@vigil/guard-core/internal';
+import { failureReason, statusForError } from '@vigil/guard-core/internal';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ChatResult } from './types.js';
 
@@ -32,7 +32,7 @@ function errorKind(error: unknown): [type: string, code: string | null] {
  * 503 for a failure).
  */
 export function errorResponse(error: unknown): { status: ContentfulStatusCode; body: unknown } {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = failureReason(error);
   const [type, code] = errorKind(error);
   return {
     status: statusForError(error, 'request') as ContentfulStatusCode,

@@ -49,6 +49,16 @@ function subclass<C extends VigilErrorCode>(code: C, name: string) {
   return Subclass;
 }
 
+/**
+ * A failure in words, fit for an error body, a log line or `onDecision`'s `reason`: an error's
+ * message, anything else thrown as a string.
+ * @example
+ * failureReason(new VigilEngineError('guard check: timed out')); // 'guard check: timed out'
+ */
+export function failureReason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Invalid options: a factory's or a call's, or a policy file. */
 export class VigilConfigError extends subclass('config', 'VigilConfigError') {}
 

@@ -59,6 +59,7 @@ export {
   remoteEngineFileSchema,
   remoteEngineOptionsSchema,
 } from '../engine/remote/remote-options.js';
+export { failureReason } from '../errors.js';
 export {
   policyOptionsSchema,
   resolvePolicy,

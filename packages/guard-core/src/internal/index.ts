@@ -73,7 +73,7 @@ export { createPromptRenderer, type PromptRenderer, type PromptSegments } from '
 export { checkEverySchema } from '../stream/stream-options.js';
 export { lastWordEnd } from '../stream/text-boundary.js';
 export { formatPath, functionOption, parseOrThrow, withoutDefaults } from '../validation.js';
-export { buildVerdict } from '../verdict/verdict.js';
+export { buildVerdict, type JudgedPolicy, judgeScore } from '../verdict/verdict.js';
 export { VigilBodyTooLargeError } from '../wire/body-too-large-error.js';
 export {
   type CheckOutcome,

@@ -13,29 +13,37 @@ export interface Judgement {
   ignored: string[];
 }
 
+/** What the threshold decision reads of a policy: its thresholds and the categories in force. */
+export type JudgedPolicy = Pick<Policy, 'threshold' | 'thresholds'> & {
+  readonly categories: readonly { readonly code: string }[];
+};
+
 /**
  * The threshold decision, made here and nowhere else (engines only decide whether to decode
- * codes, at `ScoreRequest.threshold`): the rule of {@link isFlagged} on the engine's probability
- * and decoded codes. Without a probability (a remote server without logprobs) the model's own
- * answer decides: unsafe when it named a code in force.
+ * codes, at `ScoreRequest.threshold`; `eval --tune` replays it at other thresholds): the rule of
+ * {@link isFlagged} on the engine's probability and decoded codes. Without a probability (a
+ * remote server without logprobs) the model's own answer decides: unsafe when it named a code in
+ * force.
+ * @example
+ * judgeScore({ unsafeProbability: 0.7, codes: ['S9'] }, policy).safe; // false when S9 is in force at 0.5
  */
 export function judgeScore(
   result: Pick<ScoreResult, 'unsafeProbability' | 'codes'>,
-  policy: Policy,
+  policy: JudgedPolicy,
 ): Judgement {
   const probability = result.unsafeProbability;
-  const active = new Set(policy.categories.map((c) => c.code));
+  const active = (code: string) => policy.categories.some((category) => category.code === code);
   const reaches = (code: string) => probability === null || probability >= categoryThreshold(policy, code);
   const firing: string[] = [];
   const ignored: string[] = [];
-  for (const code of result.codes) (active.has(code) && reaches(code) ? firing : ignored).push(code);
+  for (const code of result.codes) (active(code) && reaches(code) ? firing : ignored).push(code);
   const flagged =
     probability === null
       ? firing.length > 0
       : isFlagged(
           policy,
           probability,
-          result.codes.filter((code) => active.has(code)),
+          result.codes.filter(active),
           result.codes.length,
         );
   return { safe: !flagged, firing, ignored };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { VigilInputError } from '@vigil/guard-core';
 import { parseOrThrow, sseEvent, VigilBodyTooLargeError } from '@vigil/guard-core/internal';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { errorResponse, usageJson, vigilJson } from './openai-response.js';
@@ -68,117 +68,43 @@ export function createChatApp(options: ChatAppOptions): Hono {
     '/v1/chat/completions',
     bodyLimit({
       maxSize: parsed.maxBodyBytes,
-      onError: (c) => {
-        const { status, body } = errorResponse(
-          new VigilBodyTooLargeError('request body', parsed.maxBodyBytes, undefined),
-        );
-        return c.json(body, status);
-      },
+      onError: (c) =>
+        errorJson(c, new VigilBodyTooLargeError('request body', parsed.maxBodyBytes, undefined)),
     }),
     async (c) => {
-      let call: ReturnType<typeof toChatCall>;
-      let stream: boolean;
-      let includeUsage: boolean;
+      let request: ChatRequest;
       try {
-        const json = await c.req.json().catch(() => {
-          throw new VigilInputError('request body: expected JSON');
-        });
-        const body = parseOrThrow(chatCompletionRequestSchema, json, 'request body', VigilInputError);
-        call = toChatCall(body);
-        stream = body.stream === true;
-        includeUsage = body.stream_options?.include_usage === true;
+        request = await readChatRequest(c);
       } catch (error) {
-        const { status, body } = errorResponse(error);
-        return c.json(body, status);
+        return errorJson(c, error);
       }
+      const { call } = request;
       const id = `chatcmpl-${randomUUID()}`;
-      const base = { id, created: Math.floor(Date.now() / 1000), model: modelId };
+      const reply: Reply = {
+        base: { id, created: Math.floor(Date.now() / 1000), model: modelId },
+        exposeVerdicts,
+      };
       // A client that goes away stops generation and pending checks.
       const pieces = generator.stream(call.messages, { ...call.options, signal: c.req.raw.signal });
-
-      if (!stream) {
-        try {
-          let result: ChatResult | undefined;
-          for await (const piece of pieces) if (piece.type === 'end') result = piece.result;
-          if (!result) throw new Error('chat ended without a result');
-          return c.json({
-            ...base,
-            object: 'chat.completion',
-            choices: [
-              {
-                index: 0,
-                message: { role: 'assistant', content: result.message.content, refusal: null },
-                logprobs: null,
-                finish_reason: result.finishReason,
-              },
-            ],
-            usage: usageJson(result),
-            ...(exposeVerdicts ? { vigil: vigilJson(result) } : {}),
-          });
-        } catch (error) {
-          const { status, body } = errorResponse(error);
-          return c.json(body, status);
-        }
-      }
-
+      if (!request.stream) return completion(c, pieces, reply);
       // Streamed: wait for the first piece so that a refusal to start (bad input, full queue)
       // is a plain HTTP error, then send chat.completion.chunk events.
       let first: IteratorResult<ChatPiece, void>;
       try {
         first = await pieces.next();
       } catch (error) {
-        const { status, body } = errorResponse(error);
-        return c.json(body, status);
+        return errorJson(c, error);
       }
-      const encoder = new TextEncoder();
-      const event = (data: unknown) => encoder.encode(sseEvent(JSON.stringify(data)));
-      const chunk = (delta: object, finishReason: string | null = null) =>
-        event({
-          ...base,
-          object: 'chat.completion.chunk',
-          choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
-        });
-      async function* sse(): AsyncGenerator<Uint8Array, void, undefined> {
-        try {
-          yield chunk({ role: 'assistant', content: '' });
-          for (let next = first; !next.done; next = await pieces.next()) {
-            const piece = next.value;
-            if (piece.type === 'text') {
-              yield chunk({ content: piece.text });
-              continue;
-            }
-            const { result } = piece;
-            yield event({
-              ...base,
-              object: 'chat.completion.chunk',
-              choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: result.finishReason }],
-              ...(exposeVerdicts ? { vigil: vigilJson(result) } : {}),
-            });
-            if (includeUsage) {
-              yield event({
-                ...base,
-                object: 'chat.completion.chunk',
-                choices: [],
-                usage: usageJson(result),
-              });
-            }
-          }
-        } catch (error) {
-          if (c.req.raw.signal.aborted) return;
-          yield event(errorResponse(error).body);
-        } finally {
-          // The client went away (the stream was cancelled): stop generating.
-          await pieces.return();
-        }
-        yield encoder.encode(sseEvent('[DONE]'));
-      }
-      return new Response(ReadableStream.from(sse()), {
-        headers: {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache',
-          connection: 'keep-alive',
+      return new Response(
+        ReadableStream.from(chunks(pieces, first, reply, request.includeUsage, c.req.raw.signal)),
+        {
+          headers: {
+            'content-type': 'text/event-stream; charset=utf-8',
+            'cache-control': 'no-cache',
+            connection: 'keep-alive',
+          },
         },
-      });
+      );
     },
   );
 
@@ -186,4 +112,106 @@ export function createChatApp(options: ChatAppOptions): Hono {
     c.json(errorResponse(new VigilInputError(`${c.req.method} ${c.req.path}: no such route`)).body, 404),
   );
   return app;
+}
+
+/** An error as an OpenAI-style JSON response, its status from guard-core's one status table. */
+function errorJson(c: Context, error: unknown) {
+  const { status, body } = errorResponse(error);
+  return c.json(body, status);
+}
+
+interface ChatRequest {
+  call: ReturnType<typeof toChatCall>;
+  stream: boolean;
+  includeUsage: boolean;
+}
+
+/** The chat completion request: its JSON body, validated, as a generator call. */
+async function readChatRequest(c: Context): Promise<ChatRequest> {
+  const json = await c.req.json().catch(() => {
+    throw new VigilInputError('request body: expected JSON');
+  });
+  const body = parseOrThrow(chatCompletionRequestSchema, json, 'request body', VigilInputError);
+  return {
+    call: toChatCall(body),
+    stream: body.stream === true,
+    includeUsage: body.stream_options?.include_usage === true,
+  };
+}
+
+/** What every response of one chat carries: its id, time and model, and whether verdicts show. */
+interface Reply {
+  base: { id: string; created: number; model: string };
+  exposeVerdicts: boolean;
+}
+
+/** A non-streamed chat completion: the whole answer, or an error. */
+async function completion(c: Context, pieces: AsyncGenerator<ChatPiece, void, undefined>, reply: Reply) {
+  try {
+    let result: ChatResult | undefined;
+    for await (const piece of pieces) if (piece.type === 'end') result = piece.result;
+    if (!result) throw new Error('chat ended without a result');
+    return c.json({
+      ...reply.base,
+      object: 'chat.completion',
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: result.message.content, refusal: null },
+          logprobs: null,
+          finish_reason: result.finishReason,
+        },
+      ],
+      usage: usageJson(result),
+      ...(reply.exposeVerdicts ? { vigil: vigilJson(result) } : {}),
+    });
+  } catch (error) {
+    return errorJson(c, error);
+  }
+}
+
+/** A streamed chat completion's SSE events, from the first piece on; `[DONE]` at the end. */
+async function* chunks(
+  pieces: AsyncGenerator<ChatPiece, void, undefined>,
+  first: IteratorResult<ChatPiece, void>,
+  reply: Reply,
+  includeUsage: boolean,
+  signal: AbortSignal,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const encoder = new TextEncoder();
+  const event = (data: unknown) => encoder.encode(sseEvent(JSON.stringify(data)));
+  const chunk = (delta: object, finishReason: string | null = null, extra: object = {}) =>
+    event({
+      ...reply.base,
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      ...extra,
+    });
+  try {
+    yield chunk({ role: 'assistant', content: '' });
+    for (let next = first; !next.done; next = await pieces.next()) {
+      const piece = next.value;
+      if (piece.type === 'text') {
+        yield chunk({ content: piece.text });
+        continue;
+      }
+      const { result } = piece;
+      yield chunk({}, result.finishReason, reply.exposeVerdicts ? { vigil: vigilJson(result) } : {});
+      if (includeUsage) {
+        yield event({
+          ...reply.base,
+          object: 'chat.completion.chunk',
+          choices: [],
+          usage: usageJson(result),
+        });
+      }
+    }
+  } catch (error) {
+    if (signal.aborted) return;
+    yield event(errorResponse(error).body);
+  } finally {
+    // The client went away (the stream was cancelled): stop generating.
+    await pieces.return();
+  }
+  yield encoder.encode(sseEvent('[DONE]'));
 }

@@ -17,7 +17,7 @@ const judgeShape = {
 };
 
 /** Validates {@link VigilJudgeOptions}. */
-export const judgeSchema: z.ZodObject<typeof judgeShape, z.core.$strict> = z.strictObject(judgeShape);
+const judgeSchema: z.ZodObject<typeof judgeShape, z.core.$strict> = z.strictObject(judgeShape);
 
 /** What the middleware judges besides the last user turn and the answer's text. */
 export interface VigilJudgeOptions extends z.input<typeof judgeSchema> {}
@@ -37,7 +37,7 @@ const middlewareOptionsShape = {
 };
 
 /** Validates {@link VigilMiddlewareOptions}. */
-export const middlewareOptionsSchema: z.ZodObject<
+const middlewareOptionsSchema: z.ZodObject<
   typeof sharedOptionsShape & typeof middlewareOptionsShape,
   z.core.$strict
 > = z.strictObject({ ...sharedOptionsShape, ...middlewareOptionsShape });
@@ -48,10 +48,9 @@ export const middlewareOptionsSchema: z.ZodObject<
  */
 export interface VigilMiddlewareOptions extends z.input<typeof middlewareOptionsSchema> {}
 
-/** Options after validation and defaults: `failMode` one per side. */
-export type ResolvedMiddlewareOptions = z.output<typeof middlewareOptionsSchema>;
-
-/** Validates the middleware's options. @throws VigilConfigError naming the option at fault. */
-export function resolveMiddlewareOptions(options: VigilMiddlewareOptions): ResolvedMiddlewareOptions {
+/** Validates the middleware's options (`failMode` resolved to one per side). @throws VigilConfigError naming the option at fault. */
+export function resolveMiddlewareOptions(
+  options: VigilMiddlewareOptions,
+): z.output<typeof middlewareOptionsSchema> {
   return parseOrThrow(middlewareOptionsSchema, options, 'vigilMiddleware options');
 }

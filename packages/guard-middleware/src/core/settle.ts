@@ -1,4 +1,4 @@
-import type { JudgedRole, Message, Verdict } from '@vigil/guard-core';
+import type { JudgedRole, Verdict } from '@vigil/guard-core';
 import { VigilAbortError, VigilInputError } from '@vigil/guard-core';
 import type { ParsedBody } from './body.js';
 import { type CheckOutcome, decide, report, type VigilDecision } from './decision.js';
@@ -6,6 +6,7 @@ import { refusalBody } from './error-body.js';
 import { verdictHeaders } from './headers.js';
 import type { ResolvedOptions, VigilReply } from './options.js';
 import type { ProtocolName } from './protocols/types.js';
+import type { RequestCheck } from './read-request.js';
 import { failureReason, runCheck } from './run-check.js';
 
 /** What checking one side came to, before the decision table is applied. */
@@ -16,16 +17,10 @@ export interface Judged {
   reason?: string | undefined;
 }
 
-/** One guard call: a conversation judged as the last turn of `role`. */
-export interface Check {
-  role: JudgedRole;
-  messages: readonly Message[];
-}
-
 /** Judges conversations (each its own check, as its role); the first unsafe verdict wins. */
 export async function judge(
   options: ResolvedOptions,
-  checks: readonly Check[],
+  checks: readonly RequestCheck[],
   signal: AbortSignal | undefined,
 ): Promise<Judged> {
   let verdict: Verdict | undefined;
@@ -47,7 +42,7 @@ export async function judge(
 }
 
 /** The judged outcome of an error thrown while checking. */
-export function failed(error: unknown, signal?: AbortSignal | undefined): Judged {
+function failed(error: unknown, signal?: AbortSignal | undefined): Judged {
   const reason = failureReason(error);
   if (signal?.aborted || VigilAbortError.isInstance(error))
     return { outcome: 'aborted', error, reason: 'the client disconnected' };

@@ -13,7 +13,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { serve } from '@hono/node-server';
 import { createGuard, type Guard } from '@vigil/guard-core';
 import { createScriptedEngine } from '@vigil/guard-core/testing';
-import { createVigilCore, type VigilDecision, type VigilOptions } from '@vigil/guard-middleware';
+import { createFetchModerator, type VigilDecision, type VigilOptions } from '@vigil/guard-middleware';
 import { vigil as expressVigil } from '@vigil/guard-middleware/express';
 import { vigil as honoVigil } from '@vigil/guard-middleware/hono';
 import { createParser } from 'eventsource-parser';
@@ -1135,7 +1135,7 @@ async function gunzip(bytes: Buffer) {
 
 describe('conformance: the core, Hono, Express 5 and Express 4 decide alike', () => {
   it('gives one decision per request case, with every body parser before Vigil or after it', async () => {
-    const core = createVigilCore({ guard: scriptedGuard, maxBodyBytes: 20_000 });
+    const core = createFetchModerator({ guard: scriptedGuard, maxBodyBytes: 20_000 });
     const shapes = [
       ...requestShapes(),
       {
@@ -1166,13 +1166,13 @@ describe('conformance: the core, Hono, Express 5 and Express 4 decide alike', ()
         typeof shape.body === 'function'
           ? Buffer.from(await new Response(shape.body()).arrayBuffer())
           : shape.body;
-      const direct = await core.inspectRequest({
-        method: 'POST',
-        url: shape.path,
-        headers: shape.headers,
-        body: bytes.byteLength > 20_000 ? { kind: 'too-large', size: undefined } : { kind: 'bytes', bytes },
-      });
-      const expected = `${direct.decision?.action} ${direct.reply?.status ?? 200}`;
+      const direct = await core.moderateRequest(
+        new Request(`http://localhost${shape.path}`, { method: 'POST', headers: shape.headers }),
+        {
+          body: bytes.byteLength > 20_000 ? { kind: 'too-large', size: undefined } : { kind: 'bytes', bytes },
+        },
+      );
+      const expected = `${direct.exchange.outcome.decision?.action} ${direct.reply?.status ?? 200}`;
       for (const { name, to, parserFirst } of targets) {
         const before = to.decisions.length;
         const leakId = String(++id);

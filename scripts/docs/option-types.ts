@@ -21,6 +21,7 @@ export const publicOptionTypes = {
   ],
   generator: ['GeneratorOptions', 'ChatOptions', 'ChatAppOptions'],
   'engine-transformers': ['TransformersEngineOptions'],
+  'guard-middleware': ['VigilOptions', 'VigilMiddlewareOptions', 'VigilJudgeOptions'],
 } as const;
 
 export type PackageName = keyof typeof publicOptionTypes;

@@ -30,7 +30,7 @@ function utf32(text: string, littleEndian: boolean) {
 }
 
 describe('parseBody', () => {
-  it('sniffs JSON whatever the content type says', () => {
+  it('sniffs JSON whatever the content type says', async () => {
     for (const type of [
       'application/json',
       'application/vnd.api+json; charset=utf-8',
@@ -41,67 +41,73 @@ describe('parseBody', () => {
       undefined,
       'image/png',
     ]) {
-      expect(read(json, type)).toMatchObject({ kind: 'json', values: [prompt] });
+      expect(await read(json, type)).toMatchObject({ kind: 'json', values: [prompt] });
     }
   });
 
-  it('reads UTF-8 with a BOM, UTF-16 and UTF-32 (mark, charset or zero bytes)', () => {
+  it('reads UTF-8 with a BOM, UTF-16 and UTF-32 (mark, charset or zero bytes)', async () => {
     expect(
-      read(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), utf8(json)]), 'application/json'),
+      await read(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), utf8(json)]), 'application/json'),
     ).toMatchObject({
       values: [prompt],
     });
-    expect(read(utf16(json, true, true), 'application/json')).toMatchObject({ values: [prompt] });
-    expect(read(utf16(json, false, true), 'application/json')).toMatchObject({ values: [prompt] });
-    expect(read(utf16(json, true, false), 'application/json; charset=utf-16le')).toMatchObject({
+    expect(await read(utf16(json, true, true), 'application/json')).toMatchObject({ values: [prompt] });
+    expect(await read(utf16(json, false, true), 'application/json')).toMatchObject({ values: [prompt] });
+    expect(await read(utf16(json, true, false), 'application/json; charset=utf-16le')).toMatchObject({
       values: [prompt],
     });
-    expect(read(utf16(json, false, false), 'application/json')).toMatchObject({ values: [prompt] });
-    expect(read(utf16(json, true, false), 'application/json; charset=utf-16')).toMatchObject({
+    expect(await read(utf16(json, false, false), 'application/json')).toMatchObject({ values: [prompt] });
+    expect(await read(utf16(json, true, false), 'application/json; charset=utf-16')).toMatchObject({
       values: [prompt],
     });
-    expect(read(utf32(json, true), 'application/json')).toMatchObject({ values: [prompt] });
-    expect(read(utf32(json, false), 'application/json; charset=utf-32')).toMatchObject({ values: [prompt] });
+    expect(await read(utf32(json, true), 'application/json')).toMatchObject({ values: [prompt] });
+    expect(await read(utf32(json, false), 'application/json; charset=utf-32')).toMatchObject({
+      values: [prompt],
+    });
     expect(
-      read(Buffer.from('{"prompt":"caf\xe9"}', 'latin1'), 'application/json; charset=iso-8859-1'),
+      await read(Buffer.from('{"prompt":"caf\xe9"}', 'latin1'), 'application/json; charset=iso-8859-1'),
     ).toMatchObject({
       values: [{ prompt: 'café' }, { prompt: 'caf\ufffd' }],
     });
   });
 
-  it('judges every reading when the declared charset and the bytes disagree', () => {
-    const read16 = read(json, 'application/json; charset=utf-16le');
+  it('judges every reading when the declared charset and the bytes disagree', async () => {
+    const read16 = await read(json, 'application/json; charset=utf-16le');
     expect(read16).toMatchObject({ kind: 'json', values: [prompt] });
   });
 
-  it("tolerates NaN and Infinity as Python's json does", () => {
+  it("tolerates NaN and Infinity as Python's json does", async () => {
     expect(
-      read('{"temperature": NaN, "top_p": -Infinity, "prompt": "NaN Infinity"}', 'application/json'),
+      await read('{"temperature": NaN, "top_p": -Infinity, "prompt": "NaN Infinity"}', 'application/json'),
     ).toEqual({
       kind: 'json',
       values: [{ temperature: null, top_p: null, prompt: 'NaN Infinity' }],
     });
   });
 
-  it('decodes gzip, deflate (zlib and raw), br and stacked encodings', () => {
-    expect(read(gzipSync(json), 'application/json', 'gzip')).toMatchObject({ values: [prompt] });
-    expect(read(deflateSync(json), 'application/json', 'deflate')).toMatchObject({ values: [prompt] });
-    expect(read(deflateRawSync(json), 'application/json', 'deflate')).toMatchObject({ values: [prompt] });
-    expect(read(brotliCompressSync(json), 'application/json', 'br')).toMatchObject({ values: [prompt] });
-    expect(read(gzipSync(deflateSync(json)), 'application/json', 'deflate, gzip')).toMatchObject({
+  it('decodes gzip, deflate (zlib and raw), br and stacked encodings', async () => {
+    expect(await read(gzipSync(json), 'application/json', 'gzip')).toMatchObject({ values: [prompt] });
+    expect(await read(deflateSync(json), 'application/json', 'deflate')).toMatchObject({ values: [prompt] });
+    expect(await read(deflateRawSync(json), 'application/json', 'deflate')).toMatchObject({
       values: [prompt],
     });
-    expect(read(json, 'application/json', 'zstd')).toMatchObject({ kind: 'unreadable' });
-    expect(read(utf8('not gzip'), 'application/json', 'gzip')).toMatchObject({ kind: 'unreadable' });
+    expect(await read(brotliCompressSync(json), 'application/json', 'br')).toMatchObject({
+      values: [prompt],
+    });
+    expect(await read(gzipSync(deflateSync(json)), 'application/json', 'deflate, gzip')).toMatchObject({
+      values: [prompt],
+    });
+    expect(await read(json, 'application/json', 'zstd')).toMatchObject({ kind: 'unreadable' });
+    expect(await read(utf8('not gzip'), 'application/json', 'gzip')).toMatchObject({ kind: 'unreadable' });
   });
 
-  it('bounds decoded bodies: a small gzip bomb is too large', () => {
+  it('bounds decoded bodies: a small gzip bomb is too large', async () => {
     const bomb = gzipSync(Buffer.alloc(5_000_000, 0x20));
     expect(bomb.byteLength).toBeLessThan(10_000);
-    expect(read(bomb, 'application/json', 'gzip', 100_000)).toMatchObject({ kind: 'too-large' });
+    expect(await read(bomb, 'application/json', 'gzip', 100_000)).toMatchObject({ kind: 'too-large' });
   });
 
-  it('reads multipart fields and JSON parts', () => {
+  it('reads multipart fields and JSON parts', async () => {
     const body = [
       '--XyZ',
       'Content-Disposition: form-data; name="model"',
@@ -119,37 +125,39 @@ describe('parseBody', () => {
       '--XyZ--',
       '',
     ].join('\r\n');
-    expect(read(body, 'multipart/form-data; boundary=XyZ')).toEqual({
+    expect(await read(body, 'multipart/form-data; boundary=XyZ')).toEqual({
       kind: 'json',
       values: [
         { model: 'gpt', prompt: 'tell me', payload: { messages: [{ role: 'user', content: 'hi' }] } },
         { messages: [{ role: 'user', content: 'hi' }] },
       ],
     });
-    expect(read(body, 'multipart/form-data')).toMatchObject({ kind: 'unreadable' });
+    expect(await read(body, 'multipart/form-data')).toMatchObject({ kind: 'unreadable' });
   });
 
-  it('reads form fields, text, and refuses what it cannot read', () => {
-    expect(read('prompt=hello+there&model=m', 'application/x-www-form-urlencoded')).toEqual({
+  it('reads form fields, text, and refuses what it cannot read', async () => {
+    expect(await read('prompt=hello+there&model=m', 'application/x-www-form-urlencoded')).toEqual({
       kind: 'json',
       values: [{ prompt: 'hello there', model: 'm' }],
     });
-    expect(read('hello', 'text/plain')).toEqual({ kind: 'text', text: 'hello' });
-    expect(read('hello', undefined)).toEqual({ kind: 'text', text: 'hello' });
-    expect(read('{oops', 'application/json')).toMatchObject({ kind: 'unreadable' });
-    expect(read(new Uint8Array([0x89, 0x50, 0x4e, 0x47]), 'image/png')).toMatchObject({
+    expect(await read('hello', 'text/plain')).toEqual({ kind: 'text', text: 'hello' });
+    expect(await read('hello', undefined)).toEqual({ kind: 'text', text: 'hello' });
+    expect(await read('{oops', 'application/json')).toMatchObject({ kind: 'unreadable' });
+    expect(await read(new Uint8Array([0x89, 0x50, 0x4e, 0x47]), 'image/png')).toMatchObject({
       kind: 'unsupported',
     });
-    expect(read('', 'application/json')).toEqual({ kind: 'none' });
+    expect(await read('', 'application/json')).toEqual({ kind: 'none' });
   });
 
-  it('bounds values a framework parsed, and reads curl-style JSON keys from express.urlencoded()', () => {
+  it('bounds values a framework parsed, and reads curl-style JSON keys from express.urlencoded()', async () => {
     const limits = { contentType: 'application/json', contentEncoding: undefined };
-    expect(parseBody({ kind: 'value', value: { prompt: 'x'.repeat(2000) } }, limits, 1000)).toMatchObject({
+    expect(
+      await parseBody({ kind: 'value', value: { prompt: 'x'.repeat(2000) } }, limits, 1000),
+    ).toMatchObject({
       kind: 'too-large',
     });
-    expect(parseBody({ kind: 'value', value: {} }, limits, 1000)).toEqual({ kind: 'none' });
-    expect(parseBody({ kind: 'value', value: { [json]: '' } }, limits, 1000)).toEqual({
+    expect(await parseBody({ kind: 'value', value: {} }, limits, 1000)).toEqual({ kind: 'none' });
+    expect(await parseBody({ kind: 'value', value: { [json]: '' } }, limits, 1000)).toEqual({
       kind: 'json',
       values: [prompt],
     });
@@ -170,34 +178,42 @@ describe('parseBody', () => {
     expect(visited.count).toBeLessThan(100);
   });
 
-  it('judges every value of a repeated form field, and refuses JSON holding a key twice', () => {
+  it('judges every value of a repeated form field, and refuses JSON holding a key twice', async () => {
     const form = 'application/x-www-form-urlencoded';
-    expect(read('prompt=a&model=m&prompt=b&prompt=c', form)).toEqual({
+    expect(await read('prompt=a&model=m&prompt=b&prompt=c', form)).toEqual({
       kind: 'json',
       values: [{ prompt: 'c', model: 'm' }, { prompt: 'a' }, { prompt: 'b' }],
     });
-    const proto = read('__proto__=x&prompt=a', form) as { values: object[] };
+    const proto = (await read('__proto__=x&prompt=a', form)) as { values: object[] };
     expect(Object.hasOwn(proto.values[0] as object, '__proto__')).toBe(true);
-    expect(read('{"a":{"prompt":"x","pro\\u006dpt":"y"}}', 'application/json')).toMatchObject({
+    expect(await read('{"a":{"prompt":"x","pro\\u006dpt":"y"}}', 'application/json')).toMatchObject({
       kind: 'unreadable',
       reason: expect.stringMatching(/'prompt': it occurs twice/),
     });
-    expect(read('[{"a":1},{"a":2,"b":{"a":3}},"a"]', 'application/json')).toMatchObject({ kind: 'json' });
-    expect(read('{"__proto__":{"prompt":"x"},"model":"m"}', 'application/json')).toMatchObject({
+    expect(await read('[{"a":1},{"a":2,"b":{"a":3}},"a"]', 'application/json')).toMatchObject({
+      kind: 'json',
+    });
+    expect(await read('{"__proto__":{"prompt":"x"},"model":"m"}', 'application/json')).toMatchObject({
       kind: 'unreadable',
       reason: expect.stringMatching(/'__proto__': JavaScript parsers may read it as the prototype/),
     });
-    expect(read('{"a":"__proto__","b":["__proto__"]}', 'application/json')).toMatchObject({ kind: 'json' });
+    expect(await read('{"a":"__proto__","b":["__proto__"]}', 'application/json')).toMatchObject({
+      kind: 'json',
+    });
     // Escapes inside strings: a quote after an odd number of backslashes does not end the string.
-    expect(read(String.raw`{"k":"\\","k":1}`, 'application/json')).toMatchObject({ kind: 'unreadable' });
-    expect(read(String.raw`{"k":"a\",\"k\":1","j":1}`, 'application/json')).toMatchObject({ kind: 'json' });
+    expect(await read(String.raw`{"k":"\\","k":1}`, 'application/json')).toMatchObject({
+      kind: 'unreadable',
+    });
+    expect(await read(String.raw`{"k":"a\",\"k\":1","j":1}`, 'application/json')).toMatchObject({
+      kind: 'json',
+    });
     const part = (name: string, value: string, type = '') =>
       `--b\r\nContent-Disposition: form-data; name="${name}"\r\n${type}\r\n${value}\r\n`;
     const multipart = 'multipart/form-data; boundary=b';
-    expect(read(`${part('prompt', 'a')}${part('prompt', 'b')}--b--\r\n`, multipart)).toMatchObject({
+    expect(await read(`${part('prompt', 'a')}${part('prompt', 'b')}--b--\r\n`, multipart)).toMatchObject({
       values: [{ prompt: 'b' }, { prompt: 'a' }],
     });
     const twice = part('body', '{"prompt":"a","prompt":"b"}', 'Content-Type: application/json\r\n');
-    expect(read(`${twice}--b--\r\n`, multipart)).toMatchObject({ kind: 'unreadable' });
+    expect(await read(`${twice}--b--\r\n`, multipart)).toMatchObject({ kind: 'unreadable' });
   });
 });

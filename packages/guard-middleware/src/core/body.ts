@@ -1,5 +1,5 @@
-import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
-import { VigilBodyTooLargeError } from './body-errors.js';
+import { VigilBodyTooLargeError } from '@vigil/guard-core/internal';
+import { decodeContent, isEncoded } from './decode-content.js';
 import { decodeText } from './decode-text.js';
 import { nestBrackets } from './form-brackets.js';
 import { parseJsonLike } from './json-like.js';
@@ -58,32 +58,15 @@ function isTextual(contentType: string | undefined): boolean {
   return type === '' || type.startsWith('text/');
 }
 
-/**
- * Undoes `Content-Encoding` (gzip, deflate zlib-wrapped or raw, br; several in order), never
- * producing more than `maxBytes`.
- * @throws VigilBodyTooLargeError when the decoded body is larger; Error for an unknown or broken encoding.
- */
-export function decodeContent(bytes: Uint8Array, encoding: string | undefined, maxBytes: number): Uint8Array {
-  const codings = (encoding ?? '')
-    .split(',')
-    .map((coding) => coding.trim().toLowerCase())
-    .filter((coding) => coding !== '' && coding !== 'identity');
-  let out = bytes;
-  const limit = { maxOutputLength: maxBytes + 1 };
-  for (const coding of codings.reverse()) {
-    if (coding === 'gzip' || coding === 'x-gzip') out = gunzipSync(out, limit);
-    else if (coding === 'deflate') {
-      try {
-        out = inflateSync(out, limit);
-      } catch (error) {
-        if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw error;
-        out = inflateRawSync(out, limit);
-      }
-    } else if (coding === 'br') out = brotliDecompressSync(out, limit);
-    else throw new Error(`Content-Encoding: expected gzip, deflate or br, received '${coding}'`);
-    if (out.byteLength > maxBytes) throw new VigilBodyTooLargeError('decoded body', maxBytes, undefined);
-  }
-  return out;
+/** The decoded bytes of a body (see {@link decodeContent}), at most `maxBytes`. */
+async function decodeBytes(bytes: Uint8Array, encoding: string | undefined, maxBytes: number) {
+  if (!isEncoded(encoding)) return bytes;
+  const chunks: Uint8Array[] = [];
+  const source = (async function* () {
+    yield bytes;
+  })();
+  for await (const chunk of decodeContent(source, encoding, maxBytes)) chunks.push(chunk);
+  return Buffer.concat(chunks);
 }
 
 /**
@@ -132,7 +115,7 @@ function jsonKey(value: Record<string, unknown>): unknown {
   return parsed.ok ? parsed.value : undefined;
 }
 
-function fromValue(value: unknown, headers: BodyHeaders, maxBytes: number): ParsedBody {
+async function fromValue(value: unknown, headers: BodyHeaders, maxBytes: number): Promise<ParsedBody> {
   if (value === undefined || value === null) return { kind: 'none' };
   if (typeof value === 'string') return fromText(value, headers.contentType);
   if (value instanceof Uint8Array)
@@ -178,16 +161,12 @@ function fromText(text: string, contentType: string | undefined): ParsedBody {
   return { kind: 'unsupported', reason: `a ${type} body that is not JSON` };
 }
 
-function fromBytes(bytes: Uint8Array, headers: BodyHeaders, maxBytes: number): ParsedBody {
+async function fromBytes(bytes: Uint8Array, headers: BodyHeaders, maxBytes: number): Promise<ParsedBody> {
   let decoded: Uint8Array;
   try {
-    decoded = decodeContent(bytes, headers.contentEncoding, maxBytes);
+    decoded = await decodeBytes(bytes, headers.contentEncoding, maxBytes);
   } catch (error) {
-    if (
-      VigilBodyTooLargeError.isInstance(error) ||
-      (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE'
-    )
-      return { kind: 'too-large', error: new VigilBodyTooLargeError('decoded body', maxBytes, undefined) };
+    if (VigilBodyTooLargeError.isInstance(error)) return { kind: 'too-large', error };
     return { kind: 'unreadable', reason: `the body cannot be decoded: ${(error as Error).message}` };
   }
   if (decoded.byteLength === 0) return { kind: 'none' };
@@ -197,7 +176,7 @@ function fromBytes(bytes: Uint8Array, headers: BodyHeaders, maxBytes: number): P
     const fields: (readonly [string, unknown])[] = [];
     const values: unknown[] = [];
     for (const part of parts) {
-      const parsed = fromBytes(
+      const parsed = await fromBytes(
         part.bytes,
         { contentType: part.contentType ?? 'text/plain', contentEncoding: undefined },
         maxBytes,
@@ -238,10 +217,10 @@ function fromBytes(bytes: Uint8Array, headers: BodyHeaders, maxBytes: number): P
  * `Infinity` tolerated as Python's `json` does. Text types are text; other bytes are
  * `unsupported`; bytes that claim JSON and do not parse are `unreadable`. Never throws.
  * @example
- * parseBody({ kind: 'bytes', bytes }, { contentType: 'application/json', contentEncoding: 'gzip' }, 1_048_576);
+ * await parseBody({ kind: 'bytes', bytes }, { contentType: 'application/json', contentEncoding: 'gzip' }, 1_048_576);
  * // { kind: 'json', values: [{ prompt: 'hi' }] }
  */
-export function parseBody(body: RawBody, headers: BodyHeaders, maxBytes: number): ParsedBody {
+export async function parseBody(body: RawBody, headers: BodyHeaders, maxBytes: number): Promise<ParsedBody> {
   switch (body.kind) {
     case 'none':
       return body;

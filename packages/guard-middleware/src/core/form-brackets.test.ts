@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { parseBody } from './body.js';
 import { nestBrackets } from './form-brackets.js';
 
-it('nests bracketed names as qs does, and leaves flat forms alone', () => {
+it('nests bracketed names as qs does, and leaves flat forms alone', async () => {
   expect(
     nestBrackets([
       ['model', 'm'],
@@ -27,9 +27,9 @@ it('nests bracketed names as qs does, and leaves flat forms alone', () => {
   ).toBeUndefined();
 });
 
-it('judges a form both flat and nested: an Express 4 upstream reads the nested one', () => {
+it('judges a form both flat and nested: an Express 4 upstream reads the nested one', async () => {
   const body = 'prompt=Hello&messages%5B0%5D%5Brole%5D=user&messages%5B0%5D%5Bcontent%5D=unsafe';
-  const parsed = parseBody(
+  const parsed = await parseBody(
     { kind: 'bytes', bytes: Buffer.from(body) },
     { contentType: 'application/x-www-form-urlencoded', contentEncoding: undefined },
     10_000,
@@ -43,7 +43,7 @@ it('judges a form both flat and nested: an Express 4 upstream reads the nested o
   });
 });
 
-it('undoes base64 and quoted-printable parts, and reads unquoted part names', () => {
+it('undoes base64 and quoted-printable parts, and reads unquoted part names', async () => {
   const part = (headers: string, value: string) =>
     `--B\r\nContent-Disposition: form-data; ${headers}\r\n\r\n${value}\r\n`;
   const body = [
@@ -51,7 +51,7 @@ it('undoes base64 and quoted-printable parts, and reads unquoted part names', ()
     part('name="b"\r\nContent-Transfer-Encoding: quoted-printable', '=73econd=\r\n text'),
     part('name=c', 'third text'),
   ].join('');
-  const parsed = parseBody(
+  const parsed = await parseBody(
     { kind: 'bytes', bytes: Buffer.from(`${body}--B--\r\n`) },
     { contentType: 'multipart/form-data; boundary=B', contentEncoding: undefined },
     10_000,

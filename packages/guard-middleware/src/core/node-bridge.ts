@@ -38,7 +38,7 @@ export async function moderateNodeRequest(
     new Request(url, { method: req.method, headers: headersOf(req.headers) }),
     {
       signal: controller.signal,
-      body: await readNodeBody(req, moderator.core.options.maxBodyBytes, given.parsed),
+      body: await readNodeBody(req, moderator.options.maxBodyBytes, given.parsed),
     },
   );
   for (const [name, value] of Object.entries(exchange.outcome.headers)) res.setHeader(name, value);

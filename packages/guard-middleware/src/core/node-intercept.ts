@@ -1,8 +1,8 @@
 import { type OutgoingHttpHeaders, type ServerResponse, STATUS_CODES } from 'node:http';
 import { createPushable } from '@vigil/guard-core/internal';
 import type { Exchange, FetchModerator } from './fetch-core.js';
-import { streamOf } from './fetch-core.js';
 import { isVigilHeader } from './headers.js';
+import { streamOf } from './read-limited.js';
 
 type Callback = (error?: Error | null) => void;
 

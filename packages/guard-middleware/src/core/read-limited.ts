@@ -37,3 +37,7 @@ export async function* replay(read: LimitedRead): AsyncGenerator<Uint8Array, voi
   yield* read.head;
   for (let next = await read.rest.next(); !next.done; next = await read.rest.next()) yield next.value;
 }
+
+/** A web stream over an async iterable of bytes. */
+export const streamOf = (source: AsyncIterable<Uint8Array>) =>
+  ReadableStream.from(source) as ReadableStream<Uint8Array>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractRequestMessages, hasTextToJudge, readRequest, requestChecks } from './read-request.js';
+import { hasTextToJudge, readRequest, requestChecks } from './read-request.js';
 
 const read = (body: unknown, path = '/v1/chat/completions', headers = {}) => readRequest(body, path, headers);
 
@@ -62,7 +62,7 @@ describe('readRequest', () => {
     expect(read({ input: 7 })).toMatchObject({ kind: 'unreadable' });
     expect(read({ model: 'm' })).toMatchObject({ kind: 'unrecognized' });
     expect(read([1, 2])).toMatchObject({ kind: 'unrecognized' });
-    expect(extractRequestMessages({ input: 'Hi' })).toEqual([{ role: 'user', content: 'Hi' }]);
+    expect(read({ input: 'Hi' })).toMatchObject({ conversations: [[{ role: 'user', content: 'Hi' }]] });
   });
 });
 

@@ -171,9 +171,3 @@ export function requestChecks(messages: readonly Message[]): RequestCheck[] {
   if (prefill) checks.push({ role: 'assistant', messages });
   return checks;
 }
-
-/** The first conversation of a body (the one answers are judged against), or `undefined`. */
-export function extractRequestMessages(body: unknown): Message[] | undefined {
-  const reading = readRequest(body, '', {});
-  return reading.kind === 'conversations' ? reading.conversations[0] : undefined;
-}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractResponseText, newMemory, protocols, readAnswer } from './protocols.js';
+import { newMemory, protocols, readAnswer } from './protocols.js';
 import type { JudgedFields } from './types.js';
 
 const all: JudgedFields = { toolArguments: true, reasoning: true };
@@ -103,8 +103,11 @@ describe('readAnswer', () => {
     });
     expect(readAnswer({ data: [] }, all)).toBeUndefined();
     expect(
-      extractResponseText({ choices: [{ message: { content: 'A' } }, { message: { content: 'B' } }] }),
-    ).toBe('A\n\nB');
+      readAnswer(
+        { choices: [{ message: { content: 'A' } }, { message: { content: 'B' } }] },
+        all,
+      )?.pieces.map((piece) => piece.text),
+    ).toEqual(['A', 'B']);
   });
 });
 

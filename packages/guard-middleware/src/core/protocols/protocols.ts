@@ -39,16 +39,3 @@ export const newMemory = (): StreamMemory => ({
   sequence: undefined,
   positions: [],
 });
-
-/**
- * The shown text of a JSON answer (every channel, joined by blank lines), or `undefined` for a
- * body no protocol recognises. Kept for callers of earlier versions; the core judges each
- * channel on its own.
- * @example
- * extractResponseText({ choices: [{ message: { role: 'assistant', content: 'Hello!' } }] }); // 'Hello!'
- */
-export function extractResponseText(body: unknown): string | undefined {
-  return readAnswer(body, { toolArguments: true, reasoning: true })
-    ?.pieces.map((piece) => piece.text)
-    .join('\n\n');
-}

@@ -40,12 +40,7 @@ export function judgeScore(
   const flagged =
     probability === null
       ? firing.length > 0
-      : isFlagged(
-          policy,
-          probability,
-          result.codes.filter(active),
-          result.codes.length,
-        );
+      : isFlagged(policy, probability, result.codes.filter(active), result.codes.length);
   return { safe: !flagged, firing, ignored };
 }
 

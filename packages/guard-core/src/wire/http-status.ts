@@ -30,8 +30,8 @@ export type Refusal =
 /**
  * The one table of HTTP statuses, `[request side, response side]`, for the middleware, the
  * server and the generator. On the response side nothing is the client's fault: what the upstream
- * sent that cannot be judged is a bad gateway (502). 499 (nginx's "client closed request") is
- * never sent to anyone: the client is gone; it is what logs and metrics record.
+ * sent that cannot be judged is a bad gateway (502). 499 is nginx's "client closed request": the
+ * client is gone, so it is mostly what logs, metrics and `onDecision` see.
  */
 const statuses = {
   blocked: [400, 400],

@@ -21,6 +21,7 @@ export const publicOptionTypes = {
   ],
   generator: ['GeneratorOptions', 'ChatOptions'],
   'engine-transformers': ['TransformersEngineOptions'],
+  server: ['ModerationAppOptions'],
 } as const;
 
 export type PackageName = keyof typeof publicOptionTypes;

@@ -1,5 +1,5 @@
-import { VigilError } from '@vigil/guard-core';
-import { formatPath } from '@vigil/guard-core/internal';
+import { VigilConfigError, VigilEngineError, VigilError } from '@vigil/guard-core';
+import { formatPath, statusForError } from '@vigil/guard-core/internal';
 import type { z } from 'zod';
 
 /** OpenAI's error `type`s the service uses. */
@@ -17,14 +17,14 @@ export interface ApiErrorBody {
 
 /** A failed request: its HTTP status and OpenAI-shaped body (and `Retry-After` for 429 and 503). */
 export class ApiError extends Error {
-  readonly status: 400 | 401 | 404 | 413 | 417 | 429 | 500 | 502 | 503 | 504;
+  readonly status: number;
   readonly type: ApiErrorType;
   readonly param: string | null;
   readonly code: string | null;
   readonly retryAfterSeconds: number | undefined;
 
   constructor(
-    status: ApiError['status'],
+    status: number,
     type: ApiErrorType,
     message: string,
     options: {
@@ -64,46 +64,48 @@ export function invalidBody(error: z.ZodError, where = 'request body'): ApiError
 }
 
 /**
- * The HTTP form of a guard failure: bad input is 400, a full queue 429, anything else 503 (the
+ * The HTTP form of a guard failure, its status from guard-core's one table (`statusForError`):
+ * bad input is 400, a full queue 429, a client that went away 499, anything else 503 (the
  * service fails closed: it never answers "not flagged" when it could not judge).
  */
 export function apiErrorOf(error: unknown, param: string | null = null): ApiError {
   if (error instanceof ApiError) return error;
-  if (VigilError.isInstance(error)) {
-    switch (error.code) {
-      case 'input':
-        return new ApiError(400, 'invalid_request_error', error.message, { param, code: 'invalid_value' });
-      case 'config':
-        // At request time, only a call's `categories` can be bad configuration.
-        return new ApiError(400, 'invalid_request_error', error.message, {
-          param: 'categories',
-          code: 'invalid_value',
-        });
-      case 'queue_full':
-        return new ApiError(429, 'rate_limit_error', `the guard is busy: ${error.message}`, {
-          code: 'queue_full',
-          retryAfterSeconds: 1,
-        });
-      case 'aborted':
-        return new ApiError(504, 'server_error', 'the classification timed out or was cancelled', {
-          code: 'timeout',
-        });
-      default:
-        return new ApiError(
-          503,
-          'service_unavailable',
-          `the guard could not judge the input: ${error.message}`,
-          {
-            code: 'guard_unavailable',
-            retryAfterSeconds: 1,
-            cause: error,
-          },
-        );
-    }
+  const message = VigilError.isInstance(error) ? error.message : 'unexpected failure';
+  const status = statusForError(error, 'request');
+  switch (status) {
+    case 400:
+      // At request time, only a call's `categories` can be bad configuration.
+      return new ApiError(status, 'invalid_request_error', message, {
+        param: VigilConfigError.isInstance(error) ? 'categories' : param,
+        code: 'invalid_value',
+      });
+    case 429:
+      return new ApiError(status, 'rate_limit_error', `the guard is busy: ${message}`, {
+        code: 'queue_full',
+        retryAfterSeconds: 1,
+      });
+    case 499:
+      return new ApiError(status, 'invalid_request_error', 'the client closed the request', {
+        code: 'client_closed',
+      });
+    default:
+      return new ApiError(status, 'service_unavailable', `the guard could not judge the input: ${message}`, {
+        code: 'guard_unavailable',
+        retryAfterSeconds: 1,
+        cause: error,
+      });
   }
-  return new ApiError(503, 'service_unavailable', 'the guard could not judge the input: unexpected failure', {
-    code: 'guard_unavailable',
+}
+
+/**
+ * The failure of a request whose classifications passed `timeoutMs`: the guard could not judge
+ * in time, which the one table answers like any guard failure (503, `Retry-After`).
+ */
+export function timedOut(timeoutMs: number, cause: unknown): ApiError {
+  const failure = new VigilEngineError(`the classification timed out after ${timeoutMs} ms`, { cause });
+  return new ApiError(statusForError(failure, 'request'), 'service_unavailable', failure.message, {
+    code: 'timeout',
     retryAfterSeconds: 1,
-    cause: error,
+    cause: failure,
   });
 }

@@ -13,11 +13,10 @@ import {
   parseOrThrow,
   SequencePool,
 } from '@vigil/guard-core/internal';
-import { chatMessagesSchema, chatOptionsSchema } from './generator-options.js';
+import { type ChatOptions, chatMessagesSchema, chatOptionsSchema } from './chat-options.js';
 import type {
   ChatBackend,
   ChatMessage,
-  ChatOptions,
   ChatPiece,
   ChatResult,
   FinishReason,

@@ -1,5 +1,5 @@
 import { VigilConfigError, VigilEngineError, VigilError } from '@vigil/guard-core';
-import { formatPath, statusForError } from '@vigil/guard-core/internal';
+import { formatPath, httpStatus, refusalForError, statusForError } from '@vigil/guard-core/internal';
 import type { z } from 'zod';
 
 /** OpenAI's error `type`s the service uses. */
@@ -64,27 +64,31 @@ export function invalidBody(error: z.ZodError, where = 'request body'): ApiError
 }
 
 /**
- * The HTTP form of a guard failure, its status from guard-core's one table (`statusForError`):
- * bad input is 400, a full queue 429, a client that went away 499, anything else 503 (the
- * service fails closed: it never answers "not flagged" when it could not judge).
+ * The HTTP form of a guard failure. What it refuses as, and so its status, is guard-core's one
+ * table (`refusalForError`, `httpStatus`): bad input is 400, a full queue 429, a client that
+ * went away 499, anything else 503 (the service fails closed: it never answers "not flagged"
+ * when it could not judge). This picks only the OpenAI error `type` and `code` of each.
  */
 export function apiErrorOf(error: unknown, param: string | null = null): ApiError {
   if (error instanceof ApiError) return error;
   const message = VigilError.isInstance(error) ? error.message : 'unexpected failure';
-  const status = statusForError(error, 'request');
-  switch (status) {
-    case 400:
+  const refusal = refusalForError(error);
+  const status = httpStatus(refusal, 'request');
+  switch (refusal) {
+    case 'invalid-conversation':
+    case 'too-large':
+    case 'blocked':
       // At request time, only a call's `categories` can be bad configuration.
       return new ApiError(status, 'invalid_request_error', message, {
         param: VigilConfigError.isInstance(error) ? 'categories' : param,
         code: 'invalid_value',
       });
-    case 429:
+    case 'busy':
       return new ApiError(status, 'rate_limit_error', `the guard is busy: ${message}`, {
         code: 'queue_full',
         retryAfterSeconds: 1,
       });
-    case 499:
+    case 'client-closed':
       return new ApiError(status, 'invalid_request_error', 'the client closed the request', {
         code: 'client_closed',
       });

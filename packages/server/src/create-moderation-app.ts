@@ -1,4 +1,4 @@
-import { parseOrThrow } from '@vigil/guard-core/internal';
+import { httpStatus, parseOrThrow } from '@vigil/guard-core/internal';
 import type { VigilOptions } from '@vigil/guard-middleware/hono';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -109,14 +109,10 @@ export function createModerationApp(options: ModerationAppOptions): Hono<Service
   const limit = bodyLimit({
     maxSize: maxBodyBytes,
     onError: () => {
-      throw new ApiError(
-        413,
-        'invalid_request_error',
-        `request body: expected at most ${maxBodyBytes} bytes`,
-        {
-          code: 'request_too_large',
-        },
-      );
+      const message = `request body: expected at most ${maxBodyBytes} bytes`;
+      throw new ApiError(httpStatus('too-large', 'request'), 'invalid_request_error', message, {
+        code: 'request_too_large',
+      });
     },
   });
   app.use('/v1/moderations', limit);

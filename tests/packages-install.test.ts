@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTinyFixtures } from '../scripts/fixtures/ensure-fixtures.js';
 import { FIXTURE_PATHS, GUARD_TRIGGERS, REPO_ROOT } from '../scripts/fixtures/fixture-facts.js';
 
-const packages = ['guard-core', 'guard-middleware', 'generator', 'cli'] as const;
+const packages = ['guard-core', 'guard-middleware', 'generator', 'server', 'cli'] as const;
 /** Node builds from the registry, by major version. */
 const nodeBuilds = { 22: '22.23.5', 24: '24.22.3' } as const;
 const entryPoints = [
@@ -22,6 +22,7 @@ const entryPoints = [
   '@vigil/guard-middleware/hono',
   '@vigil/guard-middleware/express',
   '@vigil/generator',
+  '@vigil/server',
   '@vigil/cli',
 ];
 
@@ -186,6 +187,18 @@ describe('the tarballs', () => {
     expect(Number(names.stdout)).toBeLessThanOrEqual(35);
   });
 
+  it("@vigil/server's entry exports the service and little else", () => {
+    const names = run(process.execPath, [
+      '--input-type=module',
+      '-e',
+      "console.log(JSON.stringify(Object.keys(await import('@vigil/server')).sort()))",
+    ]);
+    const exported = JSON.parse(names.stdout) as string[];
+    expect(exported).toContain('createModerationApp');
+    expect(exported).toContain('startModerationServer');
+    expect(exported.length).toBeLessThanOrEqual(10);
+  });
+
   it('type-check a consumer against the shipped declarations', () => {
     writeFileSync(
       path.join(project, 'consumer.ts'),
@@ -196,12 +209,17 @@ describe('the tarballs', () => {
         "import { vigil as expressVigil } from '@vigil/guard-middleware/express';",
         "import { createChatApp, createGenerator } from '@vigil/generator';",
         "import { runCli } from '@vigil/cli';",
+        "import { createModerationApp, type ModerationAppOptions } from '@vigil/server';",
         'const guard = await createGuard({ engine: createScriptedEngine(), excludeCategories: ["S6"] });',
         "const verdict: Verdict = await guard.classify('hello', { role: 'user' });",
         'const safe: boolean = verdict.safe;',
         'honoVigil({ guard, mode: "annotate" });',
         'expressVigil({ guard });',
-        'void [safe, createChatApp, createGenerator, runCli, VigilError.isInstance(new Error())];',
+        'const serviceOptions: ModerationAppOptions = { guard, apiKeys: ["k1"], timeoutMs: 5000 };',
+        'const service = createModerationApp(serviceOptions);',
+        'void [safe, createChatApp, createGenerator, runCli, service.fetch, VigilError.isInstance(new Error())];',
+        '// @ts-expect-error: an unknown option is a type error',
+        'createModerationApp({ guard, maxInput: 3 });',
         '// @ts-expect-error: an unknown mode is a type error',
         'honoVigil({ guard, mode: "loud" });',
         'await guard.dispose();',

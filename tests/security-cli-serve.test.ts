@@ -7,9 +7,13 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createGuard, type Guard } from '@vigil/guard-core';
 import { createScriptedEngine } from '@vigil/guard-core/testing';
+import {
+  createModerationApp,
+  type ModerationAppOptions,
+  type ModerationServer,
+  startModerationServer,
+} from '@vigil/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createModerationApp, type ModerationAppOptions } from '../packages/cli/src/index.js';
-import { type ModerationServer, startModerationServer } from '../packages/cli/src/serve/start-server.js';
 import { REPO_ROOT } from '../scripts/fixtures/fixture-facts.js';
 import { buildCliOnce } from './support/vigil-cli.js';
 

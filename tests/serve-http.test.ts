@@ -3,10 +3,14 @@
 // 400, 401, 429 and 503 through real HTTP.
 import { createGuard, type Guard } from '@vigil/guard-core';
 import { createScriptedEngine, type ScriptedEngineOptions } from '@vigil/guard-core/testing';
+import {
+  createModerationApp,
+  type ModerationAppOptions,
+  type ModerationServer,
+  startModerationServer,
+} from '@vigil/server';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createModerationApp, type ModerationAppOptions } from '../packages/cli/src/index.js';
-import { type ModerationServer, startModerationServer } from '../packages/cli/src/serve/start-server.js';
 import { GUARD_TRIGGERS } from '../scripts/fixtures/fixture-facts.js';
 import { parsePrometheusText } from './serve-prometheus-text.js';
 import { createTinyGuard } from './support/tiny-guard.js';

@@ -10,9 +10,9 @@
 //   --rounds N      alternating rounds (default 3)
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { createModerationApp, startModerationServer } from '@vigil/cli';
 import { createGuard, type Guard } from '@vigil/guard-core';
 import { createScriptedEngine } from '@vigil/guard-core/testing';
+import { createModerationApp, startModerationServer } from '@vigil/server';
 import { ensureTinyFixtures } from '../fixtures/ensure-fixtures.js';
 import { FIXTURE_PATHS } from '../fixtures/fixture-facts.js';
 import { percentile, round, textOfTokens } from './workload.js';

@@ -22,6 +22,7 @@ export const publicOptionTypes = {
   generator: ['GeneratorOptions', 'ChatOptions', 'ChatAppOptions'],
   'engine-transformers': ['TransformersEngineOptions'],
   'guard-middleware': ['VigilOptions', 'VigilMiddlewareOptions', 'VigilJudgeOptions'],
+  server: ['ModerationAppOptions'],
 } as const;
 
 export type PackageName = keyof typeof publicOptionTypes;

@@ -36,16 +36,6 @@ export {
 } from './eval/run-eval.js';
 export { type SummarizeOptions, summarize } from './eval/summarize.js';
 export { type TunedThresholds, type TuneObjective, tuneThresholds } from './eval/tune.js';
-export type { ApiErrorBody, ApiErrorType } from './serve/api-error.js';
-export { createModerationApp, type ModerationAppOptions } from './serve/create-moderation-app.js';
-export {
-  type OpenAIModerationKey,
-  type OpenAIModerationResult,
-  openAIModerationKeys,
-  sCodeToOpenAI,
-  toOpenAIModeration,
-} from './serve/openai-categories.js';
-export { type ModerationServer, startModerationServer } from './serve/start-server.js';
 export { expandPaths } from './transcripts/expand-paths.js';
 export { type ReadTranscriptOptions, readTranscript } from './transcripts/read-transcript.js';
 export type {

@@ -1,17 +1,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Guard } from '@vigil/guard-core';
+import { ApiError, createModerationApp, startModerationServer } from '@vigil/server';
 import { pino } from 'pino';
 import { openGuard } from '../cli/guard-flags.js';
 import type { CliContext } from '../cli/io.js';
 import { modelName } from '../cli/model-name.js';
 import { parseFlags } from '../cli/parse-flags.js';
 import { UsageError } from '../cli/usage-error.js';
-import { ApiError } from './api-error.js';
-import { createModerationApp } from './create-moderation-app.js';
 import { serveHelp } from './serve-help.js';
 import { serveFlags, serveOptionsFromFlags } from './serve-options.js';
-import { startModerationServer } from './start-server.js';
 
 /** Resolves on the first SIGTERM or SIGINT (or when `signal` aborts), with the signal's name. */
 function shutdownRequested(signal: AbortSignal | undefined) {

@@ -1,9 +1,9 @@
 import { isIP } from 'node:net';
 import type { GuardOptions } from '@vigil/guard-core';
+import type { ModerationAppOptions } from '@vigil/server';
 import { type GuardFlagValues, guardFlags, guardOptionsFromFlags } from '../cli/guard-flags.js';
 import { choiceFlag, type FlagValues, integerFlag } from '../cli/parse-flags.js';
 import { UsageError } from '../cli/usage-error.js';
-import type { ModerationAppOptions } from './create-moderation-app.js';
 
 /** `vigil serve`'s own flags (the policy, model and engine flags are `guardFlags`). */
 export const serveFlags = {

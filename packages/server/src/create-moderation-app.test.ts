@@ -6,7 +6,7 @@ import {
   ASK_UNSAFE,
   addFakeUpstream,
   SAFE_ANSWER,
-} from '../../../guard-middleware/src/fake-upstream.fixture.js';
+} from '../../guard-middleware/src/fake-upstream.fixture.js';
 import { createModerationApp, type ModerationAppOptions } from './create-moderation-app.js';
 
 async function appWith(options: Partial<ModerationAppOptions> = {}, engine: ScriptedEngineOptions = {}) {
@@ -124,12 +124,28 @@ describe('POST /v1/moderations', () => {
     expect((await app.request('/v1/moderations', json({ input: 'c' }))).status).toBe(200);
   });
 
-  it('times out with 504', async () => {
+  it('answers a timeout as a guard failure: 503 with Retry-After, code timeout', async () => {
     const app = await appWith({ timeoutMs: 20 }, { hang: true });
-    expect(await errorOf(await app.request('/v1/moderations', json({ input: 'a' })))).toMatchObject({
-      status: 504,
+    const response = await app.request('/v1/moderations', json({ input: 'a' }));
+    expect(response.headers.get('retry-after')).toBe('1');
+    expect(await errorOf(response)).toMatchObject({
+      status: 503,
+      type: 'service_unavailable',
       code: 'timeout',
+      message: 'the classification timed out after 20 ms',
     });
+  });
+
+  it('answers a client that went away with 499, as the middleware does', async () => {
+    const app = await appWith({}, { hang: true });
+    const client = new AbortController();
+    const request = new Request('http://serve.test/v1/moderations', {
+      ...json({ input: 'a' }),
+      signal: client.signal,
+    });
+    const answered = app.request(request);
+    setTimeout(() => client.abort(), 10);
+    expect(await errorOf(await answered)).toMatchObject({ status: 499, code: 'client_closed' });
   });
 });
 
@@ -186,6 +202,42 @@ describe('operations', () => {
     const right = await app.request('/v1/moderations', json({ input: 'hi' }, { authorization: 'Bearer k2' }));
     expect(right.status).toBe(200);
     expect((await app.request('/healthz')).status).toBe(200);
+  });
+
+  it('answers every malformed Authorization with the same 401 as a wrong key', async () => {
+    const app = await appWith({ apiKeys: ['k1'] });
+    const wrong = await app.request('/v1/classify', json({ messages: 'hi' }, { authorization: 'Bearer k2' }));
+    const expected = { status: 401, ...(await wrong.json()) };
+    for (const authorization of ['Basic k1', 'Bearer', 'Bearer k1 k1', 'Bearer k1!', 'k1', 'Bearerk1']) {
+      const response = await app.request('/v1/classify', json({ messages: 'hi' }, { authorization }));
+      expect(response.headers.get('www-authenticate'), authorization).toBe('Bearer');
+      expect({ status: response.status, ...(await response.json()) }, authorization).toEqual(expected);
+    }
+    expect(expected.error).toEqual({
+      message: 'Authorization: expected Bearer and a valid API key',
+      type: 'authentication_error',
+      param: null,
+      code: 'invalid_api_key',
+    });
+  });
+
+  it('refuses unknown options and keys no Bearer header can carry', async () => {
+    const guard = await createGuard({ engine: createScriptedEngine() });
+    const messages = [{ apiKeys: ['with space'] }, { maxInput: 3 }, { timeoutMs: 0 }].map((bad) => {
+      try {
+        createModerationApp({ guard, ...bad } as ModerationAppOptions);
+        return 'accepted';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    });
+    expect(messages).toMatchInlineSnapshot(`
+      [
+        "createModerationApp options.apiKeys[0]: expected a key of letters, digits, -._~+/ and trailing =",
+        "createModerationApp options: Unrecognized key: "maxInput"",
+        "createModerationApp options.timeoutMs: Too small: expected number to be >=1",
+      ]
+    `);
   });
 
   it('readyz follows ready(); unknown routes are 404 in OpenAI shape', async () => {

@@ -1,3 +1,4 @@
+import { httpStatus } from '@vigil/guard-core/internal';
 import { ApiError } from './api-error.js';
 
 /**
@@ -34,7 +35,7 @@ export class Admission {
 /** The 429 of a request the admission refused, with `Retry-After`. */
 export function busyError(admission: Admission, retryAfterSeconds: number) {
   return new ApiError(
-    429,
+    httpStatus('busy', 'request'),
     'rate_limit_error',
     `the guard is busy: ${admission.active} classifications are admitted (limit ${admission.limit}); retry after ${retryAfterSeconds}s`,
     { code: 'queue_full', retryAfterSeconds },

@@ -1,5 +1,5 @@
 import type { Guard, Verdict } from '@vigil/guard-core';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from 'prom-client';
 
 const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -22,10 +22,9 @@ export interface ServiceMetrics {
  */
 export function createServiceMetrics(
   guard: Pick<Guard, 'stats'>,
-  options: { registry?: Registry | undefined; processMetrics?: boolean | undefined } = {},
+  { registry, processMetrics }: { registry: Registry; processMetrics: boolean },
 ): ServiceMetrics {
-  const registry = options.registry ?? new Registry();
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  if (processMetrics) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   const requests = new Counter({
     name: 'vigil_http_requests_total',

@@ -1,10 +1,17 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import type { ClassifyOptions, Guard, JudgedRole, Message, Verdict } from '@vigil/guard-core';
+import {
+  type ClassifyOptions,
+  type Guard,
+  type JudgedRole,
+  type Message,
+  type Verdict,
+  VigilAbortError,
+} from '@vigil/guard-core';
 import { type Admission, busyError } from './admission.js';
-import { apiErrorOf } from './api-error.js';
+import { apiErrorOf, timedOut } from './api-error.js';
 import type { ServiceMetrics } from './service-metrics.js';
 
-const tracer = trace.getTracer('@vigil/cli');
+const tracer = trace.getTracer('@vigil/server');
 
 /** One thing to classify and the request field it came from (for a 400's `param`). */
 export interface JudgeItem {
@@ -13,8 +20,16 @@ export interface JudgeItem {
 }
 
 export interface JudgeOptions extends Omit<ClassifyOptions, 'signal'> {
-  /** Aborts when the client goes away or the request times out. */
+  /** Aborts when the client goes away (a 499). */
   signal: AbortSignal;
+  /** Milliseconds the classifications may take, then a timeout (a 503). */
+  timeoutMs: number;
+}
+
+/** The request's deadline: its signal, and its milliseconds for the error. */
+interface Deadline {
+  signal: AbortSignal;
+  ms: number;
 }
 
 /** Classifies a request's items concurrently, with admission control, metrics and one span each. */
@@ -24,7 +39,7 @@ export function createJudge(
   admission: Admission,
   retryAfterSeconds: number,
 ) {
-  async function one(item: JudgeItem, options: ClassifyOptions, side: JudgedRole) {
+  async function one(item: JudgeItem, options: ClassifyOptions, side: JudgedRole, deadline: Deadline) {
     const started = performance.now();
     return tracer.startActiveSpan('vigil.classify', async (span) => {
       try {
@@ -45,7 +60,9 @@ export function createJudge(
         metrics.classification(side, 'error', (performance.now() - started) / 1000);
         span.recordException(error as Error);
         span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
-        throw apiErrorOf(error, item.param);
+        // The request's own deadline, not the client, aborted the classification.
+        const late = deadline.signal.aborted && VigilAbortError.isInstance(error);
+        throw late ? timedOut(deadline.ms, error) : apiErrorOf(error, item.param);
       } finally {
         span.end();
       }
@@ -60,16 +77,20 @@ export function createJudge(
     if (!admission.tryAcquire(items.length)) throw busyError(admission, retryAfterSeconds);
     metrics.inFlight(items.length);
     const failed = new AbortController();
-    const signal = AbortSignal.any([options.signal, failed.signal]);
+    const { timeoutMs, ...classifyOptions } = options;
+    const deadline = { signal: AbortSignal.timeout(timeoutMs), ms: timeoutMs };
+    const signal = AbortSignal.any([options.signal, deadline.signal, failed.signal]);
     let first: unknown;
     try {
       const settled = await Promise.allSettled(
         items.map((item) =>
-          one(item, { ...options, signal }, options.role ?? 'user').catch((error: unknown) => {
-            first ??= error;
-            failed.abort();
-            throw error;
-          }),
+          one(item, { ...classifyOptions, signal }, options.role ?? 'user', deadline).catch(
+            (error: unknown) => {
+              first ??= error;
+              failed.abort();
+              throw error;
+            },
+          ),
         ),
       );
       const rejected = settled.find((result) => result.status === 'rejected');

@@ -51,10 +51,6 @@ async function readJson<S extends z.ZodType>(c: Context<ServiceEnv>, schema: S):
   return parsed.data;
 }
 
-function signalOf(c: Context, timeoutMs: number) {
-  return AbortSignal.any([c.req.raw.signal, AbortSignal.timeout(timeoutMs)]);
-}
-
 function note(c: Context<ServiceEnv>, verdicts: readonly Verdict[], content: unknown) {
   const flagged = verdicts.filter((verdict) => !verdict.safe);
   c.set('notes', {
@@ -101,7 +97,8 @@ export function addModerationRoutes(app: Hono<ServiceEnv>, options: ModerationRo
     const verdicts = await options.judge(items, {
       role: 'user',
       includeCategoryProbabilities: true,
-      signal: signalOf(c, options.timeoutMs),
+      signal: c.req.raw.signal,
+      timeoutMs: options.timeoutMs,
     });
     note(c, verdicts, input);
     return c.json({
@@ -127,7 +124,8 @@ export function addModerationRoutes(app: Hono<ServiceEnv>, options: ModerationRo
         role: body.role,
         categories: body.categories,
         includeCategoryProbabilities: body.includeCategoryProbabilities,
-        signal: signalOf(c, options.timeoutMs),
+        signal: c.req.raw.signal,
+        timeoutMs: options.timeoutMs,
       },
     );
     note(c, verdicts, conversations);

@@ -20,8 +20,8 @@ export const openAIModerationKeys = [
 export type OpenAIModerationKey = (typeof openAIModerationKeys)[number];
 
 /**
- * Llama Guard 3's S-codes onto OpenAI's moderation keys: the one table the service (and
- * `vigil eval`) use. A code may set several keys; a code mapped to none (S6 Specialized Advice,
+ * Llama Guard 3's S-codes onto OpenAI's moderation keys: the one table `POST /v1/moderations`
+ * answers by. A code may set several keys; a code mapped to none (S6 Specialized Advice,
  * S7 Privacy, S8 Intellectual Property, S13 Elections, S14 Code Interpreter Abuse, custom
  * categories) sets no key but still makes `flagged` true. Three keys have no Llama Guard code
  * and are always `false` with score `0`: `harassment/threatening`, `hate/threatening`,

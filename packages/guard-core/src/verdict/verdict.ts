@@ -1,5 +1,5 @@
 import type { JudgedRole } from '../conversation/types.js';
-import type { Truncation } from '../engine/local/long-conversation.js';
+import type { Truncation } from '../engine/long-conversation.js';
 import type { ScoreResult, Usage } from '../engine/types.js';
 import type { Policy } from '../policy/policy.js';
 import { categoryThreshold, isFlagged } from '../policy/thresholds.js';

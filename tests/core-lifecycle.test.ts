@@ -149,6 +149,9 @@ describe('one lifecycle: on the hand-wired fixtures', () => {
         VigilDisposedError.isInstance(error),
       );
     }
+    await expect(
+      local.verdictMass?.({ prefix: 'a', conversation: 'User: b\n\n', tail: 'c' }),
+    ).rejects.toSatisfy((error) => VigilDisposedError.isInstance(error));
     await server.close();
     await model.dispose();
   });

@@ -6,15 +6,15 @@ import type { Conversation, JudgedRole, Message } from './conversation/types.js'
 import { type GuardMemory, guardMemory } from './engine/local/guard-memory.js';
 import { openLocalEngine } from './engine/local/index.js';
 import {
-  type LongConversation,
-  longConversationSchema,
-  scoreConversation,
-} from './engine/local/long-conversation.js';
-import {
   defaultChunkSize,
   localModelOptionsShape,
   type ResolvedLocalEngineOptions,
 } from './engine/local/runtime-options.js';
+import {
+  type LongConversation,
+  longConversationSchema,
+  scoreConversation,
+} from './engine/long-conversation.js';
 import { createRemoteEngine } from './engine/remote/remote-engine.js';
 import { guardEngineOptionSchema } from './engine/remote/remote-options.js';
 import type { EngineModelInfo, GuardEngine, ScoreRequest, ScoreResult } from './engine/types.js';

@@ -4,9 +4,9 @@ export { messageText } from './conversation/message-text.js';
 export type { ContentPart, JudgedRole, Message } from './conversation/types.js';
 export type { GuardMemory } from './engine/local/guard-memory.js';
 export { createLocalEngine, type GpuOption, type LocalEngineOptions } from './engine/local/index.js';
-export type { LongConversation } from './engine/local/long-conversation.js';
 export type { DownloadProgress } from './engine/local/model-file.js';
 export type { ProcessMemory } from './engine/local/process-memory.js';
+export type { LongConversation } from './engine/long-conversation.js';
 export {
   createRemoteEngine,
   type ProbabilitySource,

@@ -1,4 +1,4 @@
-import type { PromptSegments } from '../prompt/renderer.js';
+import type { PromptSegments } from '../prompt/segments.js';
 
 /** Token accounting for one call. */
 export interface Usage {

@@ -1,8 +1,8 @@
 import { LineCounter, parseDocument, type Scalar, type YAMLMap } from 'yaml';
 import { z } from 'zod';
 import { readTextFile } from '#platform/read-text-file';
-import { longConversationSchema } from '../engine/local/long-conversation.js';
 import { localModelOptionsShape } from '../engine/local/runtime-options.js';
+import { longConversationSchema } from '../engine/long-conversation.js';
 import {
   type RemoteEngineConfig,
   remoteConfigFromFile,

@@ -4,19 +4,9 @@ import { VigilModelError } from '../errors.js';
 import { type Policy, templateCategories } from '../policy/policy.js';
 import { renderBuiltinPrompt, type TemplateVariables } from './builtin-template.js';
 import { pythonTrimGlobals, usePythonTrim } from './python-trim.js';
+import type { PromptSegments } from './segments.js';
 
-/**
- * A Llama Guard prompt cut into three pieces that tokenize, one by one, exactly as the whole
- * string does: the fixed part before the conversation (same for every call with this policy and
- * role), the conversation (tokenized as plain text: nothing a user writes becomes a special
- * token), and the fixed tail, which ends with the `\n\n` the model would otherwise emit first,
- * so the next token is the verdict.
- */
-export interface PromptSegments {
-  prefix: string;
-  conversation: string;
-  tail: string;
-}
+export type { PromptSegments };
 
 /** Where the prompt's text comes from: the GGUF's own template, or the built-in twin of Meta's. */
 export type PromptSource = 'gguf-template' | 'builtin';

@@ -23,6 +23,6 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Gu
 /** The engine for options already validated and resolved (by `createLocalEngine` or `createGuard`). */
 export async function openLocalEngine(options: ResolvedLocalEngineOptions): Promise<GuardEngine> {
   // Node only: bundles for the browser get a stub that fails (see src/platform).
-  const { createLocalEngine: create } = await import('#platform/local-engine');
-  return create(options);
+  const { loadLocalEngine } = await import('#platform/local-engine');
+  return loadLocalEngine(options);
 }

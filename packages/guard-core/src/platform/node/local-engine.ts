@@ -1,1 +1,1 @@
-export { createLocalEngine } from '../../engine/local/local-engine.js';
+export { loadLocalEngine } from '../../engine/local/local-engine.js';

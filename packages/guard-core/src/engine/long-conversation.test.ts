@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeConversation } from '../../conversation/normalize.js';
-import { resolvePolicy } from '../../policy/policy.js';
-import { createPromptRenderer, type PromptSegments } from '../../prompt/renderer.js';
-import { answerText } from '../answer-text.js';
-import type { GuardEngine, ScoreRequest } from '../types.js';
+import { normalizeConversation } from '../conversation/normalize.js';
+import { resolvePolicy } from '../policy/policy.js';
+import { createPromptRenderer, type PromptSegments } from '../prompt/renderer.js';
+import { answerText } from './answer-text.js';
 import { scoreConversation } from './long-conversation.js';
+import type { GuardEngine, ScoreRequest } from './types.js';
 
 /** One token a character; a window naming `marker` scores as the rule says. */
 function windowedEngine(maxPromptTokens: number, rules: Record<string, { p: number; code: string }>) {

@@ -1,13 +1,14 @@
 import { z } from 'zod';
-import type { Conversation, Turn } from '../../conversation/types.js';
-import { VigilInputError } from '../../errors.js';
-import { isMoreUnsafe, sumUsage } from '../../most-unsafe.js';
-import type { Policy } from '../../policy/policy.js';
-import type { PromptRenderer, PromptSegments } from '../../prompt/renderer.js';
-import { shareLoop } from '../../share-loop.js';
-import type { Truncation } from '../../verdict/types.js';
-import { judgeScore } from '../../verdict/verdict.js';
-import type { EngineTokenizer, GuardEngine, ScoreRequest, ScoreResult } from '../types.js';
+import type { Conversation, Turn } from '../conversation/types.js';
+import { VigilInputError } from '../errors.js';
+import { isMoreUnsafe, sumUsage } from '../most-unsafe.js';
+import type { Policy } from '../policy/policy.js';
+import type { PromptRenderer } from '../prompt/renderer.js';
+import type { PromptSegments } from '../prompt/segments.js';
+import { shareLoop } from '../share-loop.js';
+import type { Truncation } from '../verdict/types.js';
+import { judgeScore } from '../verdict/verdict.js';
+import type { EngineTokenizer, GuardEngine, ScoreRequest, ScoreResult } from './types.js';
 
 /** Validates {@link LongConversation}. */
 export const longConversationSchema = z.enum(['truncate', 'error']);

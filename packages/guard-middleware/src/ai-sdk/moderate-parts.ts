@@ -1,8 +1,8 @@
 import type { JSONObject } from '@ai-sdk/provider';
 import type { StreamStep } from '@vigil/guard-core';
-import { createStreamSession } from '@vigil/guard-core/internal';
 import type { VigilDecision } from '../core/decision.js';
 import type { StreamSettings } from '../core/options.js';
+import { streamSession } from '../core/stream-session.js';
 import { type CheckOutcome, decide, decisionMetadata, failure } from './decide.js';
 import { createPartsFeed, type FinishPart, type JudgedParts, type Part } from './parts-feed.js';
 import { contentFilterFinish, unknownUsage, withVigil } from './refusal.js';
@@ -79,17 +79,7 @@ export async function* moderateParts(
   source: ReadableStream<Part>,
   options: PartsModerationOptions,
 ): AsyncGenerator<Part, void, undefined> {
-  const session = createStreamSession({
-    guard: options.guard,
-    conversation: options.conversation,
-    mode: options.mode,
-    strategy: options.strategy,
-    checkEvery: { tokens: options.checkTokens, sentence: true },
-    classifyOptions: options.categories ? { categories: options.categories } : {},
-    timeoutMs: options.timeoutMs,
-    failMode: options.failMode,
-    signal: options.signal,
-  });
+  const session = streamSession(options);
   const moderator = session.open();
   const feed = createPartsFeed(session, moderator, options.judge);
 

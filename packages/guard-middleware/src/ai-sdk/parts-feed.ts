@@ -78,44 +78,60 @@ function createOpenBlocks() {
 }
 
 /**
- * Feeds AI SDK stream parts to one moderator of `session` as one answer (blocks judged apart,
- * with a blank line between them) and holds each part until the text before it is released:
- * deltas leave cut at the released boundary.
+ * The answer's judged text in one moderator of `session`, block after block, and how much of it
+ * is released.
  */
-export function createPartsFeed(session: StreamSession, moderator: StreamModerator, judge: JudgedParts) {
-  let text = '';
-  let released = 0;
-  let cursor = 0;
-  let channel: string | undefined;
+function createJudgedText(session: StreamSession, moderator: StreamModerator) {
+  const state = { text: '', released: 0, channel: undefined as string | undefined };
   /** The kind (`text`, `reasoning`, `tool`, `whole`) of the last block judged. */
   let lastKind: string | undefined;
-  let finishPart: FinishPart | undefined;
-  const held: Held[] = [];
-  const rawParts: Part[] = [];
-  const toolInputs = new Set<string>();
-  const blocks = createOpenBlocks();
 
-  async function pushText(piece: string) {
-    text += piece;
+  async function push(piece: string) {
+    state.text += piece;
     const step = await moderator.push(piece);
-    if (!session.enforce) released = text.length;
+    if (!session.enforce) state.released = state.text.length;
     else if (moderator.blocked) return;
-    else if (session.strategy === 'buffer') released += step.release.length;
-    else released = Math.max(released, lastWordEnd(text, released));
+    else if (session.strategy === 'buffer') state.released += step.release.length;
+    else state.released = Math.max(state.released, lastWordEnd(state.text, state.released));
   }
 
   /**
    * Blocks are judged apart (a blank line between them), except text after text: `textStream`
    * and the text parts a UI renders show them joined, so a word split across them is judged whole.
    */
-  async function enterChannel(key: string) {
-    if (channel === key) return;
+  async function enter(key: string) {
+    if (state.channel === key) return;
     const kind = key.slice(0, key.indexOf(':'));
     const joined = kind === 'text' && lastKind === 'text';
-    if (text !== '' && !joined && !/\s$/.test(text)) await pushText(separator);
-    channel = key;
+    if (state.text !== '' && !joined && !/\s$/.test(state.text)) await push(separator);
+    state.channel = key;
     lastKind = kind;
   }
+
+  /** Leaves the block `key` if it is the one being judged (a blank line after it, but after text). */
+  async function leave(key: string, separated: boolean) {
+    if (state.channel !== key) return;
+    state.channel = undefined;
+    if (separated) await push(separator);
+  }
+
+  return { state, push, enter, leave };
+}
+
+/**
+ * Feeds AI SDK stream parts to one moderator of `session` as one answer (blocks judged apart,
+ * with a blank line between them) and holds each part until the text before it is released:
+ * deltas leave cut at the released boundary.
+ */
+export function createPartsFeed(session: StreamSession, moderator: StreamModerator, judge: JudgedParts) {
+  const judged = createJudgedText(session, moderator);
+  const answer = judged.state;
+  let cursor = 0;
+  let finishPart: FinishPart | undefined;
+  const held: Held[] = [];
+  const rawParts: Part[] = [];
+  const toolInputs = new Set<string>();
+  const blocks = createOpenBlocks();
 
   /**
    * Under `'progressive'` a tool call waits for the final check (and what follows it waits behind
@@ -124,12 +140,13 @@ export function createPartsFeed(session: StreamSession, moderator: StreamModerat
   function hold(part: Part) {
     const gated =
       session.enforce && session.strategy === 'progressive' && part.type === 'tool-call' && judge.toolCalls;
-    held.push({ part, start: undefined, end: gated ? Number.POSITIVE_INFINITY : text.length });
+    held.push({ part, start: undefined, end: gated ? Number.POSITIVE_INFINITY : answer.text.length });
   }
 
   /** The held parts the checked text now lets through, deltas cut at the checked boundary. */
   function flush(): Part[] {
     const out: Part[] = [];
+    const { text, released } = answer;
     while (held.length > 0) {
       const head = held[0] as Held;
       if (head.start !== undefined && isDelta(head.part)) {
@@ -158,18 +175,14 @@ export function createPartsFeed(session: StreamSession, moderator: StreamModerat
       const key = channelOf(part, judge);
       if (key === undefined) return hold(part);
       if (part.type === 'tool-input-delta') toolInputs.add(part.id);
-      await enterChannel(key);
-      held.push({ part, start: text.length, end: text.length + part.delta.length });
-      return pushText(part.delta);
+      await judged.enter(key);
+      held.push({ part, start: answer.text.length, end: answer.text.length + part.delta.length });
+      return judged.push(part.delta);
     }
     if (isBlockEnd(part)) {
       hold(part);
       const kind = part.type === 'text-end' ? 'text' : part.type === 'reasoning-end' ? 'reasoning' : 'tool';
-      if (channel === `${kind}:${part.id}`) {
-        channel = undefined;
-        if (kind !== 'text') await pushText(separator);
-      }
-      return;
+      return judged.leave(`${kind}:${part.id}`, kind !== 'text');
     }
     if (part.type === 'raw' && session.strategy === 'buffer') {
       // The provider's raw chunk holds the same text as the deltas parsed from it, usually before
@@ -181,11 +194,11 @@ export function createPartsFeed(session: StreamSession, moderator: StreamModerat
     if (whole === undefined) return hold(part);
     // A tool call that came whole (no input deltas), a provider-executed tool's result: judged
     // before the part leaves.
-    await enterChannel(`whole:${held.length}:${text.length}`);
-    await pushText(whole);
+    const key = `whole:${held.length}:${answer.text.length}`;
+    await judged.enter(key);
+    await judged.push(whole);
     hold(part);
-    channel = undefined;
-    return pushText(separator);
+    return judged.leave(key, true);
   }
 
   return {
@@ -198,7 +211,7 @@ export function createPartsFeed(session: StreamSession, moderator: StreamModerat
     flush,
     /** Lets out everything held: the whole answer has passed (or, not enforcing, all text). */
     releaseAll(withRaw: boolean): Part[] {
-      released = withRaw ? Number.POSITIVE_INFINITY : text.length;
+      answer.released = withRaw ? Number.POSITIVE_INFINITY : answer.text.length;
       return [...flush(), ...(withRaw ? rawParts : [])];
     },
     closeBlocks: () => blocks.close(),

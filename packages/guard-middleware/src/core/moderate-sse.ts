@@ -1,4 +1,4 @@
-import { createStreamSession, type StreamSession } from '@vigil/guard-core/internal';
+import type { StreamSession } from '@vigil/guard-core/internal';
 import { decide, type VigilDecision } from './decision.js';
 import type { StreamSettings } from './options.js';
 import type { EventReading, JudgedFields, ProtocolName } from './protocols/types.js';
@@ -6,6 +6,7 @@ import { concatBytes, createSseParser, type SseEvent } from './sse.js';
 import { type Channel, createChannels } from './sse-channels.js';
 import { createEventReader } from './sse-reader.js';
 import { cutEnding, streamReport } from './sse-settle.js';
+import { streamSession } from './stream-session.js';
 
 export interface SseModerationOptions extends StreamSettings {
   /** Let events no protocol recognises through (marked unchecked) instead of applying `failMode`. Defaults to `false`. */
@@ -151,17 +152,7 @@ export async function* moderateSse(
   source: AsyncIterable<Uint8Array>,
   options: SseModerationOptions,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const session = createStreamSession({
-    guard: options.guard,
-    conversation: options.conversation,
-    mode: options.mode,
-    strategy: options.strategy,
-    checkEvery: { tokens: options.checkTokens, sentence: true },
-    classifyOptions: options.categories ? { categories: options.categories } : {},
-    timeoutMs: options.timeoutMs,
-    failMode: options.failMode,
-    signal: options.signal,
-  });
+  const session = streamSession(options);
   const feed = createEventFeed(session, options);
   const parser = createSseParser();
   try {

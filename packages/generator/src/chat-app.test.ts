@@ -127,6 +127,15 @@ describe('createChatApp through app.request()', () => {
     expect((await app.request('/v1/nothing')).status).toBe(404);
   });
 
+  it('refuses a body past maxBodyBytes with 413 from the one status table', async () => {
+    const { generator } = await scriptedGenerator({});
+    const app = createChatApp({ generator, maxBodyBytes: 64 });
+    const big = await post(app, { messages: [{ role: 'user', content: 'x'.repeat(100) }] });
+    expect(big.status).toBe(413);
+    expect((await big.json()).error).toMatchObject({ code: 'input', type: 'invalid_request_error' });
+    expect(() => createChatApp({ generator, maxBodyBytes: 0 })).toThrow(/maxBodyBytes/);
+  });
+
   it('serves /v1/models and /healthz', async () => {
     const app = await appFor();
     expect(await (await app.request('/v1/models')).json()).toMatchObject({

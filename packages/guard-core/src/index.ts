@@ -4,7 +4,7 @@ export { messageText } from './conversation/message-text.js';
 export type { ContentPart, JudgedRole, Message } from './conversation/types.js';
 export type { GuardMemory } from './engine/local/guard-memory.js';
 export { createLocalEngine, type GpuOption, type LocalEngineOptions } from './engine/local/index.js';
-export type { LongConversation, Truncation } from './engine/local/long-conversation.js';
+export type { LongConversation } from './engine/local/long-conversation.js';
 export type { DownloadProgress } from './engine/local/model-file.js';
 export type { ProcessMemory } from './engine/local/process-memory.js';
 export {
@@ -58,4 +58,4 @@ export {
   type StreamStrategy,
   type StreamSummary,
 } from './stream/stream-moderator.js';
-export type { Verdict, VerdictCategory } from './verdict/verdict.js';
+export type { Truncation, Verdict, VerdictCategory } from './verdict/types.js';

@@ -1,5 +1,6 @@
 import type { JSONObject } from '@ai-sdk/provider';
 import type { StreamStep } from '@vigil/guard-core';
+import { failureReason } from '@vigil/guard-core/internal';
 import type { VigilDecision } from '../core/decision.js';
 import type { StreamSettings } from '../core/options.js';
 import { streamSession } from '../core/stream-session.js';
@@ -146,7 +147,7 @@ export async function* moderateParts(
   } catch (error) {
     // The provider's stream failed, or the call was aborted: nothing was decided about the answer.
     const outcome = failure(error, options.signal);
-    const reason = `stream ended early: ${error instanceof Error ? error.message : String(error)}`;
+    const reason = `stream ended early: ${failureReason(error)}`;
     options.onDecision(
       decide({
         role: 'assistant',

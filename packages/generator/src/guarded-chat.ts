@@ -1,5 +1,4 @@
 import {
-  createStreamModerator,
   type StreamCheckEvery,
   type Verdict,
   VigilAbortError,
@@ -9,6 +8,7 @@ import {
 import {
   report as callHook,
   createPushable,
+  createStreamSession,
   decide,
   parseOrThrow,
   SequencePool,
@@ -51,7 +51,6 @@ export { defaultRefusal } from './generator-options.js';
  */
 export function createGuardedChat(settings: GuardedChatSettings): Generator {
   const { backend, guard, mode } = settings;
-  const enforce = mode === 'block';
   // Slots are sequence indexes; a chat re-renders its whole history, so no token affinity.
   const slots = Array.from({ length: backend.sequences }, (_, index) => ({ index, tokens: [] }));
   const pool = new SequencePool(slots, settings.maxQueue, { call: 'chat', owner: 'generator' });
@@ -195,40 +194,38 @@ export function createGuardedChat(settings: GuardedChatSettings): Generator {
         const running = generation.catch(() => {});
         generations.add(running);
         running.then(() => generations.delete(running));
-        const moderator = createStreamModerator({
+        const session = createStreamSession({
           guard,
           conversation: parsedMessages,
-          strategy: enforce ? 'buffer' : 'progressive',
+          mode,
+          strategy: 'buffer',
           checkEvery: settings.checkEvery,
-          failMode: enforce ? 'closed' : 'open',
+          failMode: 'closed',
           signal: controller.signal,
         });
+        const moderator = session.open();
         let released = '';
-        for await (const piece of queue) {
-          if (enforce) {
-            const step = await moderator.push(piece);
-            if (step.release) {
-              released += step.release;
-              yield { type: 'text', text: step.release };
-            }
-            if (step.blocked) break;
-          } else {
-            released += piece;
-            yield { type: 'text', text: piece };
+        for await (const text of session.drive(queue, {
+          async piece(piece) {
+            if (session.enforce) return (await moderator.push(piece)).release || undefined;
             moderator.push(piece).catch(() => {});
-          }
+            return piece;
+          },
+        })) {
+          released += text;
+          yield { type: 'text', text };
         }
         throwIfAborted();
         // A cut stops generation at once; the tokens already generated past it are dropped.
-        if (moderator.blocked && enforce) cut.abort(new Error('cut by the content filter'));
+        if (session.cut) cut.abort(new Error('cut by the content filter'));
         const generated = await generation;
         throwIfAborted();
-        const summary = await moderator.end();
+        const summary = await session.end(moderator);
         moderation.checks += summary.checks;
         moderation.evaluatedTokens += summary.evaluatedTokens;
         report('assistant', summary.verdict);
         const verdicts = { input, output: summary.verdict };
-        if (enforce && summary.blocked) {
+        if (session.cut) {
           if (summary.verdict?.safe !== false && summary.error !== undefined) throw summary.error;
           counters.cutOutputs++;
           const notice = refusalText({ role: 'assistant', verdict: summary.verdict as Verdict, released });

@@ -71,6 +71,13 @@ export { categoryThreshold, isFlagged, lowestThreshold } from '../policy/thresho
 export { renderBuiltinPrompt, type TemplateVariables } from '../prompt/builtin-template.js';
 export { createPromptRenderer, type PromptRenderer, type PromptSegments } from '../prompt/renderer.js';
 export { checkEverySchema } from '../stream/stream-options.js';
+export {
+  createStreamSession,
+  type StreamCut,
+  type StreamFeed,
+  type StreamSession,
+  type StreamSessionOptions,
+} from '../stream/stream-session.js';
 export { lastWordEnd } from '../stream/text-boundary.js';
 export { formatPath, functionOption, parseOrThrow, withoutDefaults } from '../validation.js';
 export { buildVerdict, type JudgedPolicy, judgeScore } from '../verdict/verdict.js';
@@ -82,6 +89,8 @@ export {
   decide,
   type RefusalBody,
   report,
+  type StreamDecision,
+  streamDecision,
   type VigilAction,
   type VigilDecision,
 } from '../wire/decide.js';

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { classifyWithin } from '../classify-within.js';
 import { withAnswer } from '../conversation/prefill.js';
 import { VigilAbortError, VigilDisposedError, VigilInputError } from '../errors.js';
@@ -7,6 +8,8 @@ import { type StreamModeratorOptions, streamModeratorOptionsSchema } from './str
 import { codePointEnd, estimateTokens, hasSentenceEnd, lastWordEnd } from './text-boundary.js';
 
 export type { StreamCheckEvery, StreamModeratorOptions, StreamStrategy } from './stream-options.js';
+
+type ParsedOptions = z.output<typeof streamModeratorOptionsSchema>;
 
 /** What one `push` lets through. */
 export interface StreamStep {
@@ -50,6 +53,69 @@ export interface StreamModerator {
 }
 
 /**
+ * The answer so far and its two marks: how far it is checked, and how far released. A check is
+ * due at a word boundary once the unchecked text holds `every.tokens` (estimated) or, with
+ * `every.sentence`, a sentence end; past `every.tokens * 16` characters with no boundary, at a
+ * code point boundary anyway.
+ */
+function createAnswerText(every: { tokens: number; sentence: boolean }) {
+  const hardLimit = every.tokens * 16;
+  const state = { text: '', checkedUpTo: 0, releasedUpTo: 0 };
+  return {
+    state,
+    /** Where the next check should end, or undefined when none is due yet. */
+    due(): number | undefined {
+      const { text, checkedUpTo } = state;
+      const wordEnd = lastWordEnd(text, checkedUpTo);
+      if (wordEnd <= checkedUpTo) {
+        return text.length - checkedUpTo >= hardLimit ? codePointEnd(text, text.length) : undefined;
+      }
+      const window = text.slice(checkedUpTo, wordEnd);
+      if (estimateTokens(window) >= every.tokens || (every.sentence && hasSentenceEnd(window)))
+        return wordEnd;
+      return undefined;
+    },
+    checked(upTo: number) {
+      state.checkedUpTo = Math.max(state.checkedUpTo, upTo);
+    },
+    /** The checked text not yet released (now released). */
+    takeRelease(): string {
+      const release = state.text.slice(state.releasedUpTo, state.checkedUpTo);
+      state.releasedUpTo = state.checkedUpTo;
+      return release;
+    },
+  };
+}
+
+/** Runs tasks one after another, in call order, whatever each one's outcome. */
+function createSerializer() {
+  let queue: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T>): Promise<T> => {
+    const run = queue.then(task);
+    queue = run.catch(() => {});
+    return run;
+  };
+}
+
+/** One check: the conversation with `content` as the assistant's answer (after any prefill). */
+function classifyAnswer(parsed: ParsedOptions, content: string, signal: AbortSignal): Promise<Verdict> {
+  return classifyWithin(parsed.guard, withAnswer(parsed.conversation, content), {
+    ...parsed.classifyOptions,
+    role: 'assistant',
+    signal,
+    timeoutMs: parsed.timeoutMs,
+    label: 'stream check',
+  });
+}
+
+const expectOpen = (ended: boolean, call: 'push' | 'end') => {
+  if (ended)
+    throw new VigilInputError(
+      `stream moderator ${call}: expected an open stream, received one already ended`,
+    );
+};
+
+/**
  * Moderates an answer that arrives in pieces (an upstream's SSE, a generator's tokens). Each check
  * classifies `[...conversation, { role: 'assistant', content: textSoFar }]` (after an assistant
  * prefill, the prefill's text + `textSoFar` as one message: `withAnswer`), cut at a word
@@ -67,20 +133,14 @@ export interface StreamModerator {
  */
 export function createStreamModerator(options: StreamModeratorOptions): StreamModerator {
   const parsed = parseOrThrow(streamModeratorOptionsSchema, options, 'createStreamModerator options');
-  const { guard, timeoutMs } = parsed;
   /** Aborted by `dispose()`; the caller's signal, when given, aborts it too. */
   const lifetime = new AbortController();
   const signal = parsed.signal ? AbortSignal.any([parsed.signal, lifetime.signal]) : lifetime.signal;
   /** A disposed moderator or guard: every later call rejects with it. */
   let fatal: VigilDisposedError | undefined;
-  const { conversation, strategy, failMode } = parsed;
-  const { tokens: everyTokens, sentence: atSentences } = parsed.checkEvery;
-  /** Past this many characters without a word boundary, check anyway (a code point boundary). */
-  const hardLimit = everyTokens * 16;
-
-  let text = '';
-  let checkedUpTo = 0;
-  let releasedUpTo = 0;
+  const { strategy, failMode } = parsed;
+  const answer = createAnswerText(parsed.checkEvery);
+  const marks = answer.state;
   let verdict: Verdict | undefined;
   let lastError: unknown;
   let blocked = false;
@@ -88,7 +148,7 @@ export function createStreamModerator(options: StreamModeratorOptions): StreamMo
   let checks = 0;
   let evaluatedTokens = 0;
   let background: Promise<void> | undefined;
-  let queue: Promise<unknown> = Promise.resolve();
+  const serialize = createSerializer();
   let resolveCut: (step: StreamStep) => void = () => {};
   const cut = new Promise<StreamStep>((resolve) => {
     resolveCut = resolve;
@@ -111,35 +171,15 @@ export function createStreamModerator(options: StreamModeratorOptions): StreamMo
     if (signal.aborted) throw new VigilAbortError('stream moderator: aborted', { cause: signal.reason });
   }
 
-  /** Where the next check should end, or undefined when none is due yet. */
-  function dueCheck(): number | undefined {
-    const wordEnd = lastWordEnd(text, checkedUpTo);
-    if (wordEnd <= checkedUpTo) {
-      return text.length - checkedUpTo >= hardLimit ? codePointEnd(text, text.length) : undefined;
-    }
-    const window = text.slice(checkedUpTo, wordEnd);
-    if (estimateTokens(window) >= everyTokens || (atSentences && hasSentenceEnd(window))) return wordEnd;
-    return undefined;
-  }
-
   async function check(upTo: number) {
-    const content = text.slice(0, upTo);
-    if (content.trim() === '') {
-      checkedUpTo = Math.max(checkedUpTo, upTo);
-      return;
-    }
+    const content = marks.text.slice(0, upTo);
+    if (content.trim() === '') return answer.checked(upTo);
     checks++;
     try {
-      const result = await classifyWithin(guard, withAnswer(conversation, content), {
-        ...parsed.classifyOptions,
-        role: 'assistant',
-        signal,
-        timeoutMs,
-        label: 'stream check',
-      });
+      const result = await classifyAnswer(parsed, content, signal);
       evaluatedTokens += result.usage.evaluatedTokens;
       verdict = result;
-      if (result.safe) checkedUpTo = Math.max(checkedUpTo, upTo);
+      if (result.safe) answer.checked(upTo);
       else block();
     } catch (error) {
       // A disposed guard is not a failed check: no fail mode applies, every later call rejects.
@@ -147,7 +187,7 @@ export function createStreamModerator(options: StreamModeratorOptions): StreamMo
       throwIfAborted();
       lastError = error;
       if (failMode === 'closed') block();
-      else checkedUpTo = Math.max(checkedUpTo, upTo);
+      else answer.checked(upTo);
     }
   }
 
@@ -155,7 +195,7 @@ export function createStreamModerator(options: StreamModeratorOptions): StreamMo
   function checkInBackground() {
     if (background) return;
     background = (async () => {
-      for (let upTo = dueCheck(); upTo !== undefined && !blocked; upTo = dueCheck()) await check(upTo);
+      for (let upTo = answer.due(); upTo !== undefined && !blocked; upTo = answer.due()) await check(upTo);
     })()
       .catch(() => {})
       .finally(() => {
@@ -163,49 +203,35 @@ export function createStreamModerator(options: StreamModeratorOptions): StreamMo
       });
   }
 
-  function takeRelease() {
-    if (blocked) return '';
-    const release = text.slice(releasedUpTo, checkedUpTo);
-    releasedUpTo = checkedUpTo;
-    return release;
-  }
-
-  function serialize<T>(task: () => Promise<T>): Promise<T> {
-    const run = queue.then(task);
-    queue = run.catch(() => {});
-    return run;
-  }
-
   async function push(piece: string): Promise<StreamStep> {
     throwIfAborted();
-    if (ended)
-      throw new VigilInputError('stream moderator push: expected an open stream, received one already ended');
+    expectOpen(ended, 'push');
     if (typeof piece !== 'string') {
       throw new VigilInputError(`stream moderator push: expected a string, received ${typeof piece}`);
     }
     if (blocked) return step('');
-    text += piece;
+    marks.text += piece;
     if (strategy === 'progressive') {
-      releasedUpTo = text.length;
+      marks.releasedUpTo = marks.text.length;
       checkInBackground();
       return step(piece);
     }
-    const upTo = dueCheck();
+    const upTo = answer.due();
     if (upTo !== undefined) await check(upTo);
-    return step(takeRelease());
+    return step(blocked ? '' : answer.takeRelease());
   }
 
   async function end(): Promise<StreamSummary> {
     throwIfAborted();
-    if (ended)
-      throw new VigilInputError('stream moderator end: expected an open stream, received one already ended');
+    expectOpen(ended, 'end');
     ended = true;
     while (background) await background;
     throwIfAborted();
-    if (!blocked && (text.length > checkedUpTo || checks === 0)) await check(text.length);
-    const release = strategy === 'buffer' ? takeRelease() : '';
-    if (!blocked) releasedUpTo = text.length;
-    return { ...step(release), text, releasedLength: releasedUpTo, checks, evaluatedTokens };
+    const { text } = marks;
+    if (!blocked && (text.length > marks.checkedUpTo || checks === 0)) await check(text.length);
+    const release = strategy === 'buffer' && !blocked ? answer.takeRelease() : '';
+    if (!blocked) marks.releasedUpTo = text.length;
+    return { ...step(release), text, releasedLength: marks.releasedUpTo, checks, evaluatedTokens };
   }
 
   async function dispose() {

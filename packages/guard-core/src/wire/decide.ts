@@ -1,4 +1,5 @@
 import type { JudgedRole } from '../conversation/types.js';
+import type { StreamStrategy } from '../stream/stream-options.js';
 import type { Verdict } from '../verdict/types.js';
 import { httpStatus, type Refusal, type WireSide } from './http-status.js';
 import type { FailMode, VigilMode } from './modes.js';
@@ -136,4 +137,32 @@ export function report<T>(hook: ((value: T) => void) | undefined, value: T | und
   } catch {
     // a logging hook must not break traffic
   }
+}
+
+/** What a stream's settings come to: see {@link streamDecision}. */
+export interface StreamDecision {
+  /** True in mode `'block'`: a cut ends the stream. Otherwise everything passes and the checks only observe. */
+  enforce: boolean;
+  /** The fail mode a stream's checks apply: the option when enforcing, else `'open'` (a failed check cuts nothing). */
+  failMode: FailMode;
+  /** How text is released around checks: the option when enforcing, else `'progressive'` (nothing is held). */
+  strategy: StreamStrategy;
+}
+
+/**
+ * The one rule for what `mode` and `failMode` mean for a stream (an upstream's SSE, AI SDK parts,
+ * a generator's tokens): only mode `'block'` enforces, with the configured fail mode and release
+ * strategy; `'annotate'` and `'shadow'` release everything at once and fail open. How the stream's
+ * end is then acted on is `decide()`'s table, as for any other check.
+ * @example
+ * streamDecision({ mode: 'shadow', failMode: 'closed', strategy: 'buffer' });
+ * // { enforce: false, failMode: 'open', strategy: 'progressive' }
+ */
+export function streamDecision(input: {
+  mode: VigilMode;
+  failMode: FailMode;
+  strategy: StreamStrategy;
+}): StreamDecision {
+  if (input.mode !== 'block') return { enforce: false, failMode: 'open', strategy: 'progressive' };
+  return { enforce: true, failMode: input.failMode, strategy: input.strategy };
 }

@@ -69,3 +69,21 @@ export function refusalStream(text: string, vigil: JSONObject | undefined): Lang
     }),
   };
 }
+
+/** A stream result whose `finish` part carries `vigil` in its `providerMetadata` (the stream is not judged). */
+export function annotateFinish(
+  result: LanguageModelV3StreamResult,
+  vigil: JSONObject | undefined,
+): LanguageModelV3StreamResult {
+  if (!vigil) return result;
+  const stream = result.stream.pipeThrough(
+    new TransformStream<LanguageModelV3StreamPart, LanguageModelV3StreamPart>({
+      transform(part, controller) {
+        if (part.type !== 'finish') return controller.enqueue(part);
+        const providerMetadata = withVigil(part.providerMetadata, vigil);
+        controller.enqueue({ ...part, ...(providerMetadata ? { providerMetadata } : {}) });
+      },
+    }),
+  );
+  return { ...result, stream };
+}

@@ -1,32 +1,25 @@
-import type {
-  JSONObject,
-  LanguageModelV3CallOptions,
-  LanguageModelV3Middleware,
-  LanguageModelV3StreamPart,
-  LanguageModelV3StreamResult,
-} from '@ai-sdk/provider';
-import type { JudgedRole, Message } from '@vigil/guard-core';
-import { classifyWithin } from '@vigil/guard-core/internal';
+import type { LanguageModelV3Middleware, LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import type { VigilDecision } from '../core/decision.js';
 import { streamSettings } from '../core/options.js';
-import {
-  blockedMessage,
-  type CheckOutcome,
-  contentFilterError,
-  decide,
-  decisionMetadata,
-  failure,
-  stops,
-} from './decide.js';
+import { createCallChecks } from './call-checks.js';
+import { blockedMessage, contentFilterError, decisionMetadata, stops } from './decide.js';
 import { moderateParts } from './moderate-parts.js';
-import { resolveMiddlewareOptions, type VigilMiddlewareOptions } from './options.js';
-import { answerText, promptConversation } from './prompt-text.js';
-import { refusalParts, refusalResult, refusalStream, withVigil } from './refusal.js';
+import {
+  type ResolvedMiddlewareOptions,
+  resolveMiddlewareOptions,
+  type VigilMiddlewareOptions,
+} from './options.js';
+import { answerText } from './prompt-text.js';
+import { annotateFinish, refusalParts, refusalResult, refusalStream, withVigil } from './refusal.js';
 
-/** The input side of one call. */
-interface InputCheck {
-  conversation: Message[];
-  decision: VigilDecision | undefined;
+/** The refusal text of a stopped decision, or undefined when the call must throw. */
+function refusalFor(
+  onBlocked: ResolvedMiddlewareOptions['onBlocked'],
+  decision: VigilDecision,
+): string | undefined {
+  if (onBlocked === 'throw') return undefined;
+  if (onBlocked === 'refuse') return blockedMessage(decision);
+  return String(onBlocked(decision));
 }
 
 /**
@@ -42,105 +35,14 @@ interface InputCheck {
  */
 export function vigilMiddleware(input: VigilMiddlewareOptions): LanguageModelV3Middleware {
   const options = resolveMiddlewareOptions(input);
-  const checksRequest = options.inspect !== 'response';
   const checksResponse = options.inspect !== 'request';
   const annotate = options.mode !== 'shadow';
-  const failModeOf = (role: JudgedRole) => options.failMode[role === 'user' ? 'request' : 'response'];
-
-  function report(decision: VigilDecision): VigilDecision {
-    try {
-      options.onDecision?.(decision);
-    } catch {
-      // a logging hook must not break the call
-    }
-    return decision;
-  }
-
-  async function check(
-    role: JudgedRole,
-    messages: readonly Message[],
-    signal: AbortSignal | undefined,
-  ): Promise<VigilDecision> {
-    const started = performance.now();
-    let outcome: CheckOutcome;
-    try {
-      const verdict = await classifyWithin(options.guard, messages, {
-        role,
-        timeoutMs: options.timeoutMs,
-        signal,
-        categories: options.categories,
-        label: 'guard check',
-      });
-      outcome = { kind: 'verdict', verdict };
-    } catch (error) {
-      outcome = failure(error, signal);
-    }
-    const decision = report(
-      decide({
-        role,
-        outcome,
-        mode: options.mode,
-        failMode: failModeOf(role),
-        durationMs: performance.now() - started,
-      }),
-    );
-    // The caller aborted: the AI SDK reports its own abort.
-    if (outcome.kind === 'aborted') throw outcome.error;
-    return decision;
-  }
-
-  const skip = (role: JudgedRole, reason: string) =>
-    report(
-      decide({
-        role,
-        outcome: { kind: 'nothing', reason },
-        mode: options.mode,
-        failMode: failModeOf(role),
-        durationMs: 0,
-      }),
-    );
-
-  async function checkInput(params: LanguageModelV3CallOptions): Promise<InputCheck> {
-    const prompt = promptConversation(params.prompt, { toolResults: options.judge.toolResults });
-    if (!checksRequest) return { conversation: prompt.messages, decision: undefined };
-    const decision = prompt.hasUserText
-      ? await check('user', prompt.messages, params.abortSignal)
-      : skip('user', 'no user text in the prompt');
-    return { conversation: prompt.messages, decision };
-  }
-
-  function metadata(request: VigilDecision | undefined, response?: VigilDecision): JSONObject | undefined {
-    if (!annotate || (!request && !response)) return undefined;
-    return {
-      ...(request ? { request: decisionMetadata(request) } : {}),
-      ...(response ? { response: decisionMetadata(response) } : {}),
-    };
-  }
-
-  /** The refusal text of a stopped decision, or undefined when the call must throw. */
-  function refusal(decision: VigilDecision): string | undefined {
-    if (options.onBlocked === 'throw') return undefined;
-    if (options.onBlocked === 'refuse') return blockedMessage(decision);
-    return String(options.onBlocked(decision));
-  }
+  const { report, check, skip, checkInput, metadata } = createCallChecks(options);
+  const refusal = (decision: VigilDecision) => refusalFor(options.onBlocked, decision);
 
   function blockedEnding(decision: VigilDecision): LanguageModelV3StreamPart[] {
     const text = refusal(decision);
     return text === undefined ? [{ type: 'error', error: contentFilterError(decision) }] : refusalParts(text);
-  }
-
-  function annotateFinish(result: LanguageModelV3StreamResult, vigil: JSONObject | undefined) {
-    if (!vigil) return result;
-    const stream = result.stream.pipeThrough(
-      new TransformStream<LanguageModelV3StreamPart, LanguageModelV3StreamPart>({
-        transform(part, controller) {
-          if (part.type !== 'finish') return controller.enqueue(part);
-          const providerMetadata = withVigil(part.providerMetadata, vigil);
-          controller.enqueue({ ...part, ...(providerMetadata ? { providerMetadata } : {}) });
-        },
-      }),
-    );
-    return { ...result, stream };
   }
 
   return {

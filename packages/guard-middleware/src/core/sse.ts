@@ -20,7 +20,11 @@ const LF = 0x0a;
 const CR = 0x0d;
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
-function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
+/** The chunks as one array (`size`: their total length, when the caller already counts it). */
+export function concatBytes(
+  chunks: readonly Uint8Array[],
+  size = chunks.reduce((total, chunk) => total + chunk.byteLength, 0),
+): Uint8Array {
   if (chunks.length === 1) return chunks[0] as Uint8Array;
   const bytes = new Uint8Array(size);
   let offset = 0;
@@ -69,7 +73,7 @@ export function createSseParser() {
   let first = true;
 
   const take = (end: number): Uint8Array => {
-    const all = concat(pending, pendingSize);
+    const all = concatBytes(pending, pendingSize);
     const raw = all.slice(0, end);
     const rest = all.subarray(end);
     pending.length = 0;
@@ -89,7 +93,7 @@ export function createSseParser() {
   function scan(chunk: Uint8Array, final: boolean): SseEvent[] {
     pending.push(chunk);
     pendingSize += chunk.byteLength;
-    const all = concat(pending, pendingSize);
+    const all = concatBytes(pending, pendingSize);
     pending.length = 0;
     pending.push(all);
     const events: SseEvent[] = [];

@@ -48,9 +48,10 @@ const middlewareOptionsSchema: z.ZodObject<
  */
 export interface VigilMiddlewareOptions extends z.input<typeof middlewareOptionsSchema> {}
 
+/** The middleware's options as validated: every default filled, `failMode` one per side. */
+export type ResolvedMiddlewareOptions = z.output<typeof middlewareOptionsSchema>;
+
 /** Validates the middleware's options (`failMode` resolved to one per side). @throws VigilConfigError naming the option at fault. */
-export function resolveMiddlewareOptions(
-  options: VigilMiddlewareOptions,
-): z.output<typeof middlewareOptionsSchema> {
+export function resolveMiddlewareOptions(options: VigilMiddlewareOptions): ResolvedMiddlewareOptions {
   return parseOrThrow(middlewareOptionsSchema, options, 'vigilMiddleware options');
 }

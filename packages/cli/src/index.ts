@@ -1,11 +1,11 @@
-export type { AuditProblem, AuditResult, AuditSummary } from './audit/audit-types.js';
-export { createReporter, type ReportFormat, reportFormats } from './audit/create-reporter.js';
-export type { Reporter, ReporterOptions, ReportSink } from './audit/reporter.js';
-export { loadResume, type ResumeState } from './audit/resume.js';
-export { type AuditOptions, type AuditOutcome, type AuditProgress, runAudit } from './audit/run-audit.js';
-export type { CliContext, CliOutput } from './cli/io.js';
-export { runCli } from './cli/main.js';
-export { categoryCodesFor, presetCategoryCodes } from './eval/category-map.js';
+export type { AuditProblem, AuditResult, AuditSummary } from './commands/audit/audit-types.js';
+export { createReporter, type ReportFormat, reportFormats } from './commands/audit/create-reporter.js';
+export type { Reporter, ReporterOptions, ReportSink } from './commands/audit/reporter.js';
+export { loadResume, type ResumeState } from './commands/audit/resume.js';
+export { type AuditOptions, type AuditOutcome, type AuditProgress, runAudit } from './commands/audit/run-audit.js';
+export type { CliContext, CliOutput } from './context/cli-context.js';
+export { runCli } from './shell/main.js';
+export { categoryCodesFor, presetCategoryCodes } from './commands/eval/category-map.js';
 export {
   type DatasetSpec,
   type GenericFields,
@@ -13,8 +13,8 @@ export {
   type PresetName,
   presetNames,
   presetSpec,
-} from './eval/dataset-spec.js';
-export { evalCommand } from './eval/eval-command.js';
+} from './commands/eval/dataset-spec.js';
+export { evalCommand } from './commands/eval/eval-command.js';
 export type {
   CategoryMetrics,
   EvalExample,
@@ -23,19 +23,19 @@ export type {
   EvalSummary,
   LatencySummary,
   SliceMetrics,
-} from './eval/eval-types.js';
-export * as evalMetrics from './eval/metrics.js';
-export { type PerRowContent, readPerRow } from './eval/per-row.js';
-export { readDataset } from './eval/read-dataset.js';
+} from './commands/eval/eval-types.js';
+export * as evalMetrics from './commands/eval/metrics.js';
+export { type PerRowContent, readPerRow } from './commands/eval/per-row.js';
+export { readDataset } from './commands/eval/read-dataset.js';
 export {
   type EvalProgress,
   type EvalSide,
   type RunEvalOptions,
   type RunEvalOutcome,
   runEval,
-} from './eval/run-eval.js';
-export { type SummarizeOptions, summarize } from './eval/summarize.js';
-export { type TunedThresholds, type TuneObjective, tuneThresholds } from './eval/tune.js';
+} from './commands/eval/run-eval.js';
+export { type SummarizeOptions, summarize } from './commands/eval/summarize.js';
+export { type TunedThresholds, type TuneObjective, tuneThresholds } from './commands/eval/tune.js';
 export type { ApiErrorBody, ApiErrorType } from './serve/api-error.js';
 export { createModerationApp, type ModerationAppOptions } from './serve/create-moderation-app.js';
 export {

@@ -1,4 +1,5 @@
 import type { GuardEngine } from '@vigil/guard-core';
+import type { StopSignal } from './exit-codes.js';
 
 /** A stream the CLI writes to. */
 export interface CliOutput {
@@ -19,7 +20,26 @@ export interface CliContext {
   signal?: AbortSignal | undefined;
 }
 
-/** The process's own streams. */
-export function processContext(): CliContext {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+/**
+ * The stop signals (SIGINT, SIGTERM, SIGHUP) as the shell hands them to a command: commands
+ * never touch `process` themselves.
+ */
+export interface StopSignals {
+  /**
+   * Calls `onStop` with the signal's name for each of `names` that arrives (all three by
+   * default) until the returned function is called; while listening, they do not kill the process.
+   */
+  listen(onStop: (signal: StopSignal) => void, names?: readonly StopSignal[]): () => void;
+  /** Ends the command at once with `code`: the shell returns it without waiting for the command to finish. */
+  quit(code: number): void;
+  /** Work the command stopped waiting for (a model still loading): the process exits without waiting for it. */
+  abandon(work: PromiseLike<unknown>): void;
 }
+
+/** What a command runs against: the context, and the stop signals from the shell. */
+export interface CommandContext extends CliContext {
+  signals: StopSignals;
+}
+
+/** A command: its arguments (after its name) in, its exit code out; it never exits the process. */
+export type Command = (args: string[], context: CommandContext) => Promise<number>;

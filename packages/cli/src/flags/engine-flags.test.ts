@@ -1,6 +1,7 @@
 import type { RemoteEngineConfig } from '@vigil/guard-core';
 import { describe, expect, it } from 'vitest';
-import { type EngineFlagValues, remoteEngineFromFlags } from './engine-flags.js';
+import { type EngineFlagValues, engineFlags, remoteEngineFromFlags } from './engine-flags.js';
+import { coerceFlags } from './flag-table.js';
 
 const env = { VIGIL_REMOTE_API_KEY: 'sk-env' };
 const fileEngine: RemoteEngineConfig = {
@@ -67,8 +68,8 @@ describe('remoteEngineFromFlags', () => {
   });
 
   it('refuses flags that do not fit the engine, with the flag at fault', () => {
-    expect(message({ engine: 'gpu' })).toMatchInlineSnapshot(
-      `"--engine: expected one of local, remote, received 'gpu'"`,
+    expect(() => coerceFlags(engineFlags, { engine: 'gpu' })).toThrowErrorMatchingInlineSnapshot(
+      `[UsageError: --engine: expected one of local, remote, received 'gpu']`,
     );
     expect(message({ engine: 'local', 'base-url': ['http://a:8000'] })).toMatchInlineSnapshot(
       `"--base-url: expected --engine remote, received --engine local"`,

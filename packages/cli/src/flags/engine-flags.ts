@@ -1,24 +1,50 @@
 import type { RemoteEngineConfig } from '@vigil/guard-core';
 import { remoteEngineFileSchema } from '@vigil/guard-core/internal';
-import { choiceFlag, numberFlag, parseFlagValues } from './parse-flags.js';
 import { UsageError } from '../context/usage-error.js';
+import { numberFlag, parseFlagValues } from './flag-schema.js';
+import { defineFlags, type FlagValues } from './flag-table.js';
 
-/** The engine flags `classify` and `audit` share (`--model` and `--threads` are in `guardFlags`). */
-export const engineFlags = {
-  engine: { type: 'string' },
-  'base-url': { type: 'string', multiple: true },
-  'timeout-ms': { type: 'string' },
-  'max-retries': { type: 'string' },
-} as const;
+/** The engine flags `classify`, `audit`, `eval` and `serve` share (`--model` and `--threads` are in `guardFlags`). */
+export const engineFlags = defineFlags({
+  engine: {
+    type: 'string',
+    choices: ['local', 'remote'],
+    value: 'local|remote',
+    env: 'VIGIL_ENGINE',
+    section: 'engine',
+    help: 'local: the model in this process (default); remote: an OpenAI-compatible server (vLLM, llama-server, SGLang). Remote when --base-url is given or the --policy file has an engine block',
+  },
+  'base-url': {
+    type: 'string',
+    multiple: true,
+    value: 'URL',
+    env: 'VIGIL_BASE_URL',
+    section: 'engine',
+    help: 'the server, e.g. http://gpu-1:8000/v1 (repeatable or comma-separated: replicas of one model); implies --engine remote',
+  },
+  'timeout-ms': {
+    type: 'string',
+    value: 'N',
+    env: 'VIGIL_REMOTE_TIMEOUT_MS',
+    defaultText: '30000',
+    section: 'engine',
+    help: 'remote: milliseconds one HTTP attempt may take',
+  },
+  'max-retries': {
+    type: 'string',
+    value: 'N',
+    env: 'VIGIL_REMOTE_MAX_RETRIES',
+    defaultText: '2',
+    section: 'engine',
+    help: 'remote: extra attempts after a connection error, timeout, 429 or 5xx',
+  },
+});
 
-export interface EngineFlagValues {
-  engine?: string | undefined;
-  'base-url'?: string[] | undefined;
-  'timeout-ms'?: string | undefined;
-  'max-retries'?: string | undefined;
+/** The engine flags' values, and the two of `guardFlags` the engine checks. */
+export type EngineFlagValues = Partial<FlagValues<typeof engineFlags>> & {
   model?: string | undefined;
   threads?: string | undefined;
-}
+};
 
 function isHttpURL(value: string) {
   try {
@@ -55,7 +81,7 @@ export function remoteEngineFromFlags(
   fromFile: RemoteEngineConfig | undefined,
   env: Record<string, string | undefined>,
 ): RemoteEngineConfig | undefined {
-  const chosen = choiceFlag('engine', values.engine, ['local', 'remote'] as const);
+  const chosen = values.engine;
   const baseURL = baseURLFlag(values['base-url']);
   const { timeoutMs, maxRetries } = parseFlagValues(
     remoteEngineFileSchema.pick({ timeoutMs: true, maxRetries: true }),

@@ -1,53 +1,134 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  createGuard,
-  defaultGuardModel,
-  type Guard,
-  type GuardOptions,
-  loadPolicyFile,
-} from '@vigil/guard-core';
-import { isRemoteModel, policyFileSchema, resolveModel, resolvePolicy } from '@vigil/guard-core/internal';
-import { formatBytes } from '../output/progress.js';
-import { createDownloadBar } from '../output/download-bar.js';
-import { type EngineFlagValues, engineFlags, remoteEngineFromFlags } from './engine-flags.js';
-import type { CliContext } from '../context/cli-context.js';
-import { createLoadDisplay } from '../output/load-display.js';
-import { codesFlag, numberFlag, parseFlagValues } from './parse-flags.js';
-import { interruptibleLoad } from '../shell/signals.js';
+import { type GuardOptions, loadPolicyFile } from '@vigil/guard-core';
+import { isRemoteModel, policyFileSchema, resolvePolicy } from '@vigil/guard-core/internal';
 import { UsageError } from '../context/usage-error.js';
+import { engineFlags, remoteEngineFromFlags } from './engine-flags.js';
+import { codesFlag, numberFlag, parseFlagValues } from './flag-schema.js';
+import { defineFlags, type FlagValues } from './flag-table.js';
+import type { HelpSection } from './render-help.js';
 
-/** The policy, model and engine flags `classify` and `audit` share with the API. */
-export const guardFlags = {
+/** Conversations checked at once when neither `--concurrency` nor the policy file says. */
+const defaultConcurrency = 4;
+
+/** Every setting a policy file may hold (from its schema, so the list cannot fall behind). */
+const policyKeys = Object.keys(policyFileSchema.shape).filter((key) => key !== '$schema');
+
+/**
+ * The policy, model and engine flags `classify`, `audit`, `eval` and `serve` share with the API
+ * (their environment variables are read by `vigil serve` only).
+ */
+export const guardFlags = defineFlags({
+  policy: {
+    type: 'string',
+    value: 'FILE',
+    env: 'VIGIL_POLICY',
+    section: 'policy',
+    help: `JSON or YAML policy file; its settings:\n${policyKeys.join(', ')}\n(model and modelsDir paths are relative to the policy file)`,
+  },
+  model: {
+    type: 'string',
+    value: 'PATH|hf:URI',
+    env: 'VIGIL_GUARD_MODEL',
+    defaultText: 'VIGIL_GUARD_MODEL, else the 1B Q4_K_M, downloaded on first use',
+    section: 'policy',
+    help: 'Llama Guard 3 GGUF ({default}); remote: the served model name (below)',
+  },
+  categories: {
+    type: 'string',
+    multiple: true,
+    value: 'S1,S9',
+    env: 'VIGIL_CATEGORIES',
+    section: 'policy',
+    help: 'check only these categories',
+  },
+  exclude: {
+    type: 'string',
+    multiple: true,
+    value: 'S6',
+    env: 'VIGIL_EXCLUDE',
+    section: 'policy',
+    help: 'leave these categories out (repeatable, comma-separated)',
+  },
+  threshold: {
+    type: 'string',
+    value: '0.7',
+    env: 'VIGIL_THRESHOLD',
+    defaultText: '0.5',
+    section: 'policy',
+    help: 'P(unsafe) at or above this is unsafe',
+  },
+  'custom-category': {
+    type: 'string',
+    multiple: true,
+    value: '"Name: description"',
+    env: 'VIGIL_CUSTOM_CATEGORIES',
+    section: 'policy',
+    help: 'add a category of your own (repeatable)',
+  },
+  concurrency: {
+    type: 'string',
+    value: 'N',
+    env: 'VIGIL_CONCURRENCY',
+    defaultText: String(defaultConcurrency),
+    section: 'policy',
+    help: 'conversations checked at once, local or remote',
+  },
+  threads: {
+    type: 'string',
+    value: 'N',
+    env: 'VIGIL_THREADS',
+    defaultText: 'physical cores',
+    section: 'policy',
+    help: 'CPU threads for inference ({default}; local only)',
+  },
+  'context-size': {
+    type: 'string',
+    value: 'N',
+    defaultText: '2048',
+    section: 'policy',
+    help: 'tokens per sequence; a longer conversation is judged in a larger context made on demand, up to policy key maxContextSize ({default}; local only; policy key contextSize)',
+  },
+  'long-conversation': {
+    type: 'string',
+    value: 'truncate|error',
+    section: 'policy',
+    help: 'beyond the largest context: drop the oldest turns and judge a long last turn in overlapping windows (truncate, the default; reports say truncated), or list the conversation as an error (error)',
+  },
+  'no-verify-model': {
+    type: 'boolean',
+    section: 'policy',
+    help: 'skip the load-time check that the model answers like Llama Guard 3 (policy key verifyModel: false)',
+  },
+  verbose: {
+    type: 'boolean',
+    section: 'policy',
+    help: 'say on stderr which model runs where (cpu, cuda, vulkan, metal or remote), its contexts and its prompt template',
+  },
   ...engineFlags,
-  policy: { type: 'string' },
-  model: { type: 'string' },
-  categories: { type: 'string', multiple: true },
-  exclude: { type: 'string', multiple: true },
-  threshold: { type: 'string' },
-  'custom-category': { type: 'string', multiple: true },
-  concurrency: { type: 'string' },
-  threads: { type: 'string' },
-  'context-size': { type: 'string' },
-  'long-conversation': { type: 'string' },
-  'no-verify-model': { type: 'boolean' },
-  verbose: { type: 'boolean' },
-} as const;
+});
 
-export interface GuardFlagValues extends EngineFlagValues {
-  policy?: string | undefined;
-  model?: string | undefined;
-  categories?: string[] | undefined;
-  exclude?: string[] | undefined;
-  threshold?: string | undefined;
-  'custom-category'?: string[] | undefined;
-  concurrency?: string | undefined;
-  threads?: string | undefined;
-  'context-size'?: string | undefined;
-  'long-conversation'?: string | undefined;
-  'no-verify-model'?: boolean | undefined;
-  verbose?: boolean | undefined;
-}
+export type GuardFlagValues = Partial<FlagValues<typeof guardFlags>>;
+
+/** The `--help` sections of `guardFlags`, as every command that takes them shows them. */
+export const guardHelpSections: readonly HelpSection[] = [
+  { id: 'policy', title: 'Policy and model (same settings as createGuard; flags override --policy):' },
+  {
+    id: 'engine',
+    title: 'Engine (where Llama Guard runs):',
+    rows: [
+      {
+        usage: '--model NAME',
+        after: 'base-url',
+        help: 'remote: the model name the server serves, sent as "model" (vLLM: --served-model-name; llama-server ignores it); required',
+      },
+    ],
+    notes: `  The API key is read from VIGIL_REMOTE_API_KEY (or the variable the policy file's
+  engine.apiKeyEnv names), never from a flag or the file.
+  --threads and --context-size are for the local engine only; --base-url, --timeout-ms,
+  --max-retries for remote.`,
+  },
+];
 
 /** The policy-file settings the flags set, checked by the policy file's own schema. */
 const flagSettingsSchema = policyFileSchema.pick({
@@ -127,7 +208,7 @@ export async function guardOptionsFromFlags(
     longConversation: flags.longConversation ?? fromFile.longConversation,
     verifyModel: flags.verifyModel ?? fromFile.verifyModel,
     engine,
-    concurrency: flags.concurrency ?? fromFile.concurrency ?? 4,
+    concurrency: flags.concurrency ?? fromFile.concurrency ?? defaultConcurrency,
   };
   try {
     const { categories, excludeCategories, customCategories, threshold } = options;
@@ -140,79 +221,4 @@ export async function guardOptionsFromFlags(
 
 function rethrowAsUsage(error: unknown): never {
   throw new UsageError((error as Error).message);
-}
-
-/**
- * Creates the guard for a command: the context's engine, the remote engine, or the local model
- * (downloaded first with a progress bar). Says on stderr at once what it loads (the file's name
- * and size) and keeps the elapsed time visible; a SIGINT, SIGTERM or SIGHUP during the load stops
- * it (see `interruptibleLoad`). With `verbose`, says which model runs where.
- * @throws LoadInterruptedError when a signal came during the load.
- */
-export async function openGuard(
-  context: CliContext,
-  options: GuardOptions,
-  { verbose = false }: { verbose?: boolean | undefined } = {},
-): Promise<Guard> {
-  const guard = await interruptibleLoad(
-    context,
-    (signal) => createGuardFor(context, options, signal),
-    (loaded) => loaded.dispose(),
-  );
-  if (verbose) context.stderr.write(`vigil: ${describeGuard(guard)}\n`);
-  return guard;
-}
-
-async function createGuardFor(context: CliContext, options: GuardOptions, signal: AbortSignal) {
-  if (context.engine) {
-    const loading = typeof (context.engine as PromiseLike<unknown>).then === 'function';
-    const display = loading ? createLoadDisplay(context.stderr, 'engine') : undefined;
-    try {
-      const guard = await createGuard({ ...options, model: undefined, engine: await context.engine });
-      display?.done(true);
-      return guard;
-    } finally {
-      display?.done(false);
-    }
-  }
-  if (options.engine) return createGuard(options);
-  const bar = createDownloadBar(context.stderr);
-  let file: string;
-  try {
-    file = await resolveModel(options.model ?? (context.env.VIGIL_GUARD_MODEL || defaultGuardModel), {
-      modelsDir: options.modelsDir ?? context.env.VIGIL_MODELS_DIR,
-      onDownloadProgress: bar.update,
-      signal,
-    });
-  } finally {
-    bar.done();
-  }
-  const { size } = await stat(file);
-  const display = createLoadDisplay(context.stderr, `model ${path.basename(file)} (${formatBytes(size)})`);
-  try {
-    const guard = await createGuard({ ...options, model: file });
-    display.done(true);
-    return guard;
-  } finally {
-    display.done(false);
-  }
-}
-
-/**
- * One line on the model a guard runs: where (the llama.cpp backend, or a server), its contexts
- * and its prompt template.
- * @example
- * describeGuard(guard); // 'model ./guard.gguf on cpu: 4 sequences of 2048 tokens, prompts up to 16368 tokens, template from the GGUF'
- */
-export function describeGuard(guard: Guard) {
-  const { model } = guard;
-  const sequences = guard.stats().engine.sequences;
-  const pool =
-    sequences === undefined
-      ? `${model.contextSize} tokens`
-      : `${sequences} sequences of ${model.contextSize} tokens`;
-  const longest =
-    model.maxPromptTokens === undefined ? '' : `, prompts up to ${model.maxPromptTokens} tokens`;
-  const template = model.promptSource === 'gguf-template' ? 'template from the GGUF' : 'built-in template';
-  return `model ${model.id.replace(/:\d+$/, '')} on ${model.backend ?? 'an unnamed engine'}: ${pool}${longest}, ${template}`;
 }

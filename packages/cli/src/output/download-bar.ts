@@ -1,6 +1,6 @@
 import type { DownloadProgress } from '@vigil/guard-core';
-import { formatBytes, formatDuration } from './progress.js';
 import type { CliOutput } from '../context/cli-context.js';
+import { formatBytes, formatDuration } from './progress.js';
 
 /** Describes a download for people: bar, percent, bytes, speed, ETA. */
 export function describeDownload(progress: DownloadProgress, barWidth: number) {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { emptySummary } from '../commands/audit/audit-types.js';
 import { createProgressDisplay, describeProgress, formatBytes, formatDuration } from './progress.js';
 
 const progress = (bytesDone: number, bytesTotal: number | undefined) => ({
-  summary: { ...emptySummary(), conversations: 500, flagged: 3 },
+  conversations: 500,
+  flagged: 3,
   bytesDone,
   bytesTotal,
 });

@@ -1,4 +1,11 @@
-import type { AuditProgress } from '../commands/audit/run-audit.js';
+/** How far a run is: conversations (or rows) checked, how many flagged, bytes read of the total. */
+export interface ProgressState {
+  conversations: number;
+  flagged: number;
+  bytesDone: number;
+  /** Unknown for stdin. */
+  bytesTotal?: number | undefined;
+}
 
 /** Where progress goes: stderr, usually. */
 export interface ProgressStream {
@@ -19,7 +26,7 @@ export interface ProgressOptions {
 
 /** A progress display: `update` as often as you like, `log` a line above it, `done` at the end. */
 export interface ProgressDisplay {
-  update(progress: AuditProgress): void;
+  update(progress: ProgressState): void;
   log(line: string): void;
   done(): void;
 }
@@ -45,12 +52,12 @@ export function formatDuration(seconds: number) {
 }
 
 /** The progress text: bar (on a terminal), done/total, rate, flagged, ETA. */
-export function describeProgress(progress: AuditProgress, elapsedMs: number, barWidth: number) {
-  const { summary, bytesDone, bytesTotal } = progress;
+export function describeProgress(progress: ProgressState, elapsedMs: number, barWidth: number) {
+  const { conversations, flagged, bytesDone, bytesTotal } = progress;
   const seconds = Math.max(elapsedMs / 1000, 0.001);
-  const rate = summary.conversations / seconds;
-  const parts = [`${summary.conversations.toLocaleString('en-US')} conversations`, `${rate.toFixed(1)}/s`];
-  parts.push(`${summary.flagged} flagged`);
+  const rate = conversations / seconds;
+  const parts = [`${conversations.toLocaleString('en-US')} conversations`, `${rate.toFixed(1)}/s`];
+  parts.push(`${flagged} flagged`);
   if (bytesTotal === undefined || bytesTotal === 0)
     return `${parts.join(' · ')} · ${formatBytes(bytesDone)} read`;
   const fraction = Math.min(bytesDone / bytesTotal, 1);
@@ -62,11 +69,11 @@ export function describeProgress(progress: AuditProgress, elapsedMs: number, bar
 }
 
 /**
- * Shows audit progress on a stream: a bar redrawn in place on a terminal (at most 10 times a
+ * Shows the progress of an audit or an eval on a stream: a bar redrawn in place on a terminal (at most 10 times a
  * second), plain lines every `intervalMs` otherwise.
  * @example
  * const display = createProgressDisplay({ stream: process.stderr });
- * await runAudit({ guard, sources, onProgress: display.update });
+ * display.update({ conversations: 10, flagged: 1, bytesDone: 2048, bytesTotal: 4096 });
  */
 export function createProgressDisplay(options: ProgressOptions): ProgressDisplay {
   const { stream } = options;
@@ -76,7 +83,7 @@ export function createProgressDisplay(options: ProgressOptions): ProgressDisplay
   const interval = tty ? 100 : (options.intervalMs ?? 10_000);
   let last = tty ? 0 : started;
   let shown = '';
-  const draw = (progress: AuditProgress) => {
+  const draw = (progress: ProgressState) => {
     const columns = stream.columns || 80;
     const elapsed = now() - started;
     const room = columns - describeProgress(progress, elapsed, 0).length - 8;

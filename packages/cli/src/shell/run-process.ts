@@ -1,12 +1,14 @@
-import { type CliContext, processContext } from '../context/cli-context.js';
+import type { CliContext } from '../context/cli-context.js';
 import { runCli } from './main.js';
-import { abandonedLoads } from './signals.js';
+import { processContext } from './process-context.js';
+import { abandonedWork } from './signals.js';
 
 /**
  * Runs `vigil` as the process: the command line, its streams, and its exit code. A reader
  * closing stdout early (`| head`) never crashes the process with an unhandled `'error'`: the
  * command ends with the code it earned; another stdout error is reported and exits 2. After a
- * signal stopped a model load, the process exits at once rather than wait for the load to end.
+ * signal stopped a model load (or a second signal quit a run), the process exits at once rather
+ * than wait for the work left.
  * `overrides` replaces parts of the context (a test entry passes a scripted engine).
  * @example
  * await runProcess(); // bin/vigil.js
@@ -24,6 +26,7 @@ export async function runProcess(
   if (stdoutError && code !== 2)
     process.stderr.write(`vigil: cannot write to stdout: ${stdoutError.message}\n`);
   process.exitCode = stdoutError ? 2 : code;
-  // A signal stopped a model load that native code is still finishing: do not wait for it.
-  if (abandonedLoads()) process.exit();
+  // A signal stopped a model load that native code is still finishing, or a second signal quit
+  // a run at once: do not wait for what still runs. The only `process.exit` of the CLI.
+  if (abandonedWork()) process.exit();
 }

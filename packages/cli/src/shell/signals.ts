@@ -1,78 +1,33 @@
-import { type StopSignal, stopSignals } from '../commands/audit/exit-code.js';
-import type { CliContext } from '../context/cli-context.js';
+import type { StopSignals } from '../context/cli-context.js';
+import { type StopSignal, stopSignals } from '../context/exit-codes.js';
 
-/** A SIGINT, SIGTERM or SIGHUP that came while a model was loading: the command stops, writing nothing. */
-export class LoadInterruptedError extends Error {
-  constructor(readonly signal: StopSignal) {
-    super(`${signal} while loading the model: stopped, nothing written`);
-    this.name = 'LoadInterruptedError';
-  }
-
-  /** 128 + the signal's number, the shell's convention (130 for SIGINT, 143 for SIGTERM). */
-  get exitCode(): number {
-    return stopSignals[this.signal];
-  }
-}
-
-/** Loads not yet settled whose caller stopped waiting (the process exits without waiting for them). */
+/** Work a command stopped waiting for and that has not settled yet (the process exits without waiting for it). */
 let abandoned = 0;
 
-/** True while a load that a signal interrupted still runs: the process should exit, not wait for it. */
-export function abandonedLoads() {
+/** True while work a command abandoned still runs: the process should exit, not wait for it. */
+export function abandonedWork() {
   return abandoned > 0;
 }
 
 /**
- * Awaits a load (a model, a download) that a SIGINT, SIGTERM or SIGHUP, or `context.signal`
- * (tests; taken as SIGINT), interrupts: the promise then rejects at once with a
- * {@link LoadInterruptedError}, and whatever loads anyway is disposed when it arrives. While
- * waiting, these signals do not kill the process; after it, their handling is the caller's again.
- * @example
- * const guard = await interruptibleLoad(context, (signal) => createGuard({ ... }));
+ * The process's SIGINT, SIGTERM and SIGHUP as commands see them (the only place the CLI
+ * listens to process signals). `quit` ends the command at once with a code (`runCli` returns it).
  */
-export function interruptibleLoad<T>(
-  context: CliContext,
-  load: (signal: AbortSignal) => Promise<T>,
-  dispose: (value: T) => unknown = () => {},
-): Promise<T> {
-  const stop = new AbortController();
-  return new Promise<T>((resolve, reject) => {
-    const names = Object.keys(stopSignals) as StopSignal[];
-    const handlers = names.map((name) => [name, () => interrupt(name)] as const);
-    const onAbort = () => interrupt('SIGINT');
-    const off = () => {
-      for (const [name, handler] of handlers) process.off(name, handler);
-      context.signal?.removeEventListener('abort', onAbort);
-    };
-    let loading: Promise<T> | undefined;
-    function interrupt(name: StopSignal) {
-      // Removed after this signal's other listeners ran: signal-exit (loaded by a dependency)
-      // re-raises the signal, killing the process, when it finds itself the only listener left.
-      setImmediate(off);
+export function processStopSignals(quit: (code: number) => void): StopSignals {
+  return {
+    listen(onStop, names = Object.keys(stopSignals) as StopSignal[]) {
+      const handlers = names.map((name) => [name, () => onStop(name)] as const);
+      for (const [name, handler] of handlers) process.on(name, handler);
+      return () => {
+        for (const [name, handler] of handlers) process.off(name, handler);
+      };
+    },
+    quit,
+    abandon(work) {
       abandoned++;
-      stop.abort(new LoadInterruptedError(name));
-      (loading ?? Promise.resolve(undefined))
-        .then(
-          (value) => value !== undefined && dispose(value as T),
-          () => {},
-        )
+      void Promise.resolve(work)
+        .catch(() => {})
         .finally(() => abandoned--);
-      reject(new LoadInterruptedError(name));
-    }
-    // Listening before the load starts: a signal sent as soon as the load shows is caught.
-    for (const [name, handler] of handlers) process.on(name, handler);
-    context.signal?.addEventListener('abort', onAbort, { once: true });
-    if (context.signal?.aborted) return onAbort();
-    loading = load(stop.signal);
-    loading.then(
-      (value) => {
-        off();
-        resolve(value);
-      },
-      (error: unknown) => {
-        off();
-        reject(error);
-      },
-    );
-  });
+    },
+  };
 }

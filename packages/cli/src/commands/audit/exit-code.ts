@@ -1,3 +1,4 @@
+import { type StopSignal, stopSignals } from '../../context/exit-codes.js';
 import type { AuditSummary } from './audit-types.js';
 
 /** The exit codes of `vigil audit` (the audit guide's table, docs/guide/audit.md, and `--help` list the same). */
@@ -9,10 +10,6 @@ export const auditExitCodes = {
   /** A usage error, input that could not be read or checked (beyond `--max-errors`), or a failure. */
   failed: 2,
 } as const;
-
-/** The signals `vigil audit` stops on, each ending with 128 + its number (the shell's convention). */
-export const stopSignals = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
-export type StopSignal = keyof typeof stopSignals;
 
 export interface ExitCodeInputs {
   summary: AuditSummary;

@@ -1,9 +1,10 @@
 import type { Verdict } from '@vigil/guard-core';
-import { guardFlags, guardOptionsFromFlags, openGuard } from '../../flags/guard-flags.js';
-import { classifyHelp } from '../../flags/help.js';
-import type { CliContext } from '../../context/cli-context.js';
-import { choiceFlag, parseFlags } from '../../flags/parse-flags.js';
+import type { CommandContext } from '../../context/cli-context.js';
 import { UsageError } from '../../context/usage-error.js';
+import { parseFlags } from '../../flags/flag-table.js';
+import { guardOptionsFromFlags } from '../../flags/guard-flags.js';
+import { openGuard } from '../../flags/open-guard.js';
+import { classifyFlags, classifyHelp } from './classify-flags.js';
 
 async function readAll(input: AsyncIterable<string | Buffer>) {
   const chunks: Buffer[] = [];
@@ -34,18 +35,13 @@ function verdictJson(verdict: Verdict) {
  * is not a terminal) and prints the verdict.
  * @returns the exit code: 0 safe, 1 unsafe.
  */
-export async function classifyCommand(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseFlags('vigil classify', args, {
-    ...guardFlags,
-    role: { type: 'string' },
-    json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
+export async function classifyCommand(args: string[], context: CommandContext): Promise<number> {
+  const { values, positionals } = parseFlags('vigil classify', args, classifyFlags);
   if (values.help) {
     context.stdout.write(classifyHelp);
     return 0;
   }
-  const role = choiceFlag('role', values.role, ['user', 'assistant'] as const) ?? 'user';
+  const { role } = values;
   if (positionals.length > 1) {
     throw new UsageError(
       `vigil classify: expected one TEXT argument, received ${positionals.length} (quote the text: vigil classify "how do I ...")`,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { presetCategoryCodes } from './category-map.js';
-import { evalHelp } from './eval-help.js';
+import { evalHelp } from './eval-flags.js';
 
 const root = path.resolve(import.meta.dirname, '../../../../..');
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8');

@@ -2,60 +2,31 @@ import { realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Guard, type GuardOptions, VigilError } from '@vigil/guard-core';
 import { resolvePolicy } from '@vigil/guard-core/internal';
-import { emptySummary } from '../audit/audit-types.js';
-import { createProgressDisplay } from '../../output/progress.js';
-import { guardFlags, guardOptionsFromFlags, openGuard } from '../../flags/guard-flags.js';
-import type { CliContext } from '../../context/cli-context.js';
+import type { CommandContext } from '../../context/cli-context.js';
+import { UsageError } from '../../context/usage-error.js';
+import { type FlagValues, parseFlags } from '../../flags/flag-table.js';
+import { guardOptionsFromFlags } from '../../flags/guard-flags.js';
+import { openGuard } from '../../flags/open-guard.js';
 import { modelName } from '../../output/model-name.js';
 import { openOutput } from '../../output/open-output.js';
-import { choiceFlag, integerFlag, parseFlags } from '../../flags/parse-flags.js';
-import { UsageError } from '../../context/usage-error.js';
+import { createProgressDisplay, type ProgressDisplay } from '../../output/progress.js';
 import { readVersion } from '../../output/version.js';
 import { categoryCodesFor } from './category-map.js';
-import { type DatasetSpec, genericSpec, type PresetName, presetNames, presetSpec } from './dataset-spec.js';
-import { evalHelp } from './eval-help.js';
+import { type DatasetSpec, genericSpec, type PresetName, presetSpec } from './dataset-spec.js';
+import { defaultSeed, evalFlags, evalHelp } from './eval-flags.js';
 import { type EvalReport, jsonReport } from './eval-report.js';
-import type { EvalExample, EvalRowResult, EvalSkip } from './eval-types.js';
-import { readPerRow } from './per-row.js';
+import type { EvalExample, EvalRowResult, EvalSkip, EvalSummary } from './eval-types.js';
+import { type PerRowContent, readPerRow } from './per-row.js';
 import { readDataset } from './read-dataset.js';
 import { htmlReport } from './report-html.js';
 import { tableReport } from './report-table.js';
-import { type EvalSide, rowKey, runEval } from './run-eval.js';
+import { type EvalSide, type RunEvalOutcome, rowKey, runEval } from './run-eval.js';
 import { sample } from './sample.js';
 import { summarize } from './summarize.js';
 import { type TuneObjective, tuneThresholds } from './tune.js';
 import { tunedPolicyText } from './write-policy.js';
 
-const flags = {
-  ...guardFlags,
-  model: { type: 'string', multiple: true },
-  policy: { type: 'string', multiple: true },
-  compare: { type: 'boolean' },
-  preset: { type: 'string' },
-  'text-field': { type: 'string' },
-  'response-field': { type: 'string' },
-  'label-field': { type: 'string' },
-  'unsafe-value': { type: 'string', multiple: true },
-  'category-field': { type: 'string' },
-  'language-field': { type: 'string' },
-  'slice-field': { type: 'string', multiple: true },
-  'id-field': { type: 'string' },
-  role: { type: 'string' },
-  limit: { type: 'string' },
-  sample: { type: 'string' },
-  seed: { type: 'string' },
-  format: { type: 'string' },
-  output: { type: 'string' },
-  'per-row': { type: 'string' },
-  resume: { type: 'boolean' },
-  'show-text': { type: 'boolean' },
-  'target-fpr': { type: 'string' },
-  'write-policy': { type: 'string' },
-  'no-progress': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-const formats = ['table', 'json', 'html'] as const;
+type EvalValues = FlagValues<typeof evalFlags>;
 
 /** Categories at this threshold decode their codes on every row, so thresholds can be tuned. */
 const decodeEverywhere = 1e-12;
@@ -68,8 +39,7 @@ const presetRoles: Partial<Record<PresetName, 'user' | 'assistant'>> = {
   beavertails: 'assistant',
 };
 
-function formatOf(value: string | undefined, output: string | undefined, tty: boolean) {
-  const chosen = choiceFlag('format', value, formats);
+function formatOf(chosen: EvalValues['format'], output: string | undefined, tty: boolean) {
   if (chosen) return chosen;
   const extension = output ? path.extname(output).toLowerCase() : '';
   if (extension === '.html' || extension === '.htm') return 'html';
@@ -78,11 +48,8 @@ function formatOf(value: string | undefined, output: string | undefined, tty: bo
   return tty ? 'table' : 'json';
 }
 
-type Values = ReturnType<typeof parseFlags<typeof flags>>['values'];
-
-function datasetSpec(values: Values): { spec: DatasetSpec; preset: PresetName | undefined } {
-  const role = choiceFlag('role', values.role, ['user', 'assistant'] as const);
-  const preset = choiceFlag('preset', values.preset, presetNames);
+function datasetSpec(values: EvalValues): { spec: DatasetSpec; preset: PresetName | undefined } {
+  const { role, preset } = values;
   if (preset) {
     const fieldFlag = (
       ['text-field', 'response-field', 'label-field', 'unsafe-value', 'category-field'] as const
@@ -122,7 +89,7 @@ interface PlannedSide {
   concurrency: number;
 }
 
-async function planSides(values: Values, context: CliContext): Promise<PlannedSide[]> {
+async function planSides(values: EvalValues, context: CommandContext): Promise<PlannedSide[]> {
   const models = values.model ?? [];
   const policies = values.policy ?? [];
   if (models.length > 1 && policies.length > 1) {
@@ -183,22 +150,25 @@ async function readExamples(files: readonly string[], spec: DatasetSpec) {
   return { examples, skips };
 }
 
-/**
- * `vigil eval DATASET...`: measures the guard on labelled data, compares configurations, tunes thresholds.
- * @returns the exit code: 0 the run completed, 2 usage/input error or a failure, 130 interrupted.
- */
-export async function evalCommand(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseFlags('vigil eval', args, flags);
-  if (values.help) {
-    context.stdout.write(evalHelp);
-    return 0;
-  }
-  if (positionals.length === 0) throw new UsageError('vigil eval: expected at least one DATASET file');
+/** What the command line asks for, checked (and the datasets read) before any model is loaded. */
+interface EvalPlan {
+  values: EvalValues;
+  datasets: string[];
+  format: 'table' | 'json' | 'html';
+  targetFpr: number | undefined;
+  preset: PresetName | undefined;
+  sides: PlannedSide[];
+  examples: EvalExample[];
+  /** Rows that could not be read (unlabelled, invalid). */
+  skips: EvalSkip[];
+  /** The run `--resume` continues. */
+  earlier: PerRowContent | undefined;
+}
+
+async function planEval(values: EvalValues, datasets: string[], context: CommandContext): Promise<EvalPlan> {
+  if (datasets.length === 0) throw new UsageError('vigil eval: expected at least one DATASET file');
   const format = formatOf(values.format, values.output, context.stdout.isTTY === true);
-  const limit = integerFlag('limit', values.limit, 1);
-  const sampleSize = integerFlag('sample', values.sample, 1);
-  const seed = integerFlag('seed', values.seed, 0, 2 ** 32 - 1) ?? 1;
-  if (values.seed !== undefined && sampleSize === undefined)
+  if (values.seed !== undefined && values.sample === undefined)
     throw new UsageError('--seed: expected --sample N as well');
   const targetFpr = values['target-fpr'] === undefined ? undefined : Number(values['target-fpr']);
   if (
@@ -216,185 +186,245 @@ export async function evalCommand(args: string[], context: CliContext): Promise<
   if (values['write-policy'] && sides.length > 1) {
     throw new UsageError('--write-policy: expected one model and policy, received several to compare');
   }
-  const read = await readExamples(positionals, spec);
-  let examples = sampleSize === undefined ? read.examples : sample(read.examples, sampleSize, seed);
-  if (limit !== undefined) examples = examples.slice(0, limit);
+  const read = await readExamples(datasets, spec);
+  let examples =
+    values.sample === undefined
+      ? read.examples
+      : sample(read.examples, values.sample, values.seed ?? defaultSeed);
+  if (values.limit !== undefined) examples = examples.slice(0, values.limit);
   const earlier = values.resume && values['per-row'] ? await readPerRow(values['per-row'], true) : undefined;
-  const done = new Set(earlier?.rows.map((row) => rowKey(row.side, row.file, row.line)));
+  return { values, datasets, format, targetFpr, preset, sides, examples, skips: read.skips, earlier };
+}
 
+/** Loads one guard per side (a signal during a load stops the command with nothing written, see openGuard). */
+async function openSides(plan: EvalPlan, guards: Guard[], context: CommandContext) {
+  const evalSides: EvalSide[] = [];
+  for (const side of plan.sides) {
+    const decodeAll = Object.fromEntries(
+      [...side.policy.known.keys()].map((code) => [code, decodeEverywhere]),
+    );
+    const guard = await openGuard(
+      context,
+      { ...side.options, threshold: side.policy.threshold, thresholds: decodeAll },
+      { verbose: plan.values.verbose },
+    );
+    guards.push(guard);
+    if (side.label === '') side.label = modelName(guard.model.id);
+    evalSides.push({ label: side.label, guard, policy: side.policy });
+  }
+  return evalSides;
+}
+
+/** Runs the rows not done yet through every side, writing each outcome to `--per-row` as it comes. */
+async function runRows(
+  plan: EvalPlan,
+  evalSides: EvalSide[],
+  protect: Set<string>,
+  progress: ProgressDisplay,
+  signal: AbortSignal,
+  context: CommandContext,
+) {
+  const { values, earlier } = plan;
+  const perRow = values['per-row']
+    ? await openOutput({
+        file: values['per-row'],
+        stdout: context.stdout,
+        append: values.resume === true,
+        streamed: true,
+        protect,
+      })
+    : undefined;
+  const writeLine = (value: object) => perRow?.write(`${JSON.stringify(value)}\n`);
+  const earlierSkips = new Set(
+    earlier?.skips.map((skip) => `${skip.side ?? ''}\n${skip.file}\n${skip.line}\n${skip.kind}`),
+  );
+  for (const skip of plan.skips) {
+    if (!earlierSkips.has(`\n${skip.file}\n${skip.line}\n${skip.kind}`)) writeLine(skip);
+    progress.log(`${skip.file}:${skip.line}: ${skip.kind}: ${skip.message}`);
+  }
+  const outcome = await runEval({
+    sides: evalSides,
+    examples: plan.examples,
+    concurrency: Math.max(...plan.sides.map((side) => side.concurrency)),
+    signal,
+    done: new Set(earlier?.rows.map((row) => rowKey(row.side, row.file, row.line))),
+    showText: values['show-text'] === true,
+    onRow: (row) => writeLine(row),
+    onSkip: (skip) => {
+      writeLine(skip);
+      progress.log(`${skip.file}:${skip.line}: failed: ${skip.message}`);
+    },
+    onProgress: (state) =>
+      progress.update({
+        conversations: state.done,
+        flagged: state.flagged,
+        bytesDone: state.bytesDone,
+        bytesTotal: state.bytesTotal,
+      }),
+  });
+  progress.done();
+  const perRowError = await perRow?.commit();
+  if (perRowError)
+    throw new UsageError(`--per-row: cannot write '${values['per-row']}': ${perRowError.message}`);
+  return outcome;
+}
+
+/** The summaries of every side, over this run's rows and those of the run it resumes. */
+function summariesOf(plan: EvalPlan, outcome: RunEvalOutcome) {
+  const { earlier, sides } = plan;
+  const rows: EvalRowResult[] = [...(earlier?.rows ?? []), ...outcome.rows];
+  const failed = [
+    ...(earlier?.skips.filter(
+      (skip) =>
+        skip.kind === 'failed' &&
+        !outcome.skips.some((s) => s.file === skip.file && s.line === skip.line && s.side === skip.side),
+    ) ?? []),
+    ...outcome.skips,
+  ];
+  const categoryCodes = categoryCodesFor(
+    plan.preset,
+    new Map([...(sides[0]?.policy.known ?? new Map())].map(([code, c]) => [code, c.name])),
+  );
+  const summaries = sides.map((side, index) =>
+    summarize(
+      rows.filter((row) => row.side === index),
+      {
+        label: side.label,
+        threshold: side.policy.threshold,
+        thresholds: { ...side.policy.thresholds },
+        targetFpr: plan.targetFpr,
+        categoryCodes,
+        skips: [...plan.skips, ...failed.filter((skip) => skip.side === index)],
+        wallMs: earlier ? undefined : outcome.wallMs,
+        interrupted: outcome.interrupted,
+      },
+    ),
+  );
+  return { rows, failed, summaries };
+}
+
+/** Writes the report (`--format`, `--output`) and its one-line summary on stderr. */
+async function writeReport(
+  plan: EvalPlan,
+  outcome: RunEvalOutcome,
+  protect: Set<string>,
+  context: CommandContext,
+) {
+  const { values, format } = plan;
+  const { rows, failed, summaries } = summariesOf(plan, outcome);
+  const report: EvalReport = {
+    version: readVersion(),
+    datasets: plan.datasets,
+    summaries,
+    rows,
+    skips: [...plan.skips, ...failed],
+    showText: values['show-text'] === true,
+  };
+  const output = await openOutput({
+    file: values.output,
+    stdout: context.stdout,
+    append: false,
+    streamed: false,
+    protect,
+  });
+  output.write(
+    format === 'table' ? tableReport(report) : format === 'html' ? htmlReport(report) : jsonReport(report),
+  );
+  const outputError = await output.commit();
+  if (outputError) throw new UsageError(`--output: cannot write '${values.output}': ${outputError.message}`);
+  if (format !== 'table' || values.output) {
+    const interrupted = outcome.interrupted && outcome.error === undefined;
+    const overall = summaries.map(
+      (s) => `${s.label}: F1 ${s.overall.f1?.toFixed(3) ?? '–'}, FPR ${s.overall.fpr?.toFixed(3) ?? '–'}`,
+    );
+    context.stderr.write(
+      `vigil: ${summaries[0]?.counts.measured ?? 0} rows measured (${overall.join('; ')})${interrupted ? ' (interrupted: partial report)' : ''}\n`,
+    );
+  }
+  return { rows, summaries };
+}
+
+/** `--write-policy FILE`: thresholds tuned on the rows. @returns the exit code. */
+async function writeTunedPolicy(
+  plan: EvalPlan,
+  file: string,
+  rows: EvalRowResult[],
+  summary: EvalSummary,
+  context: CommandContext,
+) {
+  const side = plan.sides[0] as PlannedSide;
+  const objective: TuneObjective =
+    plan.targetFpr === undefined ? { kind: 'f1' } : { kind: 'fpr', target: plan.targetFpr };
+  const inForce = new Set(side.policy.categories.map((category) => category.code));
+  const tuned = tuneThresholds(rows, inForce, objective);
+  if (!tuned) {
+    context.stderr.write(
+      `vigil eval: --write-policy: no thresholds meet ${objective.kind === 'fpr' ? `--target-fpr ${objective.target}` : 'the objective'} on these rows; nothing written\n`,
+    );
+    return 2;
+  }
+  const text = tunedPolicyText({
+    options: side.options,
+    tuned,
+    objective,
+    summary,
+    datasets: plan.datasets,
+    version: readVersion(),
+  });
+  await writeFile(file, text).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`--write-policy: cannot write '${file}': ${error.code ?? error.message}`);
+  });
+  const perCategory = Object.entries(tuned.thresholds)
+    .map(([c, t]) => `${c} ${t}`)
+    .join(', ');
+  context.stderr.write(
+    `vigil: wrote ${file}: threshold ${tuned.threshold}${perCategory ? `, ${perCategory}` : ''} (F1 ${tuned.rates.f1?.toFixed(3) ?? '–'}, FPR ${tuned.rates.fpr?.toFixed(3) ?? '–'})\n`,
+  );
+  return 0;
+}
+
+/**
+ * `vigil eval DATASET...`: measures the guard on labelled data, compares configurations, tunes
+ * thresholds. Ctrl-C (or `context.signal`) stops the run and the partial report is written; a
+ * second Ctrl-C quits at once.
+ * @returns the exit code: 0 the run completed, 2 usage/input error or a failure, 130 interrupted.
+ */
+export async function evalCommand(args: string[], context: CommandContext): Promise<number> {
+  const { values, positionals } = parseFlags('vigil eval', args, evalFlags);
+  if (values.help) {
+    context.stdout.write(evalHelp);
+    return 0;
+  }
+  const plan = await planEval(values, positionals, context);
   const guards: Guard[] = [];
   const stop = new AbortController();
   const progress = createProgressDisplay({ stream: context.stderr, enabled: !values['no-progress'] });
-  const onSigint = () => {
-    if (stop.signal.aborted) process.exit(130);
-    progress.log('vigil: interrupted; writing the partial report (Ctrl-C again to quit at once)');
-    stop.abort();
-  };
   const onAbort = () => stop.abort();
+  let stopListening = () => {};
   try {
-    const evalSides: EvalSide[] = [];
-    // A signal during a model load stops the command with nothing written (see openGuard).
-    for (const side of sides) {
-      const decodeAll = Object.fromEntries(
-        [...side.policy.known.keys()].map((code) => [code, decodeEverywhere]),
-      );
-      const guard = await openGuard(
-        context,
-        { ...side.options, threshold: side.policy.threshold, thresholds: decodeAll },
-        { verbose: values.verbose },
-      );
-      guards.push(guard);
-      if (side.label === '') side.label = modelName(guard.model.id);
-      evalSides.push({ label: side.label, guard, policy: side.policy });
-    }
+    const evalSides = await openSides(plan, guards, context);
     context.signal?.addEventListener('abort', onAbort, { once: true });
-    process.on('SIGINT', onSigint);
+    stopListening = context.signals.listen(() => {
+      if (stop.signal.aborted) return context.signals.quit(130);
+      progress.log('vigil: interrupted; writing the partial report (Ctrl-C again to quit at once)');
+      stop.abort();
+    }, ['SIGINT']);
     // Neither output may overwrite a dataset or the policy file, however the path is spelled.
     const protect = new Set(
-      await Promise.all([...positionals, ...[values.policy ?? []].flat()].map((file) => realpath(file))),
+      await Promise.all([...positionals, ...(values.policy ?? [])].map((file) => realpath(file))),
     );
-    const perRow = values['per-row']
-      ? await openOutput({
-          file: values['per-row'],
-          stdout: context.stdout,
-          append: values.resume === true,
-          streamed: true,
-          protect,
-        })
-      : undefined;
-    const writeLine = (value: object) => perRow?.write(`${JSON.stringify(value)}\n`);
-    const earlierSkips = new Set(
-      earlier?.skips.map((skip) => `${skip.side ?? ''}\n${skip.file}\n${skip.line}\n${skip.kind}`),
-    );
-    for (const skip of read.skips) {
-      if (!earlierSkips.has(`\n${skip.file}\n${skip.line}\n${skip.kind}`)) writeLine(skip);
-      progress.log(`${skip.file}:${skip.line}: ${skip.kind}: ${skip.message}`);
-    }
-    const auditView = emptySummary();
-    const outcome = await runEval({
-      sides: evalSides,
-      examples,
-      concurrency: Math.max(...sides.map((side) => side.concurrency)),
-      signal: stop.signal,
-      done,
-      showText: values['show-text'] === true,
-      onRow: (row) => writeLine(row),
-      onSkip: (skip) => {
-        writeLine(skip);
-        progress.log(`${skip.file}:${skip.line}: failed: ${skip.message}`);
-      },
-      onProgress: (state) => {
-        auditView.conversations = state.done;
-        auditView.flagged = state.flagged;
-        progress.update({ summary: auditView, bytesDone: state.bytesDone, bytesTotal: state.bytesTotal });
-      },
-    });
-    progress.done();
-    const perRowError = await perRow?.commit();
-    if (perRowError)
-      throw new UsageError(`--per-row: cannot write '${values['per-row']}': ${perRowError.message}`);
-    const rows: EvalRowResult[] = [...(earlier?.rows ?? []), ...outcome.rows];
-    const failed = [
-      ...(earlier?.skips.filter(
-        (skip) =>
-          skip.kind === 'failed' &&
-          !outcome.skips.some((s) => s.file === skip.file && s.line === skip.line && s.side === skip.side),
-      ) ?? []),
-      ...outcome.skips,
-    ];
-    const categoryCodes = categoryCodesFor(
-      preset,
-      new Map([...(sides[0]?.policy.known ?? new Map())].map(([code, c]) => [code, c.name])),
-    );
-    const interrupted = outcome.interrupted && outcome.error === undefined;
-    const summaries = sides.map((side, index) =>
-      summarize(
-        rows.filter((row) => row.side === index),
-        {
-          label: side.label,
-          threshold: side.policy.threshold,
-          thresholds: { ...side.policy.thresholds },
-          targetFpr,
-          categoryCodes,
-          skips: [...read.skips, ...failed.filter((skip) => skip.side === index)],
-          wallMs: earlier ? undefined : outcome.wallMs,
-          interrupted: outcome.interrupted,
-        },
-      ),
-    );
-    const report: EvalReport = {
-      version: readVersion(),
-      datasets: positionals,
-      summaries,
-      rows,
-      skips: [...read.skips, ...failed],
-      showText: values['show-text'] === true,
-    };
-    const output = await openOutput({
-      file: values.output,
-      stdout: context.stdout,
-      append: false,
-      streamed: false,
-      protect,
-    });
-    output.write(
-      format === 'table' ? tableReport(report) : format === 'html' ? htmlReport(report) : jsonReport(report),
-    );
-    const outputError = await output.commit();
-    if (outputError)
-      throw new UsageError(`--output: cannot write '${values.output}': ${outputError.message}`);
-    if (format !== 'table' || values.output) {
-      const overall = summaries.map(
-        (s) => `${s.label}: F1 ${s.overall.f1?.toFixed(3) ?? '–'}, FPR ${s.overall.fpr?.toFixed(3) ?? '–'}`,
-      );
-      context.stderr.write(
-        `vigil: ${summaries[0]?.counts.measured ?? 0} rows measured (${overall.join('; ')})${interrupted ? ' (interrupted: partial report)' : ''}\n`,
-      );
-    }
+    const outcome = await runRows(plan, evalSides, protect, progress, stop.signal, context);
+    const { rows, summaries } = await writeReport(plan, outcome, protect, context);
     if (outcome.error !== undefined) {
       const message = VigilError.isInstance(outcome.error) ? outcome.error.message : String(outcome.error);
       context.stderr.write(`vigil eval: stopped: ${message}\n`);
       return 2;
     }
     if (outcome.interrupted) return 130;
-    if (values['write-policy']) {
-      const side = sides[0] as PlannedSide;
-      const objective: TuneObjective =
-        targetFpr === undefined ? { kind: 'f1' } : { kind: 'fpr', target: targetFpr };
-      const inForce = new Set(side.policy.categories.map((category) => category.code));
-      const tuned = tuneThresholds(rows, inForce, objective);
-      if (!tuned) {
-        context.stderr.write(
-          `vigil eval: --write-policy: no thresholds meet ${objective.kind === 'fpr' ? `--target-fpr ${objective.target}` : 'the objective'} on these rows; nothing written\n`,
-        );
-        return 2;
-      }
-      const text = tunedPolicyText({
-        options: side.options,
-        tuned,
-        objective,
-        summary: summaries[0] as (typeof summaries)[number],
-        datasets: positionals,
-        version: readVersion(),
-      });
-      await writeFile(values['write-policy'], text).catch((error: NodeJS.ErrnoException) => {
-        throw new UsageError(
-          `--write-policy: cannot write '${values['write-policy']}': ${error.code ?? error.message}`,
-        );
-      });
-      context.stderr.write(
-        `vigil: wrote ${values['write-policy']}: threshold ${tuned.threshold}${
-          Object.keys(tuned.thresholds).length
-            ? `, ${Object.entries(tuned.thresholds)
-                .map(([c, t]) => `${c} ${t}`)
-                .join(', ')}`
-            : ''
-        } (F1 ${tuned.rates.f1?.toFixed(3) ?? '–'}, FPR ${tuned.rates.fpr?.toFixed(3) ?? '–'})\n`,
-      );
-    }
-    return 0;
+    const file = values['write-policy'];
+    return file ? await writeTunedPolicy(plan, file, rows, summaries[0] as EvalSummary, context) : 0;
   } finally {
-    process.off('SIGINT', onSigint);
+    stopListening();
     context.signal?.removeEventListener('abort', onAbort);
     for (const guard of guards) await guard.dispose();
   }

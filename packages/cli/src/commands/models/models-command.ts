@@ -9,13 +9,17 @@ import {
   modelsDirectory,
   resolveModel,
 } from '@vigil/guard-core/internal';
-import { formatBytes } from '../../output/progress.js';
-import { createDownloadBar } from '../../output/download-bar.js';
-import { modelsHelp } from '../../flags/help.js';
-import type { CliContext } from '../../context/cli-context.js';
-import { parseFlags } from '../../flags/parse-flags.js';
-import { interruptibleLoad } from '../../shell/signals.js';
+import type { CommandContext } from '../../context/cli-context.js';
+import { interruptibleLoad } from '../../context/interruptible-load.js';
 import { UsageError } from '../../context/usage-error.js';
+import { defineFlags, parseFlags } from '../../flags/flag-table.js';
+import { helpFlag } from '../../flags/help-flag.js';
+import { createDownloadBar } from '../../output/download-bar.js';
+import { formatBytes } from '../../output/progress.js';
+import { modelsHelp } from './models-help.js';
+
+/** `vigil models`' one flag (its help page is its actions). */
+const modelsFlags = defineFlags({ help: helpFlag('options') });
 
 function modelUri(which: string | undefined) {
   if (which === undefined || which === 'guard') return defaultGuardModel;
@@ -26,7 +30,7 @@ function modelUri(which: string | undefined) {
   );
 }
 
-async function pull(which: string | undefined, context: CliContext) {
+async function pull(which: string | undefined, context: CommandContext) {
   const uri = modelUri(which);
   const directory = await modelsDirectory(context.env.VIGIL_MODELS_DIR);
   context.stderr.write(`vigil: pulling ${uri} into ${directory}\n`);
@@ -49,7 +53,7 @@ async function pull(which: string | undefined, context: CliContext) {
   }
 }
 
-async function list(context: CliContext) {
+async function list(context: CommandContext) {
   // What `gpu: 'auto'` picks here: prebuilt binaries only, nothing built or downloaded.
   const backend = backendOf(await getSharedLlama('auto'));
   context.stderr.write(`Backend: ${backend}${backend === 'cpu' ? ' (no usable GPU found)' : ''}\n`);
@@ -68,8 +72,8 @@ async function list(context: CliContext) {
 }
 
 /** `vigil models pull [guard|generator|URI]` and `vigil models list`. */
-export async function modelsCommand(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseFlags('vigil models', args, { help: { type: 'boolean', short: 'h' } });
+export async function modelsCommand(args: string[], context: CommandContext): Promise<number> {
+  const { values, positionals } = parseFlags('vigil models', args, modelsFlags);
   const [action, which, ...extra] = positionals;
   if (values.help || action === undefined) {
     (values.help ? context.stdout : context.stderr).write(modelsHelp);

@@ -2,32 +2,38 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Guard } from '@vigil/guard-core';
 import { pino } from 'pino';
-import { openGuard } from '../../flags/guard-flags.js';
-import type { CliContext } from '../../context/cli-context.js';
-import { modelName } from '../../output/model-name.js';
-import { parseFlags } from '../../flags/parse-flags.js';
+import type { CommandContext } from '../../context/cli-context.js';
 import { UsageError } from '../../context/usage-error.js';
+import { readFlags } from '../../flags/flag-table.js';
+import { openGuard } from '../../flags/open-guard.js';
+import { modelName } from '../../output/model-name.js';
 import { ApiError } from '../../serve/api-error.js';
 import { createModerationApp } from '../../serve/create-moderation-app.js';
+import { startModerationServer } from '../../serve/start-server.js';
 import { serveHelp } from './serve-help.js';
 import { serveFlags, serveOptionsFromFlags } from './serve-options.js';
-import { startModerationServer } from '../../serve/start-server.js';
 
-/** Resolves on the first SIGTERM or SIGINT (or when `signal` aborts), with the signal's name. */
-function shutdownRequested(signal: AbortSignal | undefined) {
+/**
+ * Resolves on the first SIGTERM or SIGINT (or when `context.signal` aborts), with the signal's
+ * name.
+ */
+function shutdownRequested(context: CommandContext) {
   let stop: () => void = () => {};
   const requested = new Promise<string>((resolve) => {
-    const onSignal = (name: string) => resolve(name);
-    const onTerm = () => onSignal('SIGTERM');
-    const onInt = () => onSignal('SIGINT');
-    const onAbort = () => onSignal('abort');
-    process.once('SIGTERM', onTerm);
-    process.once('SIGINT', onInt);
+    const { signal } = context;
+    const onAbort = () => resolve('abort');
+    // Each signal once (as `process.once`): a second SIGTERM during the drain ends the process.
+    const offs = (['SIGTERM', 'SIGINT'] as const).map((name) => {
+      const off = context.signals.listen(() => {
+        off();
+        resolve(name);
+      }, [name]);
+      return off;
+    });
     signal?.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted) onAbort();
     stop = () => {
-      process.off('SIGTERM', onTerm);
-      process.off('SIGINT', onInt);
+      for (const off of offs) off();
       signal?.removeEventListener('abort', onAbort);
     };
   });
@@ -69,8 +75,8 @@ const requestIdPattern = /^[\w.:-]{1,128}$/;
  * @returns the exit code: 0 after a graceful shutdown, 1 when the deadline cut connections.
  * @throws LoadInterruptedError for a signal during the model load (the port is closed first).
  */
-export async function serveCommand(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseFlags('vigil serve', args, serveFlags);
+export async function serveCommand(args: string[], context: CommandContext): Promise<number> {
+  const { values, positionals } = readFlags('vigil serve', args, serveFlags);
   if (values.help) {
     context.stdout.write(serveHelp);
     return 0;
@@ -142,7 +148,7 @@ export async function serveCommand(args: string[], context: CliContext): Promise
     throw error;
   }
   // From here on a signal drains.
-  const shutdown = shutdownRequested(context.signal);
+  const shutdown = shutdownRequested(context);
   try {
     const model = modelName(guard.model.id);
     app = createModerationApp({

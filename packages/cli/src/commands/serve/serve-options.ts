@@ -1,69 +1,165 @@
 import { isIP } from 'node:net';
 import type { GuardOptions } from '@vigil/guard-core';
-import { type GuardFlagValues, guardFlags, guardOptionsFromFlags } from '../../flags/guard-flags.js';
-import { choiceFlag, type FlagValues, integerFlag } from '../../flags/parse-flags.js';
 import { UsageError } from '../../context/usage-error.js';
+import { coerceFlags, defineFlags, type FlagValues, type RawFlagValues } from '../../flags/flag-table.js';
+import { guardFlags, guardOptionsFromFlags } from '../../flags/guard-flags.js';
+import { helpFlag } from '../../flags/help-flag.js';
+import { modelNameRule } from '../../output/model-name.js';
 import type { ModerationAppOptions } from '../../serve/create-moderation-app.js';
 
-/** `vigil serve`'s own flags (the policy, model and engine flags are `guardFlags`). */
-export const serveFlags = {
+/** `vigil serve`'s flags, each with its environment variable: its own, then the policy, model and engine flags. */
+export const serveFlags = defineFlags({
+  port: {
+    type: 'string',
+    integer: { min: 0, max: 65_535 },
+    default: 8080,
+    value: 'N',
+    env: 'VIGIL_PORT',
+    section: 'server',
+    help: 'port to listen on',
+  },
+  host: {
+    type: 'string',
+    default: '127.0.0.1',
+    value: 'HOST',
+    env: 'VIGIL_HOST',
+    section: 'server',
+    help: 'address to listen on',
+  },
+  'api-key': {
+    type: 'string',
+    multiple: true,
+    value: 'KEY',
+    env: 'VIGIL_API_KEYS',
+    section: 'server',
+    help: 'accepted "Authorization: Bearer KEY" for /v1/* (repeatable) [{env}, comma-separated]; without one, no authentication',
+  },
+  'allow-unauthenticated': {
+    type: 'boolean',
+    env: 'VIGIL_ALLOW_UNAUTHENTICATED',
+    section: 'server',
+    help: 'serve a non-loopback --host without an API key (refused otherwise) [{env}=1]',
+  },
+  'shutdown-timeout-ms': {
+    type: 'string',
+    integer: { min: 0 },
+    default: 10_000,
+    value: 'N',
+    env: 'VIGIL_SHUTDOWN_TIMEOUT_MS',
+    section: 'server',
+    help: 'on SIGTERM/SIGINT, how long in-flight requests may take before connections are cut',
+  },
+  'model-id': {
+    type: 'string',
+    value: 'NAME',
+    env: 'VIGIL_MODEL_ID',
+    section: 'server',
+    help: `the "model" of responses when a request names none [{env}];\ndefault: the model's name, ${modelNameRule}; logs name the model the same way`,
+  },
+  'max-body-bytes': {
+    type: 'string',
+    integer: { min: 1 },
+    value: 'N',
+    env: 'VIGIL_MAX_BODY_BYTES',
+    defaultText: '1048576',
+    section: 'limits',
+    help: 'larger bodies get 413',
+  },
+  'max-inputs': {
+    type: 'string',
+    integer: { min: 1, max: 4096 },
+    value: 'N',
+    env: 'VIGIL_MAX_INPUTS',
+    defaultText: '32',
+    section: 'limits',
+    help: 'inputs per moderation request, conversations per classify batch',
+  },
+  'max-input-chars': {
+    type: 'string',
+    integer: { min: 1 },
+    value: 'N',
+    env: 'VIGIL_MAX_INPUT_CHARS',
+    defaultText: '32768',
+    section: 'limits',
+    help: 'characters of text per input',
+  },
+  'request-timeout-ms': {
+    type: 'string',
+    integer: { min: 1 },
+    value: 'N',
+    env: 'VIGIL_REQUEST_TIMEOUT_MS',
+    defaultText: '30000',
+    section: 'limits',
+    help: "time a request's classifications may take, then 504",
+  },
+  'max-pending': {
+    type: 'string',
+    integer: { min: 1 },
+    value: 'N',
+    env: 'VIGIL_MAX_PENDING',
+    defaultText: '256',
+    section: 'limits',
+    help: 'classifications admitted at once, running or waiting; past it 429 with Retry-After ({default}; a proxy call counts as one until its answer is delivered)',
+  },
+  upstream: {
+    type: 'string',
+    value: 'URL',
+    env: 'VIGIL_UPSTREAM',
+    section: 'proxy',
+    help: "forward the generation routes to this server [{env}]\nUpstream key: VIGIL_UPSTREAM_API_KEY (else the client's Authorization is forwarded only when no --api-key is set)\nHeaders sent upstream: an allow-list (content negotiation, authorization, x-api-key, api-key, anthropic-*, openai-*, x-stainless-*, tracing), never one holding an --api-key, never hop-by-hop, Proxy-* or x-vigil-*; X-Forwarded-For gets the peer appended. Upgrade: 400; Expect other than 100-continue: 417",
+  },
+  'forward-header': {
+    type: 'string',
+    multiple: true,
+    value: 'NAME',
+    env: 'VIGIL_FORWARD_HEADERS',
+    section: 'proxy',
+    help: 'also forward this request header (repeatable)',
+  },
+  mode: {
+    type: 'string',
+    choices: ['block', 'annotate', 'shadow'],
+    value: 'MODE',
+    env: 'VIGIL_MODE',
+    section: 'proxy',
+    help: 'block (default), annotate or shadow',
+  },
+  'stream-strategy': {
+    type: 'string',
+    choices: ['buffer', 'progressive'],
+    value: 'S',
+    env: 'VIGIL_STREAM_STRATEGY',
+    section: 'proxy',
+    help: 'buffer (default) or progressive',
+  },
+  'fail-mode': {
+    type: 'string',
+    choices: ['open', 'closed'],
+    value: 'MODE',
+    env: 'VIGIL_FAIL_MODE',
+    section: 'proxy',
+    help: 'closed (default: 503 when the guard fails) or open',
+  },
+  'log-level': {
+    type: 'string',
+    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    default: 'info',
+    value: 'LEVEL',
+    env: 'VIGIL_LOG_LEVEL',
+    section: 'logs',
+    help: 'fatal, error, warn, info, debug, trace or silent',
+  },
+  'log-content': {
+    type: 'boolean',
+    env: 'VIGIL_LOG_CONTENT',
+    section: 'logs',
+    help: 'include the moderated text in request logs (it is sensitive) [{env}=1]',
+  },
+  help: helpFlag('logs'),
   ...guardFlags,
-  port: { type: 'string' },
-  host: { type: 'string' },
-  'api-key': { type: 'string', multiple: true },
-  'allow-unauthenticated': { type: 'boolean' },
-  'max-body-bytes': { type: 'string' },
-  'max-inputs': { type: 'string' },
-  'max-input-chars': { type: 'string' },
-  'request-timeout-ms': { type: 'string' },
-  'max-pending': { type: 'string' },
-  'shutdown-timeout-ms': { type: 'string' },
-  'model-id': { type: 'string' },
-  upstream: { type: 'string' },
-  'forward-header': { type: 'string', multiple: true },
-  mode: { type: 'string' },
-  'stream-strategy': { type: 'string' },
-  'fail-mode': { type: 'string' },
-  'log-level': { type: 'string' },
-  'log-content': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+});
 
 export type ServeFlagValues = FlagValues<typeof serveFlags>;
-
-/** The environment variable of each flag (a flag given on the command line wins). */
-export const serveEnv = {
-  policy: 'VIGIL_POLICY',
-  model: 'VIGIL_GUARD_MODEL',
-  categories: 'VIGIL_CATEGORIES',
-  exclude: 'VIGIL_EXCLUDE',
-  threshold: 'VIGIL_THRESHOLD',
-  'custom-category': 'VIGIL_CUSTOM_CATEGORIES',
-  concurrency: 'VIGIL_CONCURRENCY',
-  threads: 'VIGIL_THREADS',
-  engine: 'VIGIL_ENGINE',
-  'base-url': 'VIGIL_BASE_URL',
-  'timeout-ms': 'VIGIL_REMOTE_TIMEOUT_MS',
-  'max-retries': 'VIGIL_REMOTE_MAX_RETRIES',
-  port: 'VIGIL_PORT',
-  host: 'VIGIL_HOST',
-  'api-key': 'VIGIL_API_KEYS',
-  'allow-unauthenticated': 'VIGIL_ALLOW_UNAUTHENTICATED',
-  'max-body-bytes': 'VIGIL_MAX_BODY_BYTES',
-  'max-inputs': 'VIGIL_MAX_INPUTS',
-  'max-input-chars': 'VIGIL_MAX_INPUT_CHARS',
-  'request-timeout-ms': 'VIGIL_REQUEST_TIMEOUT_MS',
-  'max-pending': 'VIGIL_MAX_PENDING',
-  'shutdown-timeout-ms': 'VIGIL_SHUTDOWN_TIMEOUT_MS',
-  'model-id': 'VIGIL_MODEL_ID',
-  upstream: 'VIGIL_UPSTREAM',
-  'forward-header': 'VIGIL_FORWARD_HEADERS',
-  mode: 'VIGIL_MODE',
-  'stream-strategy': 'VIGIL_STREAM_STRATEGY',
-  'fail-mode': 'VIGIL_FAIL_MODE',
-  'log-level': 'VIGIL_LOG_LEVEL',
-  'log-content': 'VIGIL_LOG_CONTENT',
-} as const satisfies Partial<Record<keyof typeof serveFlags, string>>;
 
 function booleanEnv(name: string, value: string) {
   if (/^(1|true|yes|on)$/i.test(value)) return true;
@@ -71,15 +167,15 @@ function booleanEnv(name: string, value: string) {
   throw new UsageError(`${name}: expected true or false, received '${value}'`);
 }
 
-/** Fills the flags not given from their environment variables. */
-export function withEnv(values: ServeFlagValues, env: Record<string, string | undefined>): ServeFlagValues {
-  const merged: Record<string, unknown> = { ...values };
-  for (const [flag, name] of Object.entries(serveEnv)) {
-    const value = env[name];
-    if (merged[flag] !== undefined || value === undefined) continue;
-    const spec = serveFlags[flag as keyof typeof serveFlags];
-    if (spec.type === 'boolean') merged[flag] = booleanEnv(name, value);
-    else if ('multiple' in spec) {
+/** Fills the flags not given from their environment variables (each flag's `env` in {@link serveFlags}). */
+export function withEnv(values: RawFlagValues, env: Record<string, string | undefined>): RawFlagValues {
+  const merged: RawFlagValues = { ...values };
+  for (const [flag, definition] of Object.entries(serveFlags)) {
+    const name = 'env' in definition ? definition.env : undefined;
+    const value = name === undefined ? undefined : env[name];
+    if (name === undefined || merged[flag] !== undefined || value === undefined) continue;
+    if (definition.type === 'boolean') merged[flag] = booleanEnv(name, value);
+    else if ('multiple' in definition) {
       // Custom categories hold commas in their descriptions: separated by `;` instead.
       const separator = flag === 'custom-category' ? ';' : ',';
       merged[flag] = value
@@ -88,7 +184,7 @@ export function withEnv(values: ServeFlagValues, env: Record<string, string | un
         .filter(Boolean);
     } else merged[flag] = value;
   }
-  return merged as ServeFlagValues;
+  return merged;
 }
 
 /** True for a host name that only this machine can reach. */
@@ -103,7 +199,7 @@ export interface ServeOptions {
   port: number;
   host: string;
   shutdownTimeoutMs: number;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  logLevel: ServeFlagValues['log-level'];
 }
 
 function upstreamFlag(value: string | undefined) {
@@ -132,11 +228,11 @@ function forwardHeaderFlag(values: string[] | undefined) {
  * @throws UsageError for a bad flag, variable or policy file.
  */
 export async function serveOptionsFromFlags(
-  given: ServeFlagValues,
+  given: RawFlagValues,
   env: Record<string, string | undefined>,
 ): Promise<ServeOptions> {
-  const values = withEnv(given, env);
-  const host = values.host ?? '127.0.0.1';
+  const values = coerceFlags(serveFlags, withEnv(given, env));
+  const { host } = values;
   const apiKeys = (values['api-key'] ?? [])
     .flatMap((key) => key.split(','))
     .map((key) => key.trim())
@@ -154,44 +250,27 @@ export async function serveOptionsFromFlags(
   );
   if (proxyOnly && !upstream)
     throw new UsageError(`--${proxyOnly}: expected --upstream URL (guard proxy mode), received none`);
-  const guard = await guardOptionsFromFlags(values as GuardFlagValues, env);
-  const failMode = choiceFlag('fail-mode', values['fail-mode'], ['open', 'closed'] as const);
+  const guard = await guardOptionsFromFlags(values, env);
   return {
     guard,
-    port: integerFlag('port', values.port, 0, 65_535) ?? 8080,
+    port: values.port,
     host,
-    shutdownTimeoutMs: integerFlag('shutdown-timeout-ms', values['shutdown-timeout-ms'], 0) ?? 10_000,
-    logLevel:
-      choiceFlag('log-level', values['log-level'], [
-        'fatal',
-        'error',
-        'warn',
-        'info',
-        'debug',
-        'trace',
-        'silent',
-      ] as const) ?? 'info',
+    shutdownTimeoutMs: values['shutdown-timeout-ms'],
+    logLevel: values['log-level'],
     app: {
       modelId: values['model-id'],
       apiKeys,
-      maxBodyBytes: integerFlag('max-body-bytes', values['max-body-bytes'], 1),
-      maxInputs: integerFlag('max-inputs', values['max-inputs'], 1, 4096),
-      maxInputChars: integerFlag('max-input-chars', values['max-input-chars'], 1),
-      timeoutMs: integerFlag('request-timeout-ms', values['request-timeout-ms'], 1),
-      maxPending: integerFlag('max-pending', values['max-pending'], 1),
+      maxBodyBytes: values['max-body-bytes'],
+      maxInputs: values['max-inputs'],
+      maxInputChars: values['max-input-chars'],
+      timeoutMs: values['request-timeout-ms'],
+      maxPending: values['max-pending'],
       upstream,
       upstreamApiKey: env.VIGIL_UPSTREAM_API_KEY || undefined,
       forwardHeaders: forwardHeaderFlag(values['forward-header']),
       logContent: values['log-content'] ?? false,
       proxy: upstream
-        ? {
-            mode: choiceFlag('mode', values.mode, ['block', 'annotate', 'shadow'] as const),
-            streamStrategy: choiceFlag('stream-strategy', values['stream-strategy'], [
-              'buffer',
-              'progressive',
-            ] as const),
-            failMode,
-          }
+        ? { mode: values.mode, streamStrategy: values['stream-strategy'], failMode: values['fail-mode'] }
         : undefined,
     },
   };

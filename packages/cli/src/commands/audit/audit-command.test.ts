@@ -13,11 +13,23 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-async function vigil(args: string[], options: { signal?: AbortSignal; delayMs?: number } = {}) {
+interface VigilOptions {
+  signal?: AbortSignal;
+  delayMs?: number;
+  /** Sees stdout after each write. */
+  onStdout?: (stdout: string) => void;
+}
+
+async function vigil(args: string[], options: VigilOptions = {}) {
   let stdout = '';
   let stderr = '';
   const context: CliContext = {
-    stdout: { write: (chunk: string) => (stdout += chunk) },
+    stdout: {
+      write: (chunk: string) => {
+        stdout += chunk;
+        options.onStdout?.(stdout);
+      },
+    },
     stderr: { write: (chunk: string) => (stderr += chunk) },
     stdin: (async function* () {})(),
     env: {},
@@ -119,10 +131,12 @@ describe('vigil audit', () => {
 
   it('writes the partial report when stopped, and exits 130', async () => {
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 30);
+    // Stopped once the run is under way (the first result is out), not on a timer: a stop during
+    // the guard's load writes nothing and exits 130 too).
     const { code, stdout } = await vigil([examples, '--format', 'json'], {
       signal: controller.signal,
       delayMs: 10,
+      onStdout: (text) => text.includes('"file"') && controller.abort(),
     });
     expect(code).toBe(130);
     const report = JSON.parse(stdout);

@@ -1,3 +1,4 @@
+import { escapeHtml, htmlPage } from '../../output/html.js';
 import type { AuditProblem, AuditResult, AuditSummary } from './audit-types.js';
 import {
   formatProbability,
@@ -10,11 +11,6 @@ import {
 
 /** Safe rows kept for the HTML table (flagged ones are all kept). */
 const maxSafeRows = 5000;
-
-/** Escapes text for HTML content and attribute values. */
-export function escapeHtml(text: string) {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
-}
 
 function chart(summary: AuditSummary, name: (code: string) => string) {
   const entries = sortedCategories(summary);
@@ -104,16 +100,7 @@ export function createHtmlReporter(options: ReporterOptions): Reporter {
       const options_ = sortedCategories(summary)
         .map(([code]) => `<option value="${code}">${escapeHtml(`${code} ${name(code)}`)}</option>`)
         .join('');
-      const html = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Vigil audit report</title>
-<style>${style}</style>
-</head>
-<body>
-<h1>Vigil audit report${summary.interrupted ? ' (partial: the audit was interrupted)' : ''}</h1>
+      const body = `<h1>Vigil audit report${summary.interrupted ? ' (partial: the audit was interrupted)' : ''}</h1>
 ${runLine(options.run, options.version)}
 <div class="stats">${stat('files', summary.files)}${stat('conversations', summary.conversations)}${stat('turns checked', summary.turnsChecked)}${stat('flagged', summary.flagged)}${stat('errors', summary.errors)}</div>
 <h2>Flagged turns per category</h2>
@@ -132,12 +119,8 @@ ${safeDropped > 0 ? `<p class="note">${safeDropped} more safe turns are not list
 ${rows.join('\n')}
 </tbody>
 </table>
-${problemsSection(problems, problemsUnlisted)}
-<script>${script}</script>
-</body>
-</html>
-`;
-      options.sink.write(html);
+${problemsSection(problems, problemsUnlisted)}`;
+      options.sink.write(htmlPage({ title: 'Vigil audit report', style, body, script }));
     },
   };
 }

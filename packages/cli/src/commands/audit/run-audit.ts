@@ -69,6 +69,105 @@ type AuditEvent =
 /** How far ahead of the oldest unfinished record workers may read, per worker. */
 const windowPerWorker = 64;
 
+/** Decides whether a turn or error was already reported (`--resume`), counting the skips. */
+type AlreadyDone = (file: string, line: number, turn: number | null) => boolean;
+
+/**
+ * Releases each record's events in input order: a record's events wait until those of every
+ * record before it are out. Readers wait while too many records are unreleased.
+ */
+function inOrderRelease(emit: (event: AuditEvent) => void, window: number, signal: AbortSignal) {
+  let taken = 0;
+  let released = 0;
+  const finished = new Map<number, AuditEvent[]>();
+  let wakeUp: (() => void)[] = [];
+  signal.addEventListener('abort', () => {
+    for (const resolve of wakeUp) resolve();
+  });
+  return {
+    take: () => taken++,
+    finish(sequence: number, events: AuditEvent[]) {
+      finished.set(sequence, events);
+      for (let next = finished.get(released); next; next = finished.get(released)) {
+        finished.delete(released++);
+        for (const event of next) emit(event);
+      }
+      for (const resolve of wakeUp) resolve();
+      wakeUp = [];
+    },
+    async roomToRead() {
+      while (taken - released >= window && !signal.aborted) {
+        await new Promise<void>((resolve) => wakeUp.push(resolve));
+      }
+    },
+    /** Stopped early: what finished after a gap is still released, in order. */
+    flush() {
+      for (const sequence of [...finished.keys()].sort((a, b) => a - b)) {
+        for (const event of finished.get(sequence) ?? []) emit(event);
+      }
+    },
+  };
+}
+
+/**
+ * Checks one conversation's planned turns: their results and problems, or `undefined` when the
+ * audit was stopped mid-check (nothing of it is reported).
+ * @throws what the guard throws other than an input error (an engine failure stops the audit).
+ */
+async function checkConversation(
+  item: Extract<TranscriptItem, { kind: 'conversation' }>,
+  options: AuditOptions,
+  signal: AbortSignal,
+  alreadyDone: AlreadyDone,
+): Promise<AuditEvent[] | undefined> {
+  const events: AuditEvent[] = [{ kind: 'conversation' }];
+  const id = item.id ?? null;
+  const problem = (turn: number | null, reason: string): AuditEvent => ({
+    kind: 'problem',
+    problem: { file: item.file, line: item.line, id, turn, reason },
+  });
+  let plannedChecks: ReturnType<typeof planChecks>;
+  try {
+    plannedChecks = planChecks(item.messages, options);
+  } catch (error) {
+    if (!VigilInputError.isInstance(error)) throw error;
+    events.push(problem(null, error.message));
+    return events;
+  }
+  for (const planned of plannedChecks) {
+    if (signal.aborted) return undefined;
+    if (alreadyDone(item.file, item.line, planned.turn)) continue;
+    if (planned.unreadable !== undefined) {
+      events.push(problem(planned.turn, planned.unreadable));
+      continue;
+    }
+    try {
+      const verdict = await options.guard.classify(planned.messages, { signal });
+      events.push({
+        kind: 'result',
+        result: {
+          file: item.file,
+          line: item.line,
+          id,
+          turn: planned.turn,
+          role: planned.role,
+          safe: verdict.safe,
+          categories: verdict.categories.map((category) => category.code),
+          ignoredCategories: verdict.ignoredCategories,
+          unsafeProbability: verdict.unsafeProbability,
+          ...(verdict.truncated ? { truncated: verdict.truncated } : {}),
+          excerpt: planned.excerpt,
+        },
+      });
+    } catch (error) {
+      if (VigilAbortError.isInstance(error) && signal.aborted) return undefined;
+      if (!VigilInputError.isInstance(error)) throw error;
+      events.push(problem(planned.turn, error.message));
+    }
+  }
+  return events;
+}
+
 /**
  * Audits transcripts: reads each source as a stream, checks the last turn (or every turn) of each
  * conversation with the guard, several conversations at once, and reports results and errors in
@@ -93,12 +192,6 @@ export async function runAudit(options: AuditOptions): Promise<AuditOutcome> {
   let fatal: unknown;
   let skipped = 0;
   const concurrency = options.concurrency ?? 4;
-
-  // In-order release: each record gets a number; its events wait until those before it are out.
-  let taken = 0;
-  let released = 0;
-  const finished = new Map<number, AuditEvent[]>();
-  let wakeUp: (() => void)[] = [];
   const emit = (event: AuditEvent) => {
     if (event.kind === 'conversation') summary.conversations++;
     else if (event.kind === 'result') {
@@ -109,23 +202,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditOutcome> {
       options.onProblem?.(event.problem);
     }
   };
-  const finish = (sequence: number, events: AuditEvent[]) => {
-    finished.set(sequence, events);
-    for (let next = finished.get(released); next; next = finished.get(released)) {
-      finished.delete(released++);
-      for (const event of next) emit(event);
-    }
-    for (const resolve of wakeUp) resolve();
-    wakeUp = [];
-  };
-  const roomToRead = async () => {
-    while (taken - released >= concurrency * windowPerWorker && !stop.signal.aborted) {
-      await new Promise<void>((resolve) => wakeUp.push(resolve));
-    }
-  };
-  stop.signal.addEventListener('abort', () => {
-    for (const resolve of wakeUp) resolve();
-  });
+  const order = inOrderRelease(emit, concurrency * windowPerWorker, stop.signal);
 
   const realPaths = new Map<string, string>();
   async function* items(): AsyncGenerator<TranscriptItem> {
@@ -136,69 +213,11 @@ export async function runAudit(options: AuditOptions): Promise<AuditOutcome> {
       yield* readTranscript(source.file, { format: options.inputFormat });
     }
   }
-  const alreadyDone = (file: string, line: number, turn: number | null) => {
+  const alreadyDone: AlreadyDone = (file, line, turn) => {
     if (!options.done?.has(resultKey(realPaths.get(file) ?? file, line, turn ?? -1))) return false;
     skipped++;
     return true;
   };
-
-  async function check(
-    item: Extract<TranscriptItem, { kind: 'conversation' }>,
-  ): Promise<AuditEvent[] | undefined> {
-    const events: AuditEvent[] = [{ kind: 'conversation' }];
-    const id = item.id ?? null;
-    let plannedChecks: ReturnType<typeof planChecks>;
-    try {
-      plannedChecks = planChecks(item.messages, options);
-    } catch (error) {
-      if (!VigilInputError.isInstance(error)) throw error;
-      events.push({
-        kind: 'problem',
-        problem: { file: item.file, line: item.line, id, turn: null, reason: error.message },
-      });
-      return events;
-    }
-    for (const planned of plannedChecks) {
-      if (stop.signal.aborted) return undefined;
-      if (alreadyDone(item.file, item.line, planned.turn)) continue;
-      if (planned.unreadable !== undefined) {
-        const problem = {
-          file: item.file,
-          line: item.line,
-          id,
-          turn: planned.turn,
-          reason: planned.unreadable,
-        };
-        events.push({ kind: 'problem', problem });
-        continue;
-      }
-      try {
-        const verdict = await options.guard.classify(planned.messages, { signal: stop.signal });
-        events.push({
-          kind: 'result',
-          result: {
-            file: item.file,
-            line: item.line,
-            id,
-            turn: planned.turn,
-            role: planned.role,
-            safe: verdict.safe,
-            categories: verdict.categories.map((category) => category.code),
-            ignoredCategories: verdict.ignoredCategories,
-            unsafeProbability: verdict.unsafeProbability,
-            ...(verdict.truncated ? { truncated: verdict.truncated } : {}),
-            excerpt: planned.excerpt,
-          },
-        });
-      } catch (error) {
-        if (VigilAbortError.isInstance(error) && stop.signal.aborted) return undefined;
-        if (!VigilInputError.isInstance(error)) throw error;
-        const problem = { file: item.file, line: item.line, id, turn: planned.turn, reason: error.message };
-        events.push({ kind: 'problem', problem });
-      }
-    }
-    return events;
-  }
 
   for (const link of options.skippedLinks ?? []) {
     realPaths.set(link.file, link.realPath);
@@ -211,7 +230,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditOutcome> {
   let reading = Promise.resolve();
   async function worker() {
     while (!stop.signal.aborted) {
-      await roomToRead();
+      await order.roomToRead();
       if (stop.signal.aborted) return;
       // One reader at a time, so that record numbers follow the input.
       const turn = reading.then(() => iterator.next());
@@ -221,7 +240,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditOutcome> {
       );
       const next = await turn;
       if (next.done) return;
-      const sequence = taken++;
+      const sequence = order.take();
       const item = next.value;
       let events: AuditEvent[] | undefined;
       if (item.kind === 'error') {
@@ -233,9 +252,9 @@ export async function runAudit(options: AuditOptions): Promise<AuditOutcome> {
           reason: item.message,
         };
         events = alreadyDone(item.file, item.line, null) ? [] : [{ kind: 'problem', problem }];
-      } else events = await check(item);
+      } else events = await checkConversation(item, options, stop.signal, alreadyDone);
       if (events === undefined) return; // cancelled mid-check: not reported, not counted
-      finish(sequence, events);
+      order.finish(sequence, events);
       progress.bytesDone += item.bytes ?? 0;
       options.onProgress?.(progress);
     }
@@ -250,10 +269,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditOutcome> {
   await Promise.all(workers);
   await iterator.return(undefined).catch(() => undefined);
   options.signal?.removeEventListener('abort', onAbort);
-  // Stopped early: what finished after a gap is still reported, in order.
-  for (const sequence of [...finished.keys()].sort((a, b) => a - b)) {
-    for (const event of finished.get(sequence) ?? []) emit(event);
-  }
+  order.flush();
   summary.interrupted = stop.signal.aborted;
   return fatal === undefined ? { summary, skipped } : { summary, skipped, error: fatal };
 }

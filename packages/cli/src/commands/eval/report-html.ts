@@ -1,4 +1,4 @@
-import { escapeHtml } from '../audit/report-html.js';
+import { escapeHtml, htmlPage } from '../../output/html.js';
 import { type ErrorRow, type EvalReport, figure, mistakes } from './eval-report.js';
 import type { EvalSummary, SliceMetrics } from './eval-types.js';
 import { operatingPoints } from './metrics.js';
@@ -125,22 +125,11 @@ export function htmlReport(report: EvalReport): string {
         )
         .join('')}</tbody></table>`
     : '';
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Vigil eval report</title>
-<style>${style}</style>
-</head>
-<body>
-<h1>Vigil eval: ${escapeHtml(report.datasets.join(', '))}${first?.interrupted ? ' (partial: the run was interrupted)' : ''}</h1>
+  const body = `<h1>Vigil eval: ${escapeHtml(report.datasets.join(', '))}${first?.interrupted ? ' (partial: the run was interrupted)' : ''}</h1>
 <p class="note">vigil ${escapeHtml(report.version)} · ${first?.counts.measured ?? 0} rows measured; not measured: ${first?.counts.unlabelled ?? 0} unlabelled, ${first?.counts.invalid ?? 0} invalid, ${first?.counts.failed ?? 0} failed</p>
 ${legend(report)}
 ${curves(report)}
 ${sections.join('\n')}
-${skipped}
-</body>
-</html>
-`;
+${skipped}`;
+  return htmlPage({ title: 'Vigil eval report', style, body });
 }

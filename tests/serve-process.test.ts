@@ -16,8 +16,8 @@ let scratch: string;
 beforeAll(async () => {
   await ensureTinyFixtures();
   spawnSync('npx', ['tsc', '-b'], { cwd: REPO_ROOT, stdio: 'ignore' });
-  if (!existsSync(path.join(REPO_ROOT, 'packages/cli/dist/serve/serve-command.js'))) {
-    throw new Error('npx tsc -b did not build packages/cli/dist/serve/serve-command.js');
+  if (!existsSync(path.join(REPO_ROOT, 'packages/cli/dist/commands/serve/serve-command.js'))) {
+    throw new Error('npx tsc -b did not build packages/cli/dist/commands/serve/serve-command.js');
   }
   scratch = await mkdtemp(path.join(tmpdir(), 'vigil-serve-'));
 });

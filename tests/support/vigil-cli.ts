@@ -46,7 +46,7 @@ export function flagged(results: { file: string; line: number; safe: boolean; ca
 }
 
 /** The files the tests need after the build. */
-const builtFiles = ['packages/cli/dist/cli/run-process.js', 'packages/guard-core/dist/testing/index.js'];
+const builtFiles = ['packages/cli/dist/shell/run-process.js', 'packages/guard-core/dist/testing/index.js'];
 let built: Promise<void> | undefined;
 
 /** Makes the fixture models and builds the packages (`npx tsc -b`) once per test file's module graph. */

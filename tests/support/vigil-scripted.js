@@ -3,7 +3,7 @@
 // audit machinery take milliseconds. With VIGIL_TEST_SCRIPTED_LOAD_MS, the engine takes that long
 // to "load" (signals during a load). Test-only: it is not part of any package.
 import { createScriptedEngine } from '@vigil/guard-core/testing';
-import { runProcess } from '../../packages/cli/dist/cli/run-process.js';
+import { runProcess } from '../../packages/cli/dist/shell/run-process.js';
 
 const delayMs = Number(process.env.VIGIL_TEST_SCRIPTED_DELAY_MS ?? '0');
 const loadMs = Number(process.env.VIGIL_TEST_SCRIPTED_LOAD_MS ?? '0');

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // The `vigil` command: runs the built CLI (`npx tsc -b` builds dist/).
-import { runProcess } from '../dist/cli/run-process.js';
+import { runProcess } from '../dist/shell/run-process.js';
 
 await runProcess();

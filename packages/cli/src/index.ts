@@ -1,47 +1,20 @@
-export type { AuditProblem, AuditResult, AuditSummary } from './audit/audit-types.js';
-export { createReporter, type ReportFormat, reportFormats } from './audit/create-reporter.js';
-export type { Reporter, ReporterOptions, ReportSink } from './audit/reporter.js';
-export { loadResume, type ResumeState } from './audit/resume.js';
-export { type AuditOptions, type AuditOutcome, type AuditProgress, runAudit } from './audit/run-audit.js';
-export type { CliContext, CliOutput } from './cli/io.js';
-export { runCli } from './cli/main.js';
-export { categoryCodesFor, presetCategoryCodes } from './eval/category-map.js';
-export {
-  type DatasetSpec,
-  type GenericFields,
-  genericSpec,
-  type PresetName,
-  presetNames,
-  presetSpec,
-} from './eval/dataset-spec.js';
-export { evalCommand } from './eval/eval-command.js';
-export type {
-  CategoryMetrics,
-  EvalExample,
-  EvalRowResult,
-  EvalSkip,
-  EvalSummary,
-  LatencySummary,
-  SliceMetrics,
-} from './eval/eval-types.js';
-export * as evalMetrics from './eval/metrics.js';
-export { type PerRowContent, readPerRow } from './eval/per-row.js';
-export { readDataset } from './eval/read-dataset.js';
-export {
-  type EvalProgress,
-  type EvalSide,
-  type RunEvalOptions,
-  type RunEvalOutcome,
-  runEval,
-} from './eval/run-eval.js';
-export { type SummarizeOptions, summarize } from './eval/summarize.js';
-export { type TunedThresholds, type TuneObjective, tuneThresholds } from './eval/tune.js';
+// @vigil/cli: the `vigil` command (`runCli`), and the audit and eval runs behind it as functions.
+// Everything else in this package is the commands' own.
+
+// Audit: transcripts in, results and a report out.
+export type { AuditProblem, AuditResult, AuditSummary } from './commands/audit/audit-types.js';
+export { createReporter, type ReportFormat } from './commands/audit/create-reporter.js';
+export { type AuditOptions, type AuditOutcome, runAudit } from './commands/audit/run-audit.js';
+// Eval: labelled rows in, metrics and tuned thresholds out.
+export { presetCategoryCodes } from './commands/eval/category-map.js';
+export { type DatasetSpec, genericSpec, presetSpec } from './commands/eval/dataset-spec.js';
+export type { EvalSummary } from './commands/eval/eval-types.js';
+export { readDataset } from './commands/eval/read-dataset.js';
+export { type RunEvalOptions, type RunEvalOutcome, runEval } from './commands/eval/run-eval.js';
+export { summarize } from './commands/eval/summarize.js';
+export { tuneThresholds } from './commands/eval/tune.js';
+// The command line.
+export type { CliContext, CliOutput } from './context/cli-context.js';
+export { runCli } from './shell/main.js';
 export { expandPaths } from './transcripts/expand-paths.js';
-export { type ReadTranscriptOptions, readTranscript } from './transcripts/read-transcript.js';
-export type {
-  InputFormat,
-  TranscriptConversation,
-  TranscriptItem,
-  TranscriptProblem,
-  TranscriptSource,
-} from './transcripts/transcript-types.js';
+export { readTranscript } from './transcripts/read-transcript.js';

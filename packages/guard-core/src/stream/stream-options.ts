@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { streamClassifyOptionsSchema } from '../classify-options.js';
 import type { Message } from '../conversation/types.js';
 import type { Guard } from '../guard.js';
+import { failModeSchema } from '../wire/modes.js';
 
 const checkEveryShape = {
   /** Check once the unchecked text holds about this many tokens (estimated, 4 characters a token). Defaults to `64`. */
@@ -45,7 +46,7 @@ const streamModeratorOptionsShape = {
    * What a failed check (guard error, timeout) does: `'closed'` cuts the stream like an unsafe
    * verdict; `'open'` releases the text as if it had passed. Defaults to `'closed'`.
    */
-  failMode: z.enum(['open', 'closed']).default('closed'),
+  failMode: failModeSchema.default('closed'),
   /** Aborts the pending check; later `push`/`end` calls reject with `VigilAbortError`. Defaults to none. */
   signal: z.instanceof(AbortSignal).optional(),
 };

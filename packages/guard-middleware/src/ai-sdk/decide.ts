@@ -1,7 +1,12 @@
 import type { JSONObject } from '@ai-sdk/provider';
 import type { JudgedRole, Verdict } from '@vigil/guard-core';
 import { VigilAbortError, VigilContentFilterError } from '@vigil/guard-core';
-import { decide as decideTraffic, failureReason, type VigilDecision } from '@vigil/guard-core/internal';
+import {
+  decide as decideTraffic,
+  failureReason,
+  type VigilDecision,
+  type VigilMode,
+} from '@vigil/guard-core/internal';
 import { blockedBody, unavailableBody } from '../core/error-body.js';
 import type { FailMode } from '../core/options.js';
 
@@ -15,7 +20,7 @@ export type CheckOutcome =
 export interface DecideInput {
   role: JudgedRole;
   outcome: CheckOutcome;
-  mode: 'block' | 'annotate' | 'shadow';
+  mode: VigilMode;
   failMode: FailMode;
   durationMs: number;
   streamed?: boolean | undefined;

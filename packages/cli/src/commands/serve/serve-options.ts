@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { GuardOptions } from '@vigil/guard-core';
+import { failModeSchema, modeSchema } from '@vigil/guard-core/internal';
 import type { ModerationAppOptions } from '@vigil/server';
 import { UsageError } from '../../context/usage-error.js';
 import { coerceFlags, defineFlags, type FlagValues, type RawFlagValues } from '../../flags/flag-table.js';
@@ -118,7 +119,7 @@ export const serveFlags = defineFlags({
   },
   mode: {
     type: 'string',
-    choices: ['block', 'annotate', 'shadow'],
+    choices: modeSchema.options,
     value: 'MODE',
     env: 'VIGIL_MODE',
     section: 'proxy',
@@ -134,7 +135,7 @@ export const serveFlags = defineFlags({
   },
   'fail-mode': {
     type: 'string',
-    choices: ['open', 'closed'],
+    choices: failModeSchema.options,
     value: 'MODE',
     env: 'VIGIL_FAIL_MODE',
     section: 'proxy',

@@ -156,7 +156,9 @@ describe('createRemoteEngine', () => {
       /promptFormat: expected a tokenizer option or a server whose \/tokenize takes parse_special/,
     );
   });
+});
 
+describe('createRemoteEngine over replicas', () => {
   it('fails creation when no replica answers, naming each', async () => {
     const { fetch } = scriptedFetch(() => {
       throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });

@@ -10,7 +10,7 @@
 //   --cold           evict the file from the page cache before each run (python3's posix_fadvise)
 //   --model PATH     another GGUF than the 1B-shaped fixture (a quick check on a tiny fixture)
 //   --variants A,B   run only these (cli_now, library_mmap, library_probe_at_load, library_read)
-//   --no-pieces      skip the load path's pieces (runtime, file read, vocabulary, load, context)
+//   --skip-pieces    skip the load path's pieces (runtime, file read, vocabulary, load, context)
 // LLAMA_SERVER=/path/to/llama-server (or LLAMA_SERVER_BIN, as the tests name it) adds that binary on
 // the same model as one more interleaved variant: spawn to ready (/health), then to the end of one
 // chat completion; the paired ratios compare Vigil's CLI and library with it (issue 25's target:
@@ -32,7 +32,7 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
     variants: { type: 'string' },
     model: { type: 'string' },
-    pieces: { type: 'boolean', default: true },
+    'skip-pieces': { type: 'boolean', default: false },
   },
   // `npm run bench -- --only cold-start` passes the guard benchmark's flags too.
   strict: false,
@@ -89,26 +89,28 @@ async function library(root: string, mmap?: 'on' | 'off', probe?: 'load') {
     steps[name] = (await run.next(name)) as (typeof steps)[string];
   }
   await run.exited;
-  const wall = (name: string, after: string) => (steps[name]?.at_ms ?? 0) - (steps[after]?.at_ms ?? 0);
-  const cpu = (name: string, after: string) => (steps[name]?.cpu_ms ?? 0) - (steps[after]?.cpu_ms ?? 0);
-  return {
+  /** Each piece: the step that ends it and the one before; wall and CPU milliseconds. */
+  const piecesOf = {
+    runtime: ['runtime', 'imported'],
+    model_and_context: ['guard', 'runtime'],
+    probe: ['probe', 'guard'],
+    first_verdict: ['verdict', 'probe'],
+    second_verdict: ['second_verdict', 'verdict'],
+  } as const;
+  const sample: Record<string, number | undefined> = {
     import_ms: steps.imported?.at_ms,
-    runtime_ms: wall('runtime', 'imported'),
-    model_and_context_ms: wall('guard', 'runtime'),
-    probe_ms: wall('probe', 'guard'),
-    first_verdict_ms: wall('verdict', 'probe'),
-    second_verdict_ms: wall('second_verdict', 'verdict'),
-    start_to_first_verdict_ms: steps.verdict?.at_ms,
     import_cpu_ms: steps.imported?.cpu_ms,
-    runtime_cpu_ms: cpu('runtime', 'imported'),
-    model_and_context_cpu_ms: cpu('guard', 'runtime'),
-    probe_cpu_ms: cpu('probe', 'guard'),
-    first_verdict_cpu_ms: cpu('verdict', 'probe'),
+    start_to_first_verdict_ms: steps.verdict?.at_ms,
     start_to_first_verdict_cpu_ms: steps.verdict?.cpu_ms,
     anon_after_runtime_mb: steps.runtime?.anon_mb,
     anon_after_load_mb: steps.guard?.anon_mb,
     anon_after_verdicts_mb: steps.second_verdict?.anon_mb,
   };
+  for (const [piece, [end, start]] of Object.entries(piecesOf)) {
+    sample[`${piece}_ms`] = (steps[end]?.at_ms ?? 0) - (steps[start]?.at_ms ?? 0);
+    sample[`${piece}_cpu_ms`] = (steps[end]?.cpu_ms ?? 0) - (steps[start]?.cpu_ms ?? 0);
+  }
+  return sample;
 }
 
 async function pieces() {
@@ -206,7 +208,7 @@ const result = {
   machine_before: machineBefore,
   median_ms: Object.fromEntries(Object.keys(variants).map((name) => [name, medians(name)])),
   paired_ratios: ratios,
-  pieces: flags.pieces ? await pieces() : undefined,
+  pieces: flags['skip-pieces'] ? undefined : await pieces(),
   runs: samples,
   machine_after: machine(),
 };

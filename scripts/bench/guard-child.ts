@@ -3,7 +3,8 @@
 //   --root DIR      the checkout whose guard-core is loaded (default: this one; a second worktree
 //                   at an older commit gives the "before" figures)
 //   --model PATH    the GGUF
-//   --mmap on|off|auto, --batch N   createGuard's mmap and batchSize (omitted: the defaults)
+//   --mmap on|off|auto, --batch N, --concurrency N, --context N   createGuard's mmap, batchSize,
+//                   concurrency and contextSize (omitted: the defaults)
 //   --mode library  createGuard, the verification probe, a first and a second verdict; each step
 //                   with this process's CPU time (`cpu_ms`) and private anonymous memory (`anon_mb`)
 //   --probe load|first-call  the probe as before ADR 0015's change: a prompt of its own after the load
@@ -28,6 +29,8 @@ const { values: flags } = parseArgs({
     model: { type: 'string' },
     mmap: { type: 'string' },
     batch: { type: 'string' },
+    concurrency: { type: 'string' },
+    context: { type: 'string' },
     mode: { type: 'string', default: 'library' },
     calls: { type: 'string', default: '20' },
     chat: { type: 'boolean', default: false },
@@ -47,7 +50,11 @@ const report = (event: string, fields: Record<string, unknown> = {}) =>
 const source = (path: string) => import(pathToFileURL(`${root}/packages/guard-core/src/${path}`).href);
 const mmapOption = () =>
   flags.mmap === undefined ? {} : { mmap: flags.mmap === 'auto' ? 'auto' : flags.mmap === 'on' };
-const batchOption = () => (flags.batch === undefined ? {} : { batchSize: Number(flags.batch) });
+const batchOption = () => ({
+  ...(flags.batch === undefined ? {} : { batchSize: Number(flags.batch) }),
+  ...(flags.concurrency === undefined ? {} : { concurrency: Number(flags.concurrency) }),
+  ...(flags.context === undefined ? {} : { contextSize: Number(flags.context) }),
+});
 
 report('started', { at_ms: at() });
 if (flags.mode === 'pieces') await pieces();

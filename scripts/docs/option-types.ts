@@ -19,7 +19,7 @@ export const publicOptionTypes = {
     'StreamModeratorOptions',
     'StreamCheckEvery',
   ],
-  generator: ['GeneratorOptions', 'ChatOptions'],
+  generator: ['GeneratorOptions', 'ChatOptions', 'ChatAppOptions'],
   'engine-transformers': ['TransformersEngineOptions'],
 } as const;
 

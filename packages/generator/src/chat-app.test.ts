@@ -4,11 +4,12 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChatApp } from './chat-app.js';
 import { createScriptedBackend, SAFE_PIECES, scriptedGenerator } from './scripted-backend.fixture.js';
+import type { GeneratorMode } from './types.js';
 
 const safeText = SAFE_PIECES.join('');
 const refusal = "Sorry, I can't help with that.";
 
-async function appFor(mode: 'block' | 'annotate' | 'shadow' = 'block') {
+async function appFor(mode: GeneratorMode = 'block') {
   const { generator } = await scriptedGenerator({ mode });
   return createChatApp({ generator });
 }
@@ -124,6 +125,15 @@ describe('createChatApp through app.request()', () => {
     const notJson = await app.request('/v1/chat/completions', { method: 'POST', body: '{' });
     expect(notJson.status).toBe(400);
     expect((await app.request('/v1/nothing')).status).toBe(404);
+  });
+
+  it('refuses a body past maxBodyBytes with 413 from the one status table', async () => {
+    const { generator } = await scriptedGenerator({});
+    const app = createChatApp({ generator, maxBodyBytes: 64 });
+    const big = await post(app, { messages: [{ role: 'user', content: 'x'.repeat(100) }] });
+    expect(big.status).toBe(413);
+    expect((await big.json()).error).toMatchObject({ code: 'input', type: 'invalid_request_error' });
+    expect(() => createChatApp({ generator, maxBodyBytes: 0 })).toThrow(/maxBodyBytes/);
   });
 
   it('serves /v1/models and /healthz', async () => {

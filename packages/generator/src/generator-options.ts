@@ -4,9 +4,11 @@ import {
   contextSizeSchema,
   functionOption,
   maxQueueSchema,
+  modeSchema,
   runtimeOptionsShape,
 } from '@vigil/guard-core/internal';
 import { z } from 'zod';
+import { maxTokensSchema, temperatureSchema, topPSchema } from './chat-options.js';
 import type { GeneratorGuard, RefusalContext, VerdictEvent } from './types.js';
 
 /** Llama 3.2 3B Instruct, Q4_K_M (2.02 GB): the default chat model, downloaded on first use. */
@@ -49,11 +51,6 @@ export type DraftOption = false | 'lookup' | z.output<typeof draftModelSchema>;
 export const defaultRefusal = (context: RefusalContext) =>
   `${context.released.trim() === '' ? '' : '\n\n'}Sorry, I can't help with that.`;
 
-/** Sampling settings: validators shared by the generator's defaults and each chat's own. */
-const maxTokensSchema = z.number().int().min(1);
-const temperatureSchema = z.number().min(0).max(2);
-const topPSchema = z.number().gt(0).max(1);
-
 const generatorOptionsShape = {
   /**
    * The chat model: a local GGUF path or an `hf:` URI (downloaded once into `modelsDir`). Its own
@@ -75,7 +72,7 @@ const generatorOptionsShape = {
    * passes and the verdicts are reported (the chat app exposes them). `'shadow'`: everything
    * passes; only `onVerdict` (and the result, for the caller) see verdicts. Defaults to `'block'`.
    */
-  mode: z.enum(['block', 'annotate', 'shadow']).default('block'),
+  mode: modeSchema.default('block'),
   /**
    * The text sent instead of a refused input, or after a cut answer. Defaults to `"Sorry, I can't help with that."`
    * (after a cut answer, preceded by a blank line).
@@ -127,37 +124,3 @@ export const generatorOptionsSchema: z.ZodObject<
 
 /** The options of `createGenerator`. */
 export interface GeneratorOptions extends z.input<typeof generatorOptionsSchema> {}
-
-const contentPart = z.looseObject({ type: z.string(), text: z.string().optional() });
-
-export const chatMessagesSchema = z
-  .array(
-    z.strictObject({
-      role: z.enum(['system', 'developer', 'user', 'assistant']),
-      content: z.union([z.string(), z.array(contentPart)]),
-      name: z.string().optional(),
-    }),
-  )
-  .min(1, 'expected at least one message');
-
-const chatOptionsShape = {
-  /** The most tokens to generate; reaching it ends with `finishReason: 'length'`. Defaults to the generator's `maxTokens` (`1024`). */
-  maxTokens: maxTokensSchema.optional(),
-  /** Sampling temperature; `0` is greedy. Defaults to the generator's `temperature` (`0.6`). */
-  temperature: temperatureSchema.optional(),
-  /** Nucleus sampling threshold. Defaults to the generator's `topP` (`0.9`). */
-  topP: topPSchema.optional(),
-  /** Texts that end the answer (not included in it). Defaults to none. */
-  stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(16).readonly()]).optional(),
-  /** Sampling seed, for repeatable answers. Defaults to a random one. */
-  seed: z.number().int().optional(),
-  /** Stops generation and pending checks and frees both models' sequences; the call rejects with `VigilAbortError`. Defaults to none. */
-  signal: z.instanceof(AbortSignal).optional(),
-};
-
-/** Validates {@link ChatOptions} (unknown keys are errors). */
-export const chatOptionsSchema: z.ZodObject<typeof chatOptionsShape, z.core.$strict> =
-  z.strictObject(chatOptionsShape);
-
-/** The options of one `generator.chat()` or `generator.stream()` call. */
-export interface ChatOptions extends z.input<typeof chatOptionsSchema> {}

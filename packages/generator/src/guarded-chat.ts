@@ -13,13 +13,13 @@ import {
   parseOrThrow,
   SequencePool,
 } from '@vigil/guard-core/internal';
-import { chatMessagesSchema, chatOptionsSchema } from './generator-options.js';
+import { type ChatOptions, chatMessagesSchema, chatOptionsSchema } from './chat-options.js';
 import type {
   ChatBackend,
   ChatMessage,
-  ChatOptions,
   ChatPiece,
   ChatResult,
+  ChatUsage,
   FinishReason,
   GenerateResult,
   Generator,
@@ -108,19 +108,7 @@ export function createGuardedChat(settings: GuardedChatSettings): Generator {
   ): AsyncGenerator<ChatPiece, void, undefined> {
     const started = performance.now();
     if (disposed) throw new VigilDisposedError('chat: the generator was disposed');
-    const parsedMessages = parseOrThrow(
-      chatMessagesSchema,
-      messages,
-      'chat messages',
-      VigilInputError,
-    ) as ChatMessage[];
-    const last = parsedMessages.at(-1);
-    if (last?.role !== 'user') {
-      throw new VigilInputError(
-        `chat messages[${parsedMessages.length - 1}].role: expected the last message to be 'user', received '${last?.role}'`,
-      );
-    }
-    const parsed = parseOrThrow(chatOptionsSchema, options, 'chat options');
+    const { parsedMessages, parsed } = parseChat(messages, options);
     const userSignal = parsed.signal;
     const throwIfAborted = () => {
       if (userSignal?.aborted) throw new VigilAbortError('chat: aborted', { cause: userSignal.reason });
@@ -141,23 +129,10 @@ export function createGuardedChat(settings: GuardedChatSettings): Generator {
       finishReason: FinishReason,
       refused: ChatResult['refused'],
       verdicts: ChatResult['verdicts'],
-      generated: Pick<GenerateResult, 'promptTokens' | 'completionTokens' | 'draft'>,
+      generated: Generated,
     ): ChatPiece => ({
       type: 'end',
-      result: {
-        message: { role: 'assistant', content },
-        finishReason,
-        refused,
-        verdicts,
-        usage: {
-          promptTokens: generated.promptTokens,
-          completionTokens: generated.completionTokens,
-          totalTokens: generated.promptTokens + generated.completionTokens,
-          moderation,
-          draft: generated.draft,
-        },
-        durationMs: performance.now() - started,
-      },
+      result: chatResult({ content, finishReason, refused, verdicts }, generated, moderation, started),
     });
 
     try {
@@ -326,6 +301,48 @@ export function createGuardedChat(settings: GuardedChatSettings): Generator {
     stats: () => alive('stats', () => ({ ...counters, waiting: pool.waiting, draft: { ...drafted } })),
     dispose,
     [Symbol.asyncDispose]: dispose,
+  };
+}
+
+/** A chat's messages and options, validated: the last message is the user's turn to answer. */
+function parseChat(messages: readonly ChatMessage[], options: ChatOptions) {
+  const parsedMessages = parseOrThrow(
+    chatMessagesSchema,
+    messages,
+    'chat messages',
+    VigilInputError,
+  ) as ChatMessage[];
+  const last = parsedMessages.at(-1);
+  if (last?.role !== 'user') {
+    throw new VigilInputError(
+      `chat messages[${parsedMessages.length - 1}].role: expected the last message to be 'user', received '${last?.role}'`,
+    );
+  }
+  return { parsedMessages, parsed: parseOrThrow(chatOptionsSchema, options, 'chat options') };
+}
+
+type Generated = Pick<GenerateResult, 'promptTokens' | 'completionTokens' | 'draft'>;
+
+/** A chat's outcome: the delivered answer, its verdicts and its usage. */
+function chatResult(
+  answer: Pick<ChatResult, 'finishReason' | 'refused' | 'verdicts'> & { content: string },
+  generated: Generated,
+  moderation: ChatUsage['moderation'],
+  started: number,
+): ChatResult {
+  return {
+    message: { role: 'assistant', content: answer.content },
+    finishReason: answer.finishReason,
+    refused: answer.refused,
+    verdicts: answer.verdicts,
+    usage: {
+      promptTokens: generated.promptTokens,
+      completionTokens: generated.completionTokens,
+      totalTokens: generated.promptTokens + generated.completionTokens,
+      moderation,
+      draft: generated.draft,
+    },
+    durationMs: performance.now() - started,
   };
 }
 

@@ -1,12 +1,12 @@
 export { type ChatAppOptions, createChatApp } from './chat-app.js';
+export type { ChatOptions } from './chat-options.js';
 export { createGenerator, defaultDraftModel, defaultGeneratorModel } from './create-generator.js';
+export type { DraftModelOptions, GeneratorOptions } from './generator-options.js';
 export type {
   ChatMessage,
-  ChatOptions,
   ChatPiece,
   ChatResult,
   ChatUsage,
-  DraftModelOptions,
   DraftUsage,
   FinishReason,
   Generator,
@@ -14,7 +14,6 @@ export type {
   GeneratorMemory,
   GeneratorMode,
   GeneratorModelInfo,
-  GeneratorOptions,
   RefusalContext,
   VerdictEvent,
 } from './types.js';

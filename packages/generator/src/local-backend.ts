@@ -119,34 +119,7 @@ export async function createLocalBackend(options: LocalBackendOptions): Promise<
     const chat = chats[slot];
     if (!chat) throw new RangeError(`generate: no sequence ${slot}`);
     const history = toChatHistory(request.messages);
-    const prompt = promptTokens(history);
-    let completionTokens = 0;
-    const predictionsBefore = chat.sequence.tokenPredictions;
-    const draftUsage = () => (drafting ? { draft: draftUsageSince(chat.sequence, predictionsBefore) } : {});
-    try {
-      const response = await chat.generateResponse(history, {
-        onTextChunk: request.onText,
-        onToken: (tokens) => {
-          completionTokens += tokens.length;
-        },
-        signal: request.signal,
-        stopOnAbortSignal: true,
-        maxTokens: request.maxTokens,
-        temperature: request.temperature,
-        topP: request.topP,
-        seed: request.seed,
-        repeatPenalty: false,
-        customStopTriggers: request.stop.length > 0 ? request.stop : undefined,
-      });
-      const reason = response.metadata.stopReason;
-      const stopReason = reason === 'maxTokens' ? 'length' : reason === 'abort' ? 'abort' : 'stop';
-      return { stopReason, promptTokens: prompt, completionTokens, ...draftUsage() };
-    } catch (error) {
-      // An abort before the first token throws the signal's reason: not a failure here.
-      if (request.signal.aborted)
-        return { stopReason: 'abort', promptTokens: prompt, completionTokens, ...draftUsage() };
-      throw error;
-    }
+    return generateOn(chat, history, promptTokens(history), drafting, request);
   }
 
   let disposed = false;
@@ -174,4 +147,41 @@ export async function createLocalBackend(options: LocalBackendOptions): Promise<
       await drafting?.dispose();
     },
   };
+}
+
+/** One answer on one sequence's chat: its text to `request.onText`, its tokens counted. */
+async function generateOn(
+  chat: LlamaChat,
+  history: ChatHistoryItem[],
+  promptTokens: number,
+  drafting: Drafting | undefined,
+  request: GenerateRequest,
+): Promise<GenerateResult> {
+  let completionTokens = 0;
+  const predictionsBefore = chat.sequence.tokenPredictions;
+  const draftUsage = () => (drafting ? { draft: draftUsageSince(chat.sequence, predictionsBefore) } : {});
+  try {
+    const response = await chat.generateResponse(history, {
+      onTextChunk: request.onText,
+      onToken: (tokens) => {
+        completionTokens += tokens.length;
+      },
+      signal: request.signal,
+      stopOnAbortSignal: true,
+      maxTokens: request.maxTokens,
+      temperature: request.temperature,
+      topP: request.topP,
+      seed: request.seed,
+      repeatPenalty: false,
+      customStopTriggers: request.stop.length > 0 ? request.stop : undefined,
+    });
+    const reason = response.metadata.stopReason;
+    const stopReason = reason === 'maxTokens' ? 'length' : reason === 'abort' ? 'abort' : 'stop';
+    return { stopReason, promptTokens, completionTokens, ...draftUsage() };
+  } catch (error) {
+    // An abort before the first token throws the signal's reason: not a failure here.
+    if (request.signal.aborted)
+      return { stopReason: 'abort', promptTokens, completionTokens, ...draftUsage() };
+    throw error;
+  }
 }

@@ -1,5 +1,5 @@
 import { type Verdict, VigilError } from '@vigil/guard-core';
-import { statusForError } from '@vigil/guard-core/internal';
+import { failureReason, statusForError } from '@vigil/guard-core/internal';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ChatResult } from './types.js';
 
@@ -27,11 +27,12 @@ function errorKind(error: unknown): [type: string, code: string | null] {
 }
 
 /**
- * An OpenAI-style error body and its HTTP status (the middleware's `statusForError()`: 400 for bad
- * input, 429 for a full queue, 499 for a client that went away, 503 for a failure).
+ * An OpenAI-style error body and its HTTP status, from guard-core's one status table
+ * (`statusForError()`: 400 for bad input, 429 for a full queue, 499 for a client that went away,
+ * 503 for a failure).
  */
 export function errorResponse(error: unknown): { status: ContentfulStatusCode; body: unknown } {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = failureReason(error);
   const [type, code] = errorKind(error);
   return {
     status: statusForError(error, 'request') as ContentfulStatusCode,

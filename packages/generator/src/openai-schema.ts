@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { ChatMessage, ChatOptions } from './types.js';
+import type { ChatOptions } from './chat-options.js';
+import type { ChatMessage } from './types.js';
 
 const contentPart = z.looseObject({ type: z.string(), text: z.string().optional() });
 

@@ -1,5 +1,6 @@
 import type { Guard, Verdict } from '@vigil/guard-core';
-import type { ChatOptions, DraftModelOptions, GeneratorOptions } from './generator-options.js';
+import type { VigilMode } from '@vigil/guard-core/internal';
+import type { ChatOptions } from './chat-options.js';
 
 /** An OpenAI-style chat message. `developer` is treated as `system`. */
 export interface ChatMessage {
@@ -16,7 +17,7 @@ export interface ChatMessage {
 export type GeneratorGuard = Pick<Guard, 'classify'> & Partial<Pick<Guard, 'model' | 'engine'>>;
 
 /** How unsafe traffic is handled, in both directions, as in the middleware. */
-export type GeneratorMode = 'block' | 'annotate' | 'shadow';
+export type GeneratorMode = VigilMode;
 
 export type FinishReason = 'stop' | 'length' | 'content_filter';
 
@@ -37,8 +38,6 @@ export interface VerdictEvent {
   /** `allow` (safe), `block` (unsafe, mode `'block'`), `flag` (unsafe, modes `'annotate'`/`'shadow'`). */
   action: 'allow' | 'block' | 'flag';
 }
-
-export type { ChatOptions, DraftModelOptions, GeneratorOptions };
 
 /** Assisted generation's tokens (the `draft` option): guessed, then checked by the chat model. */
 export interface DraftUsage {

@@ -1,7 +1,7 @@
 import type { Message } from './conversation/types.js';
 import { VigilEngineError } from './errors.js';
 import type { ClassifyOptions, Guard } from './guard.js';
-import type { Verdict } from './verdict/verdict.js';
+import type { Verdict } from './verdict/types.js';
 
 export interface ClassifyWithinOptions extends ClassifyOptions {
   /** Milliseconds the check may take before it fails with `VigilEngineError`. Defaults to no limit. */

@@ -4,7 +4,7 @@
  * `instanceof`: it works across duplicate installs of the package.
  */
 import type { JudgedRole } from './conversation/types.js';
-import type { Verdict } from './verdict/verdict.js';
+import type { Verdict } from './verdict/types.js';
 
 const marker = Symbol.for('vigil.error');
 
@@ -47,6 +47,16 @@ function subclass<C extends VigilErrorCode>(code: C, name: string) {
   };
   Object.defineProperty(Subclass, 'name', { value: name });
   return Subclass;
+}
+
+/**
+ * A failure in words, fit for an error body, a log line or `onDecision`'s `reason`: an error's
+ * message, anything else thrown as a string.
+ * @example
+ * failureReason(new VigilEngineError('guard check: timed out')); // 'guard check: timed out'
+ */
+export function failureReason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Invalid options: a factory's or a call's, or a policy file. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type ClassifyOptions, classifyOptionsSchema } from './classify-options.js';
 import { forgedTurnVariants } from './conversation/forged-turns.js';
 import { normalizeConversation } from './conversation/normalize.js';
-import type { Conversation, Message } from './conversation/types.js';
+import type { Conversation, JudgedRole, Message } from './conversation/types.js';
 import { type GuardMemory, guardMemory } from './engine/local/guard-memory.js';
 import { openLocalEngine } from './engine/local/index.js';
 import {
@@ -17,7 +17,7 @@ import {
 } from './engine/long-conversation.js';
 import { createRemoteEngine } from './engine/remote/remote-engine.js';
 import { guardEngineOptionSchema } from './engine/remote/remote-options.js';
-import type { EngineModelInfo, GuardEngine, ScoreRequest } from './engine/types.js';
+import type { EngineModelInfo, GuardEngine, ScoreRequest, ScoreResult } from './engine/types.js';
 import { VigilAbortError, VigilDisposedError, VigilModelError } from './errors.js';
 import { mostUnsafe } from './most-unsafe.js';
 import { type Policy, policyOptionsShape, resolvePolicy, withCategories } from './policy/policy.js';
@@ -31,7 +31,8 @@ import {
 } from './prompt/renderer.js';
 import { shareLoop } from './share-loop.js';
 import { parseOrThrow } from './validation.js';
-import { buildVerdict, type Verdict } from './verdict/verdict.js';
+import type { Truncation, Verdict } from './verdict/types.js';
+import { buildVerdict } from './verdict/verdict.js';
 import { VerdictCache, verdictCacheKey } from './verdict/verdict-cache.js';
 
 const isFunction = (value: unknown) => typeof value === 'function';
@@ -191,6 +192,117 @@ async function verifyLlamaGuard(engine: GuardEngine, renderer: PromptRenderer, p
   throw error;
 }
 
+/** What scoring a call needs of its guard. */
+interface Scoring {
+  engine: GuardEngine;
+  renderer: PromptRenderer;
+  longConversation: LongConversation;
+}
+
+type Variant = { conversation: Conversation; segments: PromptSegments };
+
+/**
+ * A call's conversation, its policy (the call's `categories`, else the guard's) and its rendered
+ * prompt. A large conversation takes milliseconds per step here: the loop gets a turn between them.
+ */
+async function prepareCall(
+  renderer: PromptRenderer,
+  policy: Policy,
+  input: string | readonly Message[],
+  parsed: { role?: JudgedRole | undefined; categories?: readonly string[] | undefined },
+) {
+  // Starts this turn's slice of main-thread work (or waits for a turn): normalizing counts.
+  const start = shareLoop();
+  if (start) await start;
+  const conversation = normalizeConversation(input, { role: parsed.role });
+  const callPolicy = parsed.categories ? withCategories(policy, parsed.categories) : policy;
+  const rendered = shareLoop();
+  if (rendered) await rendered;
+  const segments = renderer.segments(callPolicy, conversation);
+  const turn = shareLoop();
+  if (turn) await turn;
+  return { conversation, callPolicy, segments };
+}
+
+/** Forged turns (ADR 0010): the call's prompt, then one per piece of a judged turn holding forged boundaries. */
+async function forgedVariants(
+  renderer: PromptRenderer,
+  callPolicy: Policy,
+  conversation: Conversation,
+  segments: PromptSegments,
+): Promise<Variant[]> {
+  const variants = [{ conversation, segments }];
+  for (const variant of forgedTurnVariants(conversation)) {
+    const next = shareLoop();
+    if (next) await next;
+    variants.push({ conversation: variant, segments: renderer.segments(callPolicy, variant) });
+  }
+  return variants;
+}
+
+/** Scores every variant of one call (ADR 0010), each cut to fit when long; the first failure stops the others. */
+async function scoreAll(
+  scoring: Scoring,
+  variants: readonly Variant[],
+  request: Omit<ScoreRequest, 'segments'>,
+  callPolicy: Policy,
+) {
+  const score = (variant: Variant, signal: AbortSignal | undefined) =>
+    scoreConversation({
+      engine: scoring.engine,
+      renderer: scoring.renderer,
+      policy: callPolicy,
+      conversation: variant.conversation,
+      segments: variant.segments,
+      request: { ...request, signal },
+      mode: scoring.longConversation,
+    });
+  if (variants.length === 1) return [await score(variants[0] as Variant, request.signal)];
+  const call = new AbortController();
+  const signal = AbortSignal.any([call.signal, ...(request.signal ? [request.signal] : [])]);
+  try {
+    return await Promise.all(variants.map((variant) => score(variant, signal)));
+  } catch (error) {
+    call.abort(error);
+    throw error;
+  }
+}
+
+/**
+ * The verdict cache's key of a call. Keyed on the turns and roles judged, not the rendered text: a
+ * forged single turn renders like the real conversation it fakes and must be judged piece by
+ * piece (ADR 0010).
+ */
+function callKey(
+  engine: GuardEngine,
+  callPolicy: Policy,
+  includeCategoryProbabilities: boolean,
+  conversation: Conversation,
+) {
+  return verdictCacheKey(
+    {
+      model: engine.model.id,
+      policyKey: callPolicy.key,
+      threshold: callPolicy.threshold,
+      thresholds: callPolicy.thresholds,
+      includeCategoryProbabilities,
+    },
+    conversation,
+  );
+}
+
+/** One scored variant's verdict, with how it was cut to fit when it was. */
+function verdictOf(
+  scored: { result: ScoreResult; truncated?: Truncation | undefined },
+  callPolicy: Policy,
+  role: JudgedRole,
+  durationMs: number,
+): Verdict {
+  const verdict = buildVerdict(scored.result, callPolicy, role, durationMs);
+  if (scored.truncated) verdict.truncated = scored.truncated;
+  return verdict;
+}
+
 function guardOverEngine(
   engine: GuardEngine,
   renderer: PromptRenderer,
@@ -220,80 +332,27 @@ function guardOverEngine(
       { cause },
     );
 
-  /** Scores every variant of one call (ADR 0010), each cut to fit when long; the first failure stops the others. */
-  async function scoreAll(
-    variants: readonly { conversation: Conversation; segments: PromptSegments }[],
-    request: Omit<ScoreRequest, 'segments'>,
-    callPolicy: Policy,
-  ) {
-    const score = (variant: (typeof variants)[number], signal: AbortSignal | undefined) =>
-      scoreConversation({
-        engine,
-        renderer,
-        policy: callPolicy,
-        conversation: variant.conversation,
-        segments: variant.segments,
-        request: { ...request, signal },
-        mode: longConversation,
-      });
-    if (variants.length === 1) return [await score(variants[0] as (typeof variants)[number], request.signal)];
-    const call = new AbortController();
-    const signal = AbortSignal.any([call.signal, ...(request.signal ? [request.signal] : [])]);
-    try {
-      return await Promise.all(variants.map((variant) => score(variant, signal)));
-    } catch (error) {
-      call.abort(error);
-      throw error;
-    }
-  }
-
   async function classify(input: string | readonly Message[], options: ClassifyOptions = {}) {
     const started = performance.now();
     if (disposed) throw disposedError();
     const parsed = parseOrThrow(classifyOptionsSchema, options, 'classify options');
     const callerSignal = parsed.signal;
     if (callerSignal?.aborted) throw new VigilAbortError('classify: aborted', { cause: callerSignal.reason });
-    // Starts this turn's slice of main-thread work (or waits for a turn): normalizing counts.
-    const start = shareLoop();
-    if (start) await start;
-    const conversation = normalizeConversation(input, { role: parsed.role });
-    const callPolicy = parsed.categories ? withCategories(policy, parsed.categories) : policy;
-    // A large conversation takes milliseconds per step here: the loop gets a turn between them.
-    const rendered = shareLoop();
-    if (rendered) await rendered;
-    const segments = renderer.segments(callPolicy, conversation);
-    const turn = shareLoop();
-    if (turn) await turn;
+    const { conversation, callPolicy, segments } = await prepareCall(renderer, policy, input, parsed);
     const { includeCategoryProbabilities } = parsed;
-    // Keyed on the turns and roles judged, not the rendered text: a forged single turn renders
-    // like the real conversation it fakes and must be judged piece by piece (ADR 0010).
-    const key = verdictCacheKey(
-      {
-        model: engine.model.id,
-        policyKey: callPolicy.key,
-        threshold: callPolicy.threshold,
-        thresholds: callPolicy.thresholds,
-        includeCategoryProbabilities,
-      },
-      conversation,
-    );
+    const key = callKey(engine, callPolicy, includeCategoryProbabilities, conversation);
     const hit = cache.get(key);
     if (hit) {
       classifications++;
       // A copy of the cache's own: changing it changes no later answer.
       return Object.assign(hit, { cached: true, durationMs: performance.now() - started });
     }
-    // Forged turns (ADR 0010): each piece of a judged turn holding forged boundaries is judged too.
-    const variants = [{ conversation, segments }];
-    for (const variant of forgedTurnVariants(conversation)) {
-      const next = shareLoop();
-      if (next) await next;
-      variants.push({ conversation: variant, segments: renderer.segments(callPolicy, variant) });
-    }
+    const variants = await forgedVariants(renderer, callPolicy, conversation, segments);
     const call = new AbortController();
     calls.add(call);
     if (disposed) call.abort(disposedError()); // disposed while this call was being prepared
     const run = scoreAll(
+      { engine, renderer, longConversation },
       variants,
       {
         knownCodes,
@@ -322,11 +381,7 @@ function guardOverEngine(
     if (disposed) throw disposedError(new Error('disposed before the verdict was returned'));
     const durationMs = performance.now() - started;
     const verdict = mostUnsafe(
-      results.map(({ result, truncated }) => {
-        const built = buildVerdict(result, callPolicy, conversation.role, durationMs);
-        if (truncated) built.truncated = truncated;
-        return built;
-      }),
+      results.map((scored) => verdictOf(scored, callPolicy, conversation.role, durationMs)),
     );
     cache.set(key, verdict);
     classifications++;

@@ -6,7 +6,7 @@ export type { GuardMemory } from './engine/local/guard-memory.js';
 export { createLocalEngine, type GpuOption, type LocalEngineOptions } from './engine/local/index.js';
 export type { DownloadProgress } from './engine/local/model-file.js';
 export type { ProcessMemory } from './engine/local/process-memory.js';
-export type { LongConversation, Truncation } from './engine/long-conversation.js';
+export type { LongConversation } from './engine/long-conversation.js';
 export {
   createRemoteEngine,
   type ProbabilitySource,
@@ -58,4 +58,4 @@ export {
   type StreamStrategy,
   type StreamSummary,
 } from './stream/stream-moderator.js';
-export type { Verdict, VerdictCategory } from './verdict/verdict.js';
+export type { Truncation, Verdict, VerdictCategory } from './verdict/types.js';

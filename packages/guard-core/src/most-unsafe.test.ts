@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mostUnsafe } from './most-unsafe.js';
-import type { Verdict } from './verdict/verdict.js';
+import type { Verdict } from './verdict/types.js';
 
 const verdict = (safe: boolean, unsafeProbability: number | null, raw: string): Verdict => ({
   safe,

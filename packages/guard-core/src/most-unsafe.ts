@@ -1,5 +1,5 @@
 import type { Usage } from './engine/types.js';
-import type { Verdict } from './verdict/verdict.js';
+import type { Verdict } from './verdict/types.js';
 
 /** What ranks a score: whether it is safe under the policy, then its probability. */
 export interface Ranked {

@@ -1,4 +1,4 @@
-import { isFlagged } from '@vigil/guard-core/internal';
+import { judgeScore } from '@vigil/guard-core/internal';
 import type { EvalRowResult } from './eval-types.js';
 import { type Confusion, confusionOf, type Rates, ratesOf } from './metrics.js';
 
@@ -27,19 +27,12 @@ function candidates(scores: readonly number[], limit = 200) {
   );
 }
 
-/** The verdicts of `rows` under other thresholds, by the rule `buildVerdict` applies. */
+/** The verdicts of `rows` under other thresholds: guard-core's threshold decision, `judgeScore`, replayed. */
 export function flagAt(rows: readonly EvalRowResult[], inForce: ReadonlySet<string>, at: Thresholds) {
+  const policy = { ...at, categories: [...inForce].map((code) => ({ code })) };
   return rows.map((row) => ({
     label: row.label,
-    flagged:
-      row.unsafeProbability === null
-        ? row.flagged
-        : isFlagged(
-            at,
-            row.unsafeProbability,
-            row.named.filter((code) => inForce.has(code)),
-            row.named.length,
-          ),
+    flagged: !judgeScore({ unsafeProbability: row.unsafeProbability, codes: row.named }, policy).safe,
   }));
 }
 

@@ -6,6 +6,7 @@ import type { Policy } from '../policy/policy.js';
 import type { PromptRenderer } from '../prompt/renderer.js';
 import type { PromptSegments } from '../prompt/segments.js';
 import { shareLoop } from '../share-loop.js';
+import type { Truncation } from '../verdict/types.js';
 import { judgeScore } from '../verdict/verdict.js';
 import type { EngineTokenizer, GuardEngine, ScoreRequest, ScoreResult } from './types.js';
 
@@ -18,16 +19,6 @@ export const longConversationSchema = z.enum(['truncate', 'error']);
  * context in overlapping windows, unsafe if any window is; `'error'` throws `VigilInputError`.
  */
 export type LongConversation = z.output<typeof longConversationSchema>;
-
-/** How a long conversation was cut to fit, when it was (see `Verdict.truncated`). */
-export interface Truncation {
-  /** Tokens of the whole prompt before cutting. */
-  promptTokens: number;
-  /** Turns left out, oldest first. */
-  droppedTurns: number;
-  /** Windows the judged turn was judged in; `1` when it fit whole. */
-  windows: number;
-}
 
 export interface ScoreConversationInput {
   engine: GuardEngine;

@@ -59,6 +59,7 @@ export {
   remoteEngineFileSchema,
   remoteEngineOptionsSchema,
 } from '../engine/remote/remote-options.js';
+export { failureReason } from '../errors.js';
 export {
   policyOptionsSchema,
   resolvePolicy,
@@ -72,7 +73,8 @@ export { createPromptRenderer, type PromptRenderer, type PromptSegments } from '
 export { checkEverySchema } from '../stream/stream-options.js';
 export { lastWordEnd } from '../stream/text-boundary.js';
 export { formatPath, functionOption, parseOrThrow, withoutDefaults } from '../validation.js';
-export { buildVerdict } from '../verdict/verdict.js';
+export { buildVerdict, type JudgedPolicy, judgeScore } from '../verdict/verdict.js';
+export { VigilBodyTooLargeError } from '../wire/body-too-large-error.js';
 export {
   type CheckOutcome,
   type Decided,
@@ -83,5 +85,12 @@ export {
   type VigilAction,
   type VigilDecision,
 } from '../wire/decide.js';
+export {
+  httpStatus,
+  type Refusal,
+  refusalForError,
+  statusForError,
+  type WireSide,
+} from '../wire/http-status.js';
+export { type FailMode, failModeSchema, modeSchema, type VigilMode } from '../wire/modes.js';
 export { sseEvent } from '../wire/sse-event.js';
-export { statusForError, VigilBodyTooLargeError } from '../wire/status-for-error.js';

@@ -59,9 +59,10 @@ export function lowestThreshold(policy: ResolvedThresholds, codes: readonly stri
 }
 
 /**
- * The verdict rule, with `p` = P(unsafe) and t(c) = the threshold of category c: unsafe when some
- * code the model named that is in force has p >= t(c), or when the model named no code at all and
- * p >= the default threshold. Codes outside the policy never make a verdict unsafe.
+ * The formula of the verdict rule, with `p` = P(unsafe) and t(c) = the threshold of category c:
+ * unsafe when some code the model named that is in force has p >= t(c), or when the model named
+ * no code at all and p >= the default threshold. Codes outside the policy never make a verdict
+ * unsafe. The decision itself is `judgeScore` (`verdict/verdict.ts`), which applies it.
  */
 export function isFlagged(
   policy: ResolvedThresholds,

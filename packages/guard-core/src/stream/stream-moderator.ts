@@ -2,7 +2,7 @@ import { classifyWithin } from '../classify-within.js';
 import { withAnswer } from '../conversation/prefill.js';
 import { VigilAbortError, VigilDisposedError, VigilInputError } from '../errors.js';
 import { parseOrThrow } from '../validation.js';
-import type { Verdict } from '../verdict/verdict.js';
+import type { Verdict } from '../verdict/types.js';
 import { type StreamModeratorOptions, streamModeratorOptionsSchema } from './stream-options.js';
 import { codePointEnd, estimateTokens, hasSentenceEnd, lastWordEnd } from './text-boundary.js';
 

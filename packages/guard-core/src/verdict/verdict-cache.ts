@@ -1,6 +1,6 @@
 import { sha256 } from '#platform/sha256';
 import type { Conversation } from '../conversation/types.js';
-import type { Verdict } from './verdict.js';
+import type { Verdict } from './types.js';
 
 /** What decides a verdict besides the conversation: the model, the policy in force, the call's options. */
 export interface VerdictCacheScope {

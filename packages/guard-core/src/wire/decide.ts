@@ -1,4 +1,7 @@
-import type { JudgedRole, Verdict } from '../index.js';
+import type { JudgedRole } from '../conversation/types.js';
+import type { Verdict } from '../verdict/types.js';
+import { httpStatus, type Refusal, type WireSide } from './http-status.js';
+import type { FailMode, VigilMode } from './modes.js';
 
 /**
  * What the middleware did with one side of one exchange:
@@ -52,11 +55,11 @@ export type CheckOutcome =
   | 'aborted';
 
 export interface DecideInput {
-  mode: 'block' | 'annotate' | 'shadow';
-  failMode: 'open' | 'closed';
+  mode: VigilMode;
+  failMode: FailMode;
   /** Let unknown bodies and streams through (`skip`, marked unchecked) instead of applying the fail mode. */
   passUnknown: boolean;
-  side: 'request' | 'response';
+  side: WireSide;
   outcome: CheckOutcome;
 }
 
@@ -79,8 +82,9 @@ export interface Decided {
 
 /**
  * The one table of what happens to traffic: mode x failMode x side x outcome -> action and
- * refusal. Used by the request path, the JSON response path and streams. `blockedStatus` is the
- * status of an unsafe verdict's refusal (the `blockedStatus` option, `400` by default).
+ * refusal; the refusal's status comes from the one status table (`httpStatus`). Used by the
+ * request path, the JSON response path and streams. `blockedStatus` is the status of an unsafe
+ * verdict's refusal (the `blockedStatus` option, `400` by default).
  * @example
  * decide({ mode: 'block', failMode: 'closed', passUnknown: false, side: 'request', outcome: 'unsupported' });
  * // { action: 'fail-closed', refusal: { status: 415, body: 'unreadable' }, unchecked: false }
@@ -88,15 +92,14 @@ export interface Decided {
 export function decide(input: DecideInput, blockedStatus = 400): Decided {
   const enforce = input.mode === 'block';
   const closed = enforce && input.failMode === 'closed';
-  const request = input.side === 'request';
   const pass = (action: VigilAction, unchecked = false): Decided => ({
     action,
     refusal: undefined,
     unchecked,
   });
-  const refuse = (status: number, body: RefusalBody): Decided => ({
-    action: 'fail-closed',
-    refusal: { status, body },
+  const refuse = (refusal: Refusal, body: RefusalBody, action: VigilAction = 'fail-closed'): Decided => ({
+    action,
+    refusal: { status: httpStatus(refusal, input.side), body },
     unchecked: false,
   });
   switch (input.outcome) {
@@ -109,18 +112,17 @@ export function decide(input: DecideInput, blockedStatus = 400): Decided {
     case 'no-text':
       return pass('skip');
     case 'aborted':
-      return { action: 'skip', refusal: { status: 499, body: 'client-closed' }, unchecked: false };
+      return refuse('client-closed', 'client-closed', 'skip');
     case 'unreadable':
     case 'unsupported':
       if (input.passUnknown) return pass('skip', true);
-      if (!closed) return pass('fail-open', true);
-      return refuse(request ? (input.outcome === 'unsupported' ? 415 : 400) : 502, 'unreadable');
+      return closed ? refuse(input.outcome, 'unreadable') : pass('fail-open', true);
     case 'too-large':
-      return closed ? refuse(request ? 413 : 502, 'too-large') : pass('fail-open', true);
+      return closed ? refuse('too-large', 'too-large') : pass('fail-open', true);
     case 'invalid-conversation':
-      return closed ? refuse(request ? 400 : 502, 'invalid-conversation') : pass('fail-open', true);
+      return closed ? refuse('invalid-conversation', 'invalid-conversation') : pass('fail-open', true);
     case 'failed':
-      return closed ? refuse(503, 'unavailable') : pass('fail-open', true);
+      return closed ? refuse('unavailable', 'unavailable') : pass('fail-open', true);
     default:
       return input.outcome satisfies never;
   }

@@ -1,7 +1,7 @@
 import type { JSONObject } from '@ai-sdk/provider';
 import type { JudgedRole, Verdict } from '@vigil/guard-core';
 import { VigilAbortError, VigilContentFilterError } from '@vigil/guard-core';
-import { decide as decideTraffic, type VigilDecision } from '@vigil/guard-core/internal';
+import { decide as decideTraffic, failureReason, type VigilDecision } from '@vigil/guard-core/internal';
 import { blockedBody, unavailableBody } from '../core/error-body.js';
 import type { FailMode } from '../core/options.js';
 
@@ -20,8 +20,6 @@ export interface DecideInput {
   durationMs: number;
   streamed?: boolean | undefined;
 }
-
-const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** The shared table's outcome for one check. */
 function tableOutcome(outcome: CheckOutcome) {
@@ -64,7 +62,7 @@ export function decide(input: DecideInput): VigilDecision {
     verdict: outcome.kind === 'verdict' ? outcome.verdict : undefined,
     error: outcome.kind === 'failed' || outcome.kind === 'aborted' ? outcome.error : undefined,
   };
-  if (outcome.kind === 'failed') decision.reason = reasonOf(outcome.error);
+  if (outcome.kind === 'failed') decision.reason = failureReason(outcome.error);
   if (outcome.kind === 'aborted') decision.reason = 'the call was aborted';
   if (outcome.kind === 'nothing') decision.reason = outcome.reason;
   return decision;

@@ -1,7 +1,7 @@
 import type { JSONObject, LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import type { Guard, StreamStep } from '@vigil/guard-core';
 import { createStreamModerator } from '@vigil/guard-core';
-import { lastWordEnd } from '@vigil/guard-core/internal';
+import { failureReason, lastWordEnd } from '@vigil/guard-core/internal';
 import type { VigilDecision } from '../core/decision.js';
 import type { StreamSettings } from '../core/options.js';
 import { type CheckOutcome, decide, decisionMetadata, failure } from './decide.js';
@@ -310,7 +310,7 @@ export async function* moderateParts(
   } catch (error) {
     // The provider's stream failed, or the call was aborted: nothing was decided about the answer.
     const outcome = failure(error, options.signal);
-    const reason = `stream ended early: ${error instanceof Error ? error.message : String(error)}`;
+    const reason = `stream ended early: ${failureReason(error)}`;
     options.onDecision(
       decide({
         role: 'assistant',

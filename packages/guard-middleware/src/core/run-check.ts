@@ -23,8 +23,5 @@ export function runCheck(
   return classifyWithin(guard, messages, { ...options, label: 'guard check' });
 }
 
-/** A short reason for a failed check, fit for an error body. */
-export function failureReason(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
-}
+/** A short reason for a failed check, fit for an error body: guard-core's one `failureReason`. */
+export { failureReason } from '@vigil/guard-core/internal';

@@ -8,12 +8,14 @@ import {
   VigilModelError,
   VigilQueueFullError,
 } from '../errors.js';
-import { statusForError, VigilBodyTooLargeError } from './status-for-error.js';
+import { VigilBodyTooLargeError } from './body-too-large-error.js';
+import { httpStatus, refusalForError, statusForError } from './http-status.js';
 
 describe('statusForError', () => {
   it('maps every failure kind, by side', () => {
     const errors = {
       aborted: new VigilAbortError('aborted'),
+      deadline: new VigilAbortError('aborted', { cause: new DOMException('timed out', 'TimeoutError') }),
       tooLarge: new VigilBodyTooLargeError('request body', 10, 11),
       input: new VigilInputError('bad'),
       config: new VigilConfigError('bad option'),
@@ -29,6 +31,7 @@ describe('statusForError', () => {
     expect(table).toMatchInlineSnapshot(`
       [
         "aborted 499 499",
+        "deadline 503 503",
         "tooLarge 413 502",
         "input 400 502",
         "config 400 502",
@@ -39,5 +42,11 @@ describe('statusForError', () => {
         "other 503 503",
       ]
     `);
+  });
+
+  it('is the status of the refusal the failure maps to', () => {
+    const error = new VigilQueueFullError('full');
+    expect(refusalForError(error)).toBe('busy');
+    expect(statusForError(error, 'request')).toBe(httpStatus('busy', 'request'));
   });
 });

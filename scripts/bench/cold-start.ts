@@ -183,6 +183,13 @@ const pair = (name: string, a: string, b: string, key: string) => {
 };
 pair('library_mmap_vs_read', 'library_mmap', 'library_read', 'start_to_first_verdict_ms');
 pair('probe_first_call_vs_at_load', 'library_mmap', 'library_probe_at_load', 'start_to_first_verdict_ms');
+// Issue 25's target: Vigil's start to first verdict over llama-server's ready plus one classification.
+pair('cli_vs_llama_server', 'cli_now', 'llama_server', 'total_ms');
+if (samples.library_mmap && samples.llama_server) {
+  ratios.library_vs_llama_server = round(
+    medianRatio(series('library_mmap', 'start_to_first_verdict_ms'), series('llama_server', 'total_ms')),
+  );
+}
 pair(
   'probe_first_call_vs_at_load_cpu',
   'library_mmap',

@@ -1,8 +1,8 @@
 import type { Token } from 'node-llama-cpp';
 import { VigilDisposedError, VigilInputError } from '../../errors.js';
 import type { PromptSegments } from '../../prompt/segments.js';
-import type { EngineMemory, GuardEngine, ModelCheck, ScoreRequest, ScoreResult } from '../types.js';
-import { CallTotals, stateStats } from './engine-stats.js';
+import type { GuardEngine, ModelCheck, ScoreRequest, ScoreResult } from '../types.js';
+import { CallTotals, engineMemory, stateStats } from './engine-stats.js';
 import { type OpenedEngine, openEngine } from './open-engine.js';
 import type { ResolvedLocalEngineOptions } from './runtime-options.js';
 import { answerRoom, type Slot, slotOf, throwIfAborted } from './slot-scorer.js';
@@ -87,17 +87,6 @@ export async function loadLocalEngine(options: ResolvedLocalEngineOptions): Prom
     }
   }
 
-  function memory(): EngineMemory {
-    const { context, kvBytesPerToken, slots, model } = opened;
-    return {
-      weights: model.size,
-      kvCache: context.contextSize * slots.length * kvBytesPerToken,
-      longContextKvCache: (long?.cells ?? 0) * kvBytesPerToken,
-      kvBytesPerToken,
-      stateCache: states?.bytes ?? 0,
-    };
-  }
-
   async function dispose() {
     if (disposed) return;
     disposed = true;
@@ -113,7 +102,7 @@ export async function loadLocalEngine(options: ResolvedLocalEngineOptions): Prom
     score,
     verdictMass,
     verifyFirstScores,
-    memory,
+    memory: () => engineMemory(opened),
     tokenizer: prompts.tokenizer,
     stats: () => ({
       ...totals.snapshot(),

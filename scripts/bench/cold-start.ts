@@ -8,8 +8,13 @@
 //   --before DIR     a checkout of an older commit (with node_modules and dist): its CLI and library
 //                    run as the "before" variants
 //   --cold           evict the file from the page cache before each run (python3's posix_fadvise)
-// LLAMA_SERVER=/path/to/llama-server (or LLAMA_SERVER_BIN, as the tests name it) also times that binary on the same model: ready (/health),
-// then one chat completion (untested hook).
+//   --model PATH     another GGUF than the 1B-shaped fixture (a quick check on a tiny fixture)
+//   --variants A,B   run only these (cli_now, library_mmap, library_probe_at_load, library_read)
+//   --skip-pieces    skip the load path's pieces (runtime, file read, vocabulary, load, context)
+// LLAMA_SERVER=/path/to/llama-server (or LLAMA_SERVER_BIN, as the tests name it) adds that binary on
+// the same model as one more interleaved variant: spawn to ready (/health), then to the end of one
+// chat completion; the paired ratios compare Vigil's CLI and library with it (issue 25's target:
+// at most 1.5).
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { resolve } from 'node:path';
@@ -25,6 +30,9 @@ const { values: flags } = parseArgs({
     before: { type: 'string' },
     cold: { type: 'boolean', default: false },
     only: { type: 'string' },
+    variants: { type: 'string' },
+    model: { type: 'string' },
+    'skip-pieces': { type: 'boolean', default: false },
   },
   // `npm run bench -- --only cold-start` passes the guard benchmark's flags too.
   strict: false,
@@ -32,7 +40,10 @@ const { values: flags } = parseArgs({
 const here = resolve(import.meta.dirname, '../..');
 const child = resolve(import.meta.dirname, 'guard-child.ts');
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const { path: modelPath } = await ensureGuardShapedModel({ quant: 'q8_0', log });
+const modelPath =
+  typeof flags.model === 'string'
+    ? resolve(flags.model)
+    : (await ensureGuardShapedModel({ quant: 'q8_0', log })).path;
 
 const evict = () => {
   if (!flags.cold) return;
@@ -59,25 +70,47 @@ async function cli(root: string) {
   return { total_ms: Math.round(performance.now() - started) };
 }
 
-/** The library in a fresh process: each step's time since that process started. */
-async function library(root: string, mmap?: 'on' | 'off') {
+/**
+ * The library in a fresh process: each step's wall time since that process started, and the CPU
+ * time it used (its own and its exited children's: node-llama-cpp's test of its binary).
+ */
+async function library(root: string, mmap?: 'on' | 'off', probe?: 'load') {
   evict();
-  const run = startChild(child, ['--root', root, '--model', modelPath, ...(mmap ? ['--mmap', mmap] : [])]);
-  const steps: Record<string, number> = {};
+  const run = startChild(child, [
+    '--root',
+    root,
+    '--model',
+    modelPath,
+    ...(mmap ? ['--mmap', mmap] : []),
+    ...(probe ? ['--probe', probe] : []),
+  ]);
+  const steps: Record<string, { at_ms: number; cpu_ms: number; anon_mb: number }> = {};
   for (const name of ['imported', 'runtime', 'guard', 'probe', 'verdict', 'second_verdict']) {
-    steps[name] = (await run.next(name)).at_ms as number;
+    steps[name] = (await run.next(name)) as (typeof steps)[string];
   }
   await run.exited;
-  const step = (name: string, after: string) => (steps[name] ?? 0) - (steps[after] ?? 0);
-  return {
-    import_ms: steps.imported,
-    runtime_ms: step('runtime', 'imported'),
-    model_and_context_ms: step('guard', 'runtime'),
-    probe_ms: step('probe', 'guard'),
-    first_verdict_ms: step('verdict', 'probe'),
-    second_verdict_ms: step('second_verdict', 'verdict'),
-    start_to_first_verdict_ms: steps.verdict,
+  /** Each piece: the step that ends it and the one before; wall and CPU milliseconds. */
+  const piecesOf = {
+    runtime: ['runtime', 'imported'],
+    model_and_context: ['guard', 'runtime'],
+    probe: ['probe', 'guard'],
+    first_verdict: ['verdict', 'probe'],
+    second_verdict: ['second_verdict', 'verdict'],
+  } as const;
+  const sample: Record<string, number | undefined> = {
+    import_ms: steps.imported?.at_ms,
+    import_cpu_ms: steps.imported?.cpu_ms,
+    start_to_first_verdict_ms: steps.verdict?.at_ms,
+    start_to_first_verdict_cpu_ms: steps.verdict?.cpu_ms,
+    anon_after_runtime_mb: steps.runtime?.anon_mb,
+    anon_after_load_mb: steps.guard?.anon_mb,
+    anon_after_verdicts_mb: steps.second_verdict?.anon_mb,
   };
+  for (const [piece, [end, start]] of Object.entries(piecesOf)) {
+    sample[`${piece}_ms`] = (steps[end]?.at_ms ?? 0) - (steps[start]?.at_ms ?? 0);
+    sample[`${piece}_cpu_ms`] = (steps[end]?.cpu_ms ?? 0) - (steps[start]?.cpu_ms ?? 0);
+  }
+  return sample;
 }
 
 async function pieces() {
@@ -86,6 +119,7 @@ async function pieces() {
   const result = {
     runtime: await run.next('runtime'),
     file_read: await run.next('file_read'),
+    read_metadata: await run.next('read_metadata'),
     load_vocabulary: await run.next('load_vocabulary').catch(() => undefined),
     load_mmap: await run.next('load_mmap'),
     load_read: await run.next('load_read'),
@@ -95,11 +129,16 @@ async function pieces() {
 }
 
 type Sample = Record<string, number | undefined>;
-const variants: Record<string, () => Promise<Sample>> = {
+const allVariants: Record<string, () => Promise<Sample>> = {
   cli_now: () => cli(here),
   library_mmap: () => library(here, 'on'),
+  library_probe_at_load: () => library(here, 'on', 'load'),
   library_read: () => library(here, 'off'),
 };
+const llamaServerBinary = process.env.LLAMA_SERVER || process.env.LLAMA_SERVER_BIN;
+if (llamaServerBinary) allVariants.llama_server = () => timeLlamaServer(llamaServerBinary, modelPath);
+const chosen = typeof flags.variants === 'string' ? flags.variants.split(',') : Object.keys(allVariants);
+const variants = Object.fromEntries(Object.entries(allVariants).filter(([name]) => chosen.includes(name)));
 if (typeof flags.before === 'string') {
   const before = resolve(flags.before);
   variants.cli_before = () => cli(before);
@@ -138,14 +177,25 @@ const medians = (name: string) => {
   );
 };
 const series = (name: string, key: string) => (samples[name] ?? []).map((run) => run[key] ?? Number.NaN);
-const ratios: Record<string, number> = {
-  library_mmap_vs_read: round(
-    medianRatio(
-      series('library_mmap', 'start_to_first_verdict_ms'),
-      series('library_read', 'start_to_first_verdict_ms'),
-    ),
-  ),
+const ratios: Record<string, number> = {};
+const pair = (name: string, a: string, b: string, key: string) => {
+  if (samples[a] && samples[b]) ratios[name] = round(medianRatio(series(a, key), series(b, key)));
 };
+pair('library_mmap_vs_read', 'library_mmap', 'library_read', 'start_to_first_verdict_ms');
+pair('probe_first_call_vs_at_load', 'library_mmap', 'library_probe_at_load', 'start_to_first_verdict_ms');
+// Issue 25's target: Vigil's start to first verdict over llama-server's ready plus one classification.
+pair('cli_vs_llama_server', 'cli_now', 'llama_server', 'total_ms');
+if (samples.library_mmap && samples.llama_server) {
+  ratios.library_vs_llama_server = round(
+    medianRatio(series('library_mmap', 'start_to_first_verdict_ms'), series('llama_server', 'total_ms')),
+  );
+}
+pair(
+  'probe_first_call_vs_at_load_cpu',
+  'library_mmap',
+  'library_probe_at_load',
+  'start_to_first_verdict_cpu_ms',
+);
 if (flags.before) {
   ratios.cli_now_vs_before = round(
     medianRatio(series('cli_now', 'total_ms'), series('cli_before', 'total_ms')),
@@ -160,17 +210,12 @@ if (flags.before) {
     medianRatio(series('library_mmap', 'probe_ms'), series('library_before', 'probe_ms')),
   );
 }
-const llamaServerBinary = process.env.LLAMA_SERVER || process.env.LLAMA_SERVER_BIN;
-const llamaServer = llamaServerBinary
-  ? await timeLlamaServer(llamaServerBinary, modelPath, medians('cli_now').total_ms ?? Number.NaN)
-  : undefined;
 const result = {
-  model: { file: modelPath, quant: 'q8_0', page_cache: flags.cold ? 'evicted before each run' : 'warm' },
+  model: { file: modelPath, page_cache: flags.cold ? 'evicted before each run' : 'warm' },
   machine_before: machineBefore,
   median_ms: Object.fromEntries(Object.keys(variants).map((name) => [name, medians(name)])),
   paired_ratios: ratios,
-  pieces: await pieces(),
-  llama_server: llamaServer,
+  pieces: flags['skip-pieces'] ? undefined : await pieces(),
   runs: samples,
   machine_after: machine(),
 };

@@ -3,8 +3,13 @@
 //   --root DIR      the checkout whose guard-core is loaded (default: this one; a second worktree
 //                   at an older commit gives the "before" figures)
 //   --model PATH    the GGUF
-//   --mmap on|off|auto, --batch N   createGuard's mmap and batchSize (omitted: the defaults)
-//   --mode library  createGuard, the verification probe, a first and a second verdict
+//   --mmap on|off|auto, --batch N, --concurrency N, --context N   createGuard's mmap, batchSize,
+//                   concurrency and contextSize (omitted: the defaults)
+//   --mode library  createGuard, the verification probe, a first and a second verdict; each step
+//                   with this process's CPU time (`cpu_ms`) and private anonymous memory (`anon_mb`)
+//   --probe load|first-call  the probe as before ADR 0015's change: a prompt of its own after the load
+//                   (`load`), or as now: the policy prefix warmed at load, the check made on the
+//                   first verdict (`first-call`, the default); the random weights are never refused
 //   --mode pieces   the load path piece by piece: runtime, reading the file, a model of the same
 //                   vocabulary and no weights (tiny-guard), loadModel mapped and read, context
 //   --mode hold     createGuard, N classifications (--calls), then waits for stdin to close
@@ -15,7 +20,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FIXTURE_PATHS } from '../fixtures/fixture-facts.js';
-import { report, smapsRollup } from './processes.js';
+import { cpuMs, report as reportLine, smapsRollup } from './processes.js';
 import { textOfTokens } from './workload.js';
 
 const { values: flags } = parseArgs({
@@ -24,18 +29,32 @@ const { values: flags } = parseArgs({
     model: { type: 'string' },
     mmap: { type: 'string' },
     batch: { type: 'string' },
+    concurrency: { type: 'string' },
+    context: { type: 'string' },
     mode: { type: 'string', default: 'library' },
     calls: { type: 'string', default: '20' },
     chat: { type: 'boolean', default: false },
+    probe: { type: 'string', default: 'first-call' },
   },
 });
 const root = flags.root as string;
 const modelPath = flags.model as string;
 const at = () => Math.round(performance.now());
+/** Each step with the CPU time and private anonymous memory this process has used so far. */
+const report = (event: string, fields: Record<string, unknown> = {}) =>
+  reportLine(event, {
+    ...fields,
+    cpu_ms: cpuMs(),
+    anon_mb: Math.round(smapsRollup(process.pid).anonymous / 1e6),
+  });
 const source = (path: string) => import(pathToFileURL(`${root}/packages/guard-core/src/${path}`).href);
 const mmapOption = () =>
   flags.mmap === undefined ? {} : { mmap: flags.mmap === 'auto' ? 'auto' : flags.mmap === 'on' };
-const batchOption = () => (flags.batch === undefined ? {} : { batchSize: Number(flags.batch) });
+const batchOption = () => ({
+  ...(flags.batch === undefined ? {} : { batchSize: Number(flags.batch) }),
+  ...(flags.concurrency === undefined ? {} : { concurrency: Number(flags.concurrency) }),
+  ...(flags.context === undefined ? {} : { contextSize: Number(flags.context) }),
+});
 
 report('started', { at_ms: at() });
 if (flags.mode === 'pieces') await pieces();
@@ -90,8 +109,13 @@ async function library() {
     guard.policy,
     normalizeConversation('Hello!'),
   );
-  const mass = await guard.engine.verdictMass(segments);
-  report('probe', { at_ms: at(), mass });
+  if (flags.probe === 'load') {
+    const mass = await guard.engine.verdictMass(segments);
+    report('probe', { at_ms: at(), mass });
+  } else {
+    await guard.engine.verifyFirstScores({ segments, refusal: () => undefined });
+    report('probe', { at_ms: at() });
+  }
   const first = await guard.classify('hello');
   report('verdict', { at_ms: at(), duration_ms: first.durationMs });
   const second = await guard.classify('good morning');
@@ -112,29 +136,53 @@ async function pieces() {
   for (let read = 1; read > 0; bytes += read) read = readSync(fd, buffer, 0, buffer.length, bytes);
   closeSync(fd);
   report('file_read', { at_ms: at(), ms: Math.round(performance.now() - readStarted), bytes });
+  // node-llama-cpp reads the GGUF's metadata in JavaScript before llama.cpp loads the model.
+  const { readGgufFileInfo } = await import('node-llama-cpp');
+  let cpu = cpuMs();
+  let started = performance.now();
+  await readGgufFileInfo(modelPath, { sourceType: 'filesystem' });
+  report('read_metadata', {
+    at_ms: at(),
+    ms: Math.round(performance.now() - started),
+    spent_cpu_ms: cpuMs() - cpu,
+  });
   // The same vocabulary and metadata with almost no weights: what a load costs whatever the model.
   if (existsSync(FIXTURE_PATHS.tinyGuard)) {
-    const started = performance.now();
+    cpu = cpuMs();
+    started = performance.now();
     const tiny = await llama.loadModel({ modelPath: FIXTURE_PATHS.tinyGuard });
-    report('load_vocabulary', { at_ms: at(), load_model_ms: Math.round(performance.now() - started) });
+    report('load_vocabulary', {
+      at_ms: at(),
+      load_model_ms: Math.round(performance.now() - started),
+      spent_cpu_ms: cpuMs() - cpu,
+    });
     await tiny.dispose();
   }
   for (const useMmap of [true, false]) {
-    const started = performance.now();
+    const anonBefore = smapsRollup(process.pid).anonymous;
+    cpu = cpuMs();
+    started = performance.now();
     const model = await llama.loadModel({ modelPath, useMmap });
     const loaded = performance.now();
+    const modelCpu = cpuMs() - cpu;
+    const anonModel = smapsRollup(process.pid).anonymous;
     const context = await model.createContext(
       contextOptionsOf({
         sequences: 4,
         contextSize: 2048,
         threads: resolveThreads(llama, undefined),
-        batchSize: 128,
+        batchSize: 512,
       }),
     );
+    const anonContext = smapsRollup(process.pid).anonymous;
     report(useMmap ? 'load_mmap' : 'load_read', {
       at_ms: at(),
       load_model_ms: Math.round(loaded - started),
+      load_model_cpu_ms: modelCpu,
       create_context_ms: Math.round(performance.now() - loaded),
+      create_context_cpu_ms: cpuMs() - cpu - modelCpu,
+      model_anon_mb: Math.round((anonModel - anonBefore) / 1e6),
+      context_anon_mb: Math.round((anonContext - anonModel) / 1e6),
     });
     await context.dispose();
     await model.dispose();

@@ -68,7 +68,23 @@ export function smapsRollup(pid: number) {
     uss: field('Private_Clean') + field('Private_Dirty'),
     pssAnon: field('Pss_Anon'),
     pssFile: field('Pss_File'),
+    /** Private anonymous memory: the heap, native allocations (KV cache, buffers, vocabulary). */
+    anonymous: field('Anonymous'),
   };
+}
+
+/**
+ * CPU milliseconds this process has used, user and system, with those of its children that have
+ * exited (node-llama-cpp's test of its binary): on a shared machine a fairer measure of work than
+ * wall time, which includes waiting for the CPU.
+ */
+export function cpuMs() {
+  // /proc/self/stat: fields 14-17 are utime, stime, cutime, cstime in clock ticks (100 a second);
+  // the command name (field 2) may hold spaces, so count from the closing parenthesis.
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = [11, 12, 13, 14].reduce((total, index) => total + Number(fields[index] ?? 0), 0);
+  return ticks * 10;
 }
 
 /** Writes one JSON line for the parent: `{ event, ...fields }`. */

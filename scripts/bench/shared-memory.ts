@@ -7,6 +7,7 @@
 //   --quant q8_0|q4_0   the shaped model's quantization (q4_0 is repacked on x86 with AVX2)
 //   --mmap on,off       the variants, in this order (default both)
 //   --batch N           createGuard's batchSize (default: the guard's default)
+//   --concurrency N, --context N   createGuard's concurrency and contextSize (default: the guard's)
 //   --counts 1,2,4      how many processes (--counts-off: for mmap off, default the same)
 //   --calls N           classifications each process makes before it is measured (default 20)
 import os from 'node:os';
@@ -21,6 +22,8 @@ const { values: flags } = parseArgs({
     quant: { type: 'string', default: 'q8_0' },
     mmap: { type: 'string', default: 'on,off' },
     batch: { type: 'string' },
+    concurrency: { type: 'string' },
+    context: { type: 'string' },
     counts: { type: 'string', default: '1,2,4' },
     'counts-off': { type: 'string' },
     calls: { type: 'string', default: '20' },
@@ -47,6 +50,8 @@ async function measure(count: number, mmap: string) {
         '--calls',
         flags.calls,
         ...(flags.batch ? ['--batch', flags.batch] : []),
+        ...(flags.concurrency ? ['--concurrency', flags.concurrency] : []),
+        ...(flags.context ? ['--context', flags.context] : []),
       ]);
       children.push(holder);
       await holder.next('ready');
@@ -59,6 +64,7 @@ async function measure(count: number, mmap: string) {
       uss_mb: memory.map((entry) => mb(entry.uss)),
       pss_mb: memory.map((entry) => mb(entry.pss)),
       rss_mb: memory.map((entry) => mb(entry.rss)),
+      anonymous_mb: memory.map((entry) => mb(entry.anonymous)),
       total_uss_mb: mb(sum('uss')),
       total_pss_mb: mb(sum('pss')),
     };

@@ -1,5 +1,6 @@
 import type { LlamaContext, LlamaModel } from 'node-llama-cpp';
-import type { Usage } from '../types.js';
+import type { EngineMemory, Usage } from '../types.js';
+import type { LongContext } from './long-context.js';
 import type { StateCache } from './state-cache.js';
 
 /** Counters of the calls an engine scored, summed. */
@@ -20,6 +21,25 @@ export class CallTotals {
     const { calls, promptTokens, evaluatedTokens, cachedTokens } = this;
     return { calls, promptTokens, evaluatedTokens, cachedTokens };
   }
+}
+
+/** What the engine holds: the weights, the pooled and the long context's KV caches, the state cache. */
+export function engineMemory(parts: {
+  model: LlamaModel;
+  context: LlamaContext;
+  slots: readonly unknown[];
+  kvBytesPerToken: number;
+  long: LongContext | undefined;
+  states: StateCache | undefined;
+}): EngineMemory {
+  const { model, context, slots, kvBytesPerToken, long, states } = parts;
+  return {
+    weights: model.size,
+    kvCache: context.contextSize * slots.length * kvBytesPerToken,
+    longContextKvCache: (long?.cells ?? 0) * kvBytesPerToken,
+    kvBytesPerToken,
+    stateCache: states?.bytes ?? 0,
+  };
 }
 
 /** KV bytes per token: layers x KV heads x (key + value length) x the cache type's bytes per value. */

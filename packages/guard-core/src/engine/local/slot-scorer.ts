@@ -65,14 +65,15 @@ export class SlotScorer {
 
   /**
    * {@link score}, reading the whole next-token distribution instead of the verdict's two tokens
-   * (slower by one pass over the vocabulary): also returns P(safe) + P(unsafe), which is about 1
-   * for a Llama Guard model and far less for any other.
+   * (one pass over the vocabulary more): `check` gets P(safe) + P(unsafe) (about 1 for a Llama
+   * Guard model, far less for any other) before any code is decoded, and throws to refuse it.
    */
-  async scoreWithMass(
+  async scoreChecked(
     slot: Slot,
     tokens: Token[],
     request: ScoreRequest,
-  ): Promise<{ result: ScoreResult; verdictMass: number }> {
+    check: (verdictMass: number) => void,
+  ): Promise<ScoreResult> {
     const { answer } = this.#options;
     const { next, ...counts } = await this.#evaluatePrompt(
       slot,
@@ -82,11 +83,11 @@ export class SlotScorer {
     );
     const safe = next.probabilities?.get(answer.safe) ?? 0;
     const unsafe = next.probabilities?.get(answer.unsafe) ?? 0;
-    const verdictMass = safe + unsafe;
-    // The same ratio the biased verdict step reads (a constant added to both logits keeps it).
-    const unsafeProbability = verdictMass > 0 ? unsafe / verdictMass : 0.5;
-    const result = await this.#withCodes(slot, tokens, request, { unsafeProbability, ...counts });
-    return { result, verdictMass };
+    check(safe + unsafe);
+    if (!(safe + unsafe > 0))
+      throw new VigilModelError('model: neither safe nor unsafe is possible after the prompt');
+    // The ratio the biased verdict step reads (a constant added to both logits keeps it).
+    return this.#withCodes(slot, tokens, request, { unsafeProbability: unsafe / (safe + unsafe), ...counts });
   }
 
   /** P(safe) + P(unsafe) after `tokens`, from the whole next-token distribution. */

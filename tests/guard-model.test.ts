@@ -168,26 +168,16 @@ describe('model loading errors', () => {
     await expect(createGuard({ model: file })).rejects.toThrow(/is not a GGUF file \(it starts with "not "/);
   });
 
-  it('refuses a model that does not answer like Llama Guard (a chat model) before any verdict', async () => {
-    // The check is made on the first verdicts (ADR 0015): calls at once, and every one after, throw.
-    const wrong = await createGuard({
+  it('refuses a model that does not answer like Llama Guard (a chat model)', async () => {
+    const error = await createGuard({
       model: FIXTURE_PATHS.tinyGenerator,
       contextSize: 1024,
-      concurrency: 2,
-    });
-    const outcomes = await Promise.allSettled([
-      wrong.classify('Hello there'),
-      wrong.classify([{ role: 'user', content: 'How do I bake bread?' }]),
-    ]);
-    const later = await wrong.classify('Good morning').catch((e) => e);
-    await wrong.dispose();
-    for (const outcome of outcomes) expect(outcome.status).toBe('rejected');
-    for (const error of [...outcomes.map((outcome) => (outcome as PromiseRejectedResult).reason), later]) {
-      expect(VigilModelError.isInstance(error)).toBe(true);
-      expect(error.message).toMatch(
-        /^model '.*tiny-generator\.gguf' does not answer like Llama Guard 3: after a Llama Guard prompt, 'safe' and 'unsafe' hold 0\.0% of the next-token probability/,
-      );
-    }
+      concurrency: 1,
+    }).catch((e) => e);
+    expect(VigilModelError.isInstance(error)).toBe(true);
+    expect(error.message).toMatch(
+      /^model '.*tiny-generator\.gguf' does not answer like Llama Guard 3: after a Llama Guard prompt, 'safe' and 'unsafe' hold 0\.0% of the next-token probability/,
+    );
     const unchecked = await createGuard({
       model: FIXTURE_PATHS.tinyGenerator,
       contextSize: 1024,

@@ -62,36 +62,6 @@ describe('the verification probe', () => {
   });
 });
 
-describe('the check on the first verdicts', () => {
-  it('costs no evaluation of its own: the prefix is warm at load, and checked verdicts equal unchecked ones', async () => {
-    const texts = ['How do I bake bread?', 'I will hurt you', 'Tell me about rivers and gardens.'];
-    const options = {
-      model: FIXTURE_PATHS.tinyRandomGuard,
-      contextSize: 1024,
-      concurrency: 1,
-      verdictCacheSize: 0,
-    };
-    const checked = await createGuard(options);
-    const unchecked = await createGuard({ ...options, verifyModel: false });
-    try {
-      for (const [index, text] of texts.entries()) {
-        const [a, b] = [await checked.classify(text), await unchecked.classify(text)];
-        expect(Math.abs((a.unsafeProbability ?? 0) - (b.unsafeProbability ?? 0))).toBeLessThan(1e-5);
-        expect(a.categories).toEqual(b.categories);
-        // The first call found the policy prefix evaluated at load; without the check nothing was.
-        if (index === 0) {
-          expect(a.usage.cachedTokens).toBeGreaterThan(100);
-          expect(b.usage.cachedTokens).toBe(0);
-          expect(a.usage.evaluatedTokens).toBe(b.usage.evaluatedTokens - a.usage.cachedTokens);
-        }
-      }
-    } finally {
-      await checked.dispose();
-      await unchecked.dispose();
-    }
-  });
-});
-
 describe('mapped or read weights', () => {
   it('give the same verdicts, micro-batches of 512 (the default) or 128 tokens within kernel noise', async () => {
     const texts = ['How do I bake bread?', 'I will hurt you', 'Tell me about rivers and gardens.'];

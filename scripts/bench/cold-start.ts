@@ -9,7 +9,7 @@
 //                    run as the "before" variants
 //   --cold           evict the file from the page cache before each run (python3's posix_fadvise)
 //   --model PATH     another GGUF than the 1B-shaped fixture (a quick check on a tiny fixture)
-//   --variants A,B   run only these (cli_now, library_mmap, library_probe_at_load, library_read)
+//   --variants A,B   run only these (cli_now, library_mmap, library_read, llama_server)
 //   --skip-pieces    skip the load path's pieces (runtime, file read, vocabulary, load, context)
 // LLAMA_SERVER=/path/to/llama-server (or LLAMA_SERVER_BIN, as the tests name it) adds that binary on
 // the same model as one more interleaved variant: spawn to ready (/health), then to the end of one
@@ -74,16 +74,9 @@ async function cli(root: string) {
  * The library in a fresh process: each step's wall time since that process started, and the CPU
  * time it used (its own and its exited children's: node-llama-cpp's test of its binary).
  */
-async function library(root: string, mmap?: 'on' | 'off', probe?: 'load') {
+async function library(root: string, mmap?: 'on' | 'off') {
   evict();
-  const run = startChild(child, [
-    '--root',
-    root,
-    '--model',
-    modelPath,
-    ...(mmap ? ['--mmap', mmap] : []),
-    ...(probe ? ['--probe', probe] : []),
-  ]);
+  const run = startChild(child, ['--root', root, '--model', modelPath, ...(mmap ? ['--mmap', mmap] : [])]);
   const steps: Record<string, { at_ms: number; cpu_ms: number; anon_mb: number }> = {};
   for (const name of ['imported', 'runtime', 'guard', 'probe', 'verdict', 'second_verdict']) {
     steps[name] = (await run.next(name)) as (typeof steps)[string];
@@ -132,7 +125,6 @@ type Sample = Record<string, number | undefined>;
 const allVariants: Record<string, () => Promise<Sample>> = {
   cli_now: () => cli(here),
   library_mmap: () => library(here, 'on'),
-  library_probe_at_load: () => library(here, 'on', 'load'),
   library_read: () => library(here, 'off'),
 };
 const llamaServerBinary = process.env.LLAMA_SERVER || process.env.LLAMA_SERVER_BIN;
@@ -182,7 +174,6 @@ const pair = (name: string, a: string, b: string, key: string) => {
   if (samples[a] && samples[b]) ratios[name] = round(medianRatio(series(a, key), series(b, key)));
 };
 pair('library_mmap_vs_read', 'library_mmap', 'library_read', 'start_to_first_verdict_ms');
-pair('probe_first_call_vs_at_load', 'library_mmap', 'library_probe_at_load', 'start_to_first_verdict_ms');
 // Issue 25's target: Vigil's start to first verdict over llama-server's ready plus one classification.
 pair('cli_vs_llama_server', 'cli_now', 'llama_server', 'total_ms');
 if (samples.library_mmap && samples.llama_server) {
@@ -190,12 +181,6 @@ if (samples.library_mmap && samples.llama_server) {
     medianRatio(series('library_mmap', 'start_to_first_verdict_ms'), series('llama_server', 'total_ms')),
   );
 }
-pair(
-  'probe_first_call_vs_at_load_cpu',
-  'library_mmap',
-  'library_probe_at_load',
-  'start_to_first_verdict_cpu_ms',
-);
 if (flags.before) {
   ratios.cli_now_vs_before = round(
     medianRatio(series('cli_now', 'total_ms'), series('cli_before', 'total_ms')),

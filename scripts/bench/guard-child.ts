@@ -7,9 +7,6 @@
 //                   concurrency and contextSize (omitted: the defaults)
 //   --mode library  createGuard, the verification probe, a first and a second verdict; each step
 //                   with this process's CPU time (`cpu_ms`) and private anonymous memory (`anon_mb`)
-//   --probe load|first-call  the probe as before ADR 0015's change: a prompt of its own after the load
-//                   (`load`), or as now: the policy prefix warmed at load, the check made on the
-//                   first verdict (`first-call`, the default); the random weights are never refused
 //   --mode pieces   the load path piece by piece: runtime, reading the file, a model of the same
 //                   vocabulary and no weights (tiny-guard), loadModel mapped and read, context
 //   --mode hold     createGuard, N classifications (--calls), then waits for stdin to close
@@ -34,7 +31,6 @@ const { values: flags } = parseArgs({
     mode: { type: 'string', default: 'library' },
     calls: { type: 'string', default: '20' },
     chat: { type: 'boolean', default: false },
-    probe: { type: 'string', default: 'first-call' },
   },
 });
 const root = flags.root as string;
@@ -109,13 +105,9 @@ async function library() {
     guard.policy,
     normalizeConversation('Hello!'),
   );
-  if (flags.probe === 'load') {
-    const mass = await guard.engine.verdictMass(segments);
-    report('probe', { at_ms: at(), mass });
-  } else {
-    await guard.engine.verifyFirstScores({ segments, refusal: () => undefined });
-    report('probe', { at_ms: at() });
-  }
+  // The guard's own check (ADR 0015): its probe prompt, the policy prefix then cached for the first call.
+  const mass = await guard.engine.verdictMass(segments);
+  report('probe', { at_ms: at(), mass });
   const first = await guard.classify('hello');
   report('verdict', { at_ms: at(), duration_ms: first.durationMs });
   const second = await guard.classify('good morning');

@@ -58,11 +58,10 @@ const guardOwnOptionsShape = {
    */
   verdictCacheSize: z.number().int().min(0).default(1024),
   /**
-   * Check that the model answers like Llama Guard: after a Llama Guard prompt, `safe` and
-   * `unsafe` must hold at least half of the next-token probability. The check is made on the
-   * first classification, before its verdict is returned: with a wrong GGUF (e.g. a chat model)
-   * it and every later call throw `VigilModelError`. The policy prefix is evaluated at load, so
-   * that call waits for nothing else. Local engines only. Defaults to `true`.
+   * On load, check that the model answers like Llama Guard: after a probe prompt, `safe` and
+   * `unsafe` must hold at least half of the next-token probability (a wrong GGUF, e.g. a chat
+   * model, fails at once with `VigilModelError`). Costs one prompt evaluation, which also warms
+   * the cache. Local engines only. Defaults to `true`.
    */
   verifyModel: z.boolean().default(true),
   /**
@@ -170,26 +169,16 @@ function localEngineOptions(parsed: ResolvedGuardOptions): ResolvedLocalEngineOp
   return options as ResolvedLocalEngineOptions;
 }
 
-/**
- * Checks that the model answers a Llama Guard prompt with a verdict: on the first verdicts the
- * engine reads (which then cost one pass over the vocabulary more), so the probe costs no
- * evaluation of its own; engines without that check it on a probe prompt now, and fail (freeing
- * the engine) here (ADR 0015).
- */
+/** Fails (and frees the engine) when the model does not answer a Llama Guard prompt with a verdict. */
 async function verifyLlamaGuard(engine: GuardEngine, renderer: PromptRenderer, policy: Policy) {
-  const segments = renderer.segments(policy, normalizeConversation('Hello!'));
-  const refusal = (mass: number) =>
-    mass >= 0.5
-      ? undefined
-      : new VigilModelError(
-          `model '${engine.model.id.replace(/:\d+$/, '')}' does not answer like Llama Guard 3: after a Llama Guard prompt, 'safe' and 'unsafe' hold ${(mass * 100).toFixed(1)}% of the next-token probability (Llama Guard: nearly 100%); pass a Llama Guard 3 GGUF, or verifyModel: false to skip this check`,
-        );
-  if (engine.verifyFirstScores) return engine.verifyFirstScores({ segments, refusal });
   if (!engine.verdictMass) return;
-  const error = refusal(await engine.verdictMass(segments));
-  if (!error) return;
+  const segments = renderer.segments(policy, normalizeConversation('Hello!'));
+  const mass = await engine.verdictMass(segments);
+  if (mass >= 0.5) return;
   await engine.dispose();
-  throw error;
+  throw new VigilModelError(
+    `model '${engine.model.id.replace(/:\d+$/, '')}' does not answer like Llama Guard 3: after a Llama Guard prompt, 'safe' and 'unsafe' hold ${(mass * 100).toFixed(1)}% of the next-token probability (Llama Guard: nearly 100%); pass a Llama Guard 3 GGUF, or verifyModel: false to skip this check`,
+  );
 }
 
 /** What scoring a call needs of its guard. */

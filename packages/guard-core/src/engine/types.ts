@@ -104,17 +104,6 @@ export interface EngineTokenizer {
   promptTokens(segments: PromptSegments): Promise<number>;
 }
 
-/** What a guard checks of the model it loaded, on the first verdicts (see `GuardEngine.verifyFirstScores`). */
-export interface ModelCheck {
-  /** A prompt of the guard's policy: its policy prefix is evaluated at once, so the first call finds it cached. */
-  segments: PromptSegments;
-  /**
-   * The error that refuses the model, given P(safe) + P(unsafe) for the first answer token after
-   * a prompt (about 1 for Llama Guard, far less for any other model); `undefined` accepts it.
-   */
-  refusal(verdictMass: number): Error | undefined;
-}
-
 /**
  * The seam between the classifier and the model: something that scores a Llama Guard prompt.
  * The local engine runs node-llama-cpp in-process; a remote one calls an OpenAI-compatible server.
@@ -133,13 +122,6 @@ export interface GuardEngine {
    * distribution: about 1 for a Llama Guard model, far less for any other. Local engines only.
    */
   verdictMass?(segments: PromptSegments): Promise<number>;
-  /**
-   * Checks the model on the verdicts it reads, instead of on a probe prompt of its own: warms the
-   * cache with the policy prefix of `check.segments`, then every call reads the whole next-token
-   * distribution until one passes `check.refusal`; a call that fails it throws the refusal instead
-   * of returning a verdict, and so does every call after it. Local engines only (ADR 0015).
-   */
-  verifyFirstScores?(check: ModelCheck): Promise<void>;
   /** What the engine holds in memory. Local engines only. */
   memory?(): EngineMemory;
   /** The engine's tokenizer, for fitting long conversations to `model.maxPromptTokens`. Local engines only. */

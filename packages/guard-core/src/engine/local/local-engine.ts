@@ -1,7 +1,7 @@
 import type { Token } from 'node-llama-cpp';
 import { VigilDisposedError, VigilInputError } from '../../errors.js';
 import type { PromptSegments } from '../../prompt/segments.js';
-import type { GuardEngine, ModelCheck, ScoreRequest, ScoreResult } from '../types.js';
+import type { GuardEngine, ScoreRequest, ScoreResult } from '../types.js';
 import { CallTotals, engineMemory, stateStats } from './engine-stats.js';
 import { type OpenedEngine, openEngine } from './open-engine.js';
 import type { ResolvedLocalEngineOptions } from './runtime-options.js';
@@ -18,16 +18,12 @@ export async function loadLocalEngine(options: ResolvedLocalEngineOptions): Prom
   const { info, long, pool, states, prompts, scorer } = opened;
   const totals = new CallTotals();
   let disposed = false;
-  /** The guard's check of the model, until a verdict passes it; then the error of one that failed it. */
-  let check: ModelCheck | undefined;
-  let refused: Error | undefined;
   const throwIfDisposed = () => {
     if (disposed) throw new VigilDisposedError('local engine: the engine was disposed');
   };
 
   async function score(request: ScoreRequest): Promise<ScoreResult> {
     throwIfDisposed();
-    if (refused) throw refused;
     const { prefixTokens, tokens, conversationEnd } = await prompts.of(request.segments);
     if (tokens.length + answerRoom > info.contextSize) {
       if (!long || tokens.length > info.maxPromptTokens) throw tooLong(tokens.length, opened, options);
@@ -51,29 +47,9 @@ export async function loadLocalEngine(options: ResolvedLocalEngineOptions): Prom
   }
 
   async function scoreOn(slot: Slot, tokens: Token[], request: ScoreRequest) {
-    const pending = check;
-    const result = pending
-      ? await scorer.scoreChecked(slot, tokens, request, (mass) => {
-          refused ??= pending.refusal(mass);
-          if (refused) throw refused;
-          if (check === pending) check = undefined;
-        })
-      : await scorer.score(slot, tokens, request);
+    const result = await scorer.score(slot, tokens, request);
     totals.add(result.usage);
     return result;
-  }
-
-  /** Arms the check and evaluates the policy prefix, so the first call evaluates only its own part. */
-  async function verifyFirstScores(next: ModelCheck) {
-    throwIfDisposed();
-    check = next;
-    const { prefixTokens } = await prompts.of(next.segments);
-    const slot = await pool.acquire(prefixTokens, prefixTokens.length);
-    try {
-      await scorer.prefill(slot, prefixTokens);
-    } finally {
-      pool.release(slot);
-    }
   }
 
   async function verdictMass(segments: PromptSegments) {
@@ -101,7 +77,6 @@ export async function loadLocalEngine(options: ResolvedLocalEngineOptions): Prom
     model: info,
     score,
     verdictMass,
-    verifyFirstScores,
     memory: () => engineMemory(opened),
     tokenizer: prompts.tokenizer,
     stats: () => ({

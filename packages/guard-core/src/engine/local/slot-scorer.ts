@@ -65,15 +65,14 @@ export class SlotScorer {
 
   /**
    * {@link score}, reading the whole next-token distribution instead of the verdict's two tokens
-   * (one pass over the vocabulary more): `check` gets P(safe) + P(unsafe) (about 1 for a Llama
-   * Guard model, far less for any other) before any code is decoded, and throws to refuse it.
+   * (slower by one pass over the vocabulary): also returns P(safe) + P(unsafe), which is about 1
+   * for a Llama Guard model and far less for any other.
    */
-  async scoreChecked(
+  async scoreWithMass(
     slot: Slot,
     tokens: Token[],
     request: ScoreRequest,
-    check: (verdictMass: number) => void,
-  ): Promise<ScoreResult> {
+  ): Promise<{ result: ScoreResult; verdictMass: number }> {
     const { answer } = this.#options;
     const { next, ...counts } = await this.#evaluatePrompt(
       slot,
@@ -83,11 +82,11 @@ export class SlotScorer {
     );
     const safe = next.probabilities?.get(answer.safe) ?? 0;
     const unsafe = next.probabilities?.get(answer.unsafe) ?? 0;
-    check(safe + unsafe);
-    if (!(safe + unsafe > 0))
-      throw new VigilModelError('model: neither safe nor unsafe is possible after the prompt');
-    // The ratio the biased verdict step reads (a constant added to both logits keeps it).
-    return this.#withCodes(slot, tokens, request, { unsafeProbability: unsafe / (safe + unsafe), ...counts });
+    const verdictMass = safe + unsafe;
+    // The same ratio the biased verdict step reads (a constant added to both logits keeps it).
+    const unsafeProbability = verdictMass > 0 ? unsafe / verdictMass : 0.5;
+    const result = await this.#withCodes(slot, tokens, request, { unsafeProbability, ...counts });
+    return { result, verdictMass };
   }
 
   /** P(safe) + P(unsafe) after `tokens`, from the whole next-token distribution. */

@@ -175,7 +175,9 @@ describe('draft: counts in the open', () => {
     expect(on.model.draft).toBe('tiny-generator-draft');
     expect(on.memory.generator.draft?.modelBytes).toBeGreaterThan(40e6);
     const usage = on.runs.plain?.result.usage.draft;
-    expect(usage?.accepted).toBeGreaterThan(10);
+    // How many tokens get a guess depends on timing (the draft predicts while the chat model
+    // decodes); which guesses are kept does not: this draft differs in a few words only.
+    expect(usage?.accepted).toBeGreaterThan(usage?.refuted ?? 0);
     expect(usage?.refuted).toBeGreaterThan(0);
     expect(usage?.drafted).toBe((usage?.accepted ?? 0) + (usage?.refuted ?? 0));
     const chats = Object.values(on.runs).map((run) => run.result.usage.draft);

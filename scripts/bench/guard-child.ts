@@ -12,6 +12,8 @@
 //   --mode hold     createGuard, N classifications (--calls), then waits for stdin to close
 //   --mode calls    createGuard, one warm-up, then N classifications of a ~120-token user message
 //                   and (--chat) a 6-turn growing chat; reports each duration and this process's memory
+//   --remote URL    (calls) the same calls as Llama Guard prompts (Vigil's renderer, the default
+//                   policy) sent straight to a llama-server's /completion at URL: the native anchor
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -31,6 +33,7 @@ const { values: flags } = parseArgs({
     mode: { type: 'string', default: 'library' },
     calls: { type: 'string', default: '20' },
     chat: { type: 'boolean', default: false },
+    remote: { type: 'string' },
   },
 });
 const root = flags.root as string;
@@ -62,6 +65,7 @@ async function library() {
   report('imported', { at_ms: at() });
   await getSharedLlama();
   report('runtime', { at_ms: at() });
+  if (flags.remote) return anchorCalls(flags.remote);
   const guard = await core.createGuard({
     model: modelPath,
     threshold: 1,
@@ -179,4 +183,46 @@ async function pieces() {
     await context.dispose();
     await model.dispose();
   }
+}
+
+/**
+ * `--mode calls --remote URL`: the calls of `--mode calls`, each a Llama Guard prompt (Vigil's
+ * renderer, the default policy) sent to llama-server's `/completion` for one token with its prompt
+ * cache on, timed around the request. No guard is loaded in this process.
+ */
+async function anchorCalls(url: string) {
+  const { createPromptRenderer } = await source('prompt/renderer.ts');
+  const { normalizeConversation } = await source('conversation/normalize.ts');
+  const { resolvePolicy } = await source('policy/policy.ts');
+  const renderer = createPromptRenderer();
+  const policy = resolvePolicy();
+  const classify = async (input: string | { role: 'user' | 'assistant'; content: string }[]) => {
+    const segments = renderer.segments(policy, normalizeConversation(input));
+    const started = performance.now();
+    const response = await fetch(`${url}/completion`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        prompt: segments.prefix + segments.conversation + segments.tail,
+        n_predict: 1,
+        temperature: 0,
+        cache_prompt: true,
+      }),
+    });
+    await response.text();
+    if (!response.ok) throw new Error(`llama-server answered ${response.status}`);
+    return performance.now() - started;
+  };
+  await classify(textOfTokens(120, 1));
+  const single: number[] = [];
+  for (let index = 0; index < Number(flags.calls); index++)
+    single.push(await classify(textOfTokens(120, 2000 + index)));
+  const turns: { role: 'user' | 'assistant'; content: string }[] = [];
+  const chatStarted = performance.now();
+  for (let turn = 0; turn < (flags.chat ? 6 : 0); turn++) {
+    turns.push({ role: turn % 2 === 0 ? 'user' : 'assistant', content: textOfTokens(40, 600 + turn) });
+    await classify(turns);
+  }
+  const chatMs = performance.now() - chatStarted;
+  report('calls', { single_ms: single, growing_chat_ms: chatMs, memory: smapsRollup(process.pid) });
 }

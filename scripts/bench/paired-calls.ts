@@ -7,10 +7,15 @@
 //                         (default: batch 128, 256 and 512 of this checkout)
 //   --rounds N            rounds (default 3); --calls N single calls per process (default 6)
 //   --chat                also a 6-turn growing chat per process
+// LLAMA_SERVER=/path/to/llama-server adds the native anchor as one more variant, `llama_server`: a
+// fresh llama-server on the same model each round, the same Llama Guard prompts sent to its
+// /completion (prompt cache on; each call's time includes the loopback HTTP request; its memory
+// figures are the client's, not the server's).
 import os from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureGuardShapedModel } from '../fixtures/ensure-fixtures.js';
+import { startLlamaServer } from './llama-server.js';
 import { medianRatio, startChild } from './processes.js';
 import { percentile, round } from './workload.js';
 
@@ -37,6 +42,8 @@ const variants = specs.map((spec) => {
   }
   return { name: name as string, args };
 });
+const llamaServerBinary = process.env.LLAMA_SERVER || process.env.LLAMA_SERVER_BIN;
+if (llamaServerBinary) variants.push({ name: 'llama_server', args: [] });
 
 interface Sample {
   single_p50_ms: number;
@@ -60,6 +67,10 @@ for (let index = 0; index < Number(flags.rounds); index++) {
   );
   for (const { name, args } of order) {
     log(`round ${index + 1}: ${name}`);
+    const server =
+      name === 'llama_server' && llamaServerBinary
+        ? await startLlamaServer(llamaServerBinary, modelPath)
+        : undefined;
     const run = startChild(child, [
       '--mode',
       'calls',
@@ -69,8 +80,9 @@ for (let index = 0; index < Number(flags.rounds); index++) {
       flags.calls,
       ...(flags.chat ? ['--chat'] : []),
       ...args,
+      ...(server ? ['--remote', server.url] : []),
     ]);
-    const result = await run.next('calls');
+    const result = await run.next('calls').finally(() => server?.stop());
     await run.exited;
     const memory = result.memory as { uss: number; pss: number; rss: number };
     samples[name]?.push({

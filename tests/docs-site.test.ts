@@ -56,7 +56,9 @@ describe('the documentation site', () => {
       'reference/api/guard-middleware/ai-sdk',
       'reference/api/generator',
       'reference/api/engine-transformers',
-      'reference/api/cli/',
+      'reference/api/guard-middleware',
+      'reference/api/server',
+      'reference/api/cli',
     ];
     expect(pages.filter((page) => !siteFile(siteDir, `/${page}`))).toEqual([]);
     expect(siteFile(siteDir, '/reference/api/guard-core/internal')).toBeUndefined();

@@ -175,11 +175,12 @@ describe('draft: counts in the open', () => {
     expect(on.model.draft).toBe('tiny-generator-draft');
     expect(on.memory.generator.draft?.modelBytes).toBeGreaterThan(40e6);
     const usage = on.runs.plain?.result.usage.draft;
-    // How many tokens get a guess depends on timing (the draft predicts while the chat model
-    // decodes); which guesses are kept does not: this draft differs in a few words only.
+    // Which tokens get a guess depends on timing (the draft predicts while the chat model
+    // decodes), so one chat may meet none of the changed words: the refutations are counted over
+    // every chat of the run (both sentences differ), the acceptances per chat.
     expect(usage?.accepted).toBeGreaterThan(usage?.refuted ?? 0);
-    expect(usage?.refuted).toBeGreaterThan(0);
     expect(usage?.drafted).toBe((usage?.accepted ?? 0) + (usage?.refuted ?? 0));
+    expect(on.stats.draft?.refuted).toBeGreaterThan(0);
     const chats = Object.values(on.runs).map((run) => run.result.usage.draft);
     const sum = (key: 'drafted' | 'accepted' | 'refuted') =>
       chats.reduce((total, draft) => total + (draft?.[key] ?? 0), 0);

@@ -77,19 +77,7 @@ async function library() {
   });
   report('guard', { at_ms: at() });
   if (flags.mode === 'calls') {
-    await guard.classify(textOfTokens(120, 1));
-    const single: number[] = [];
-    for (let index = 0; index < Number(flags.calls); index++) {
-      single.push((await guard.classify(textOfTokens(120, 2000 + index))).durationMs);
-    }
-    const turns: { role: 'user' | 'assistant'; content: string }[] = [];
-    const chatStarted = performance.now();
-    for (let turn = 0; turn < (flags.chat ? 6 : 0); turn++) {
-      turns.push({ role: turn % 2 === 0 ? 'user' : 'assistant', content: textOfTokens(40, 600 + turn) });
-      await guard.classify(turns);
-    }
-    const chatMs = performance.now() - chatStarted;
-    report('calls', { single_ms: single, growing_chat_ms: chatMs, memory: smapsRollup(process.pid) });
+    await timedCalls(async (input) => (await guard.classify(input)).durationMs);
     await guard.dispose();
     return;
   }
@@ -196,7 +184,7 @@ async function anchorCalls(url: string) {
   const { resolvePolicy } = await source('policy/policy.ts');
   const renderer = createPromptRenderer();
   const policy = resolvePolicy();
-  const classify = async (input: string | { role: 'user' | 'assistant'; content: string }[]) => {
+  const classify = async (input: CallInput) => {
     const segments = renderer.segments(policy, normalizeConversation(input));
     const started = performance.now();
     const response = await fetch(`${url}/completion`, {
@@ -213,6 +201,16 @@ async function anchorCalls(url: string) {
     if (!response.ok) throw new Error(`llama-server answered ${response.status}`);
     return performance.now() - started;
   };
+  await timedCalls(classify);
+}
+
+type CallInput = string | { role: 'user' | 'assistant'; content: string }[];
+
+/**
+ * `--mode calls`: one warm-up, `--calls` single calls of a ~120-token user message, and (`--chat`)
+ * a 6-turn growing chat classified after every turn; reports each duration and this process's memory.
+ */
+async function timedCalls(classify: (input: CallInput) => Promise<number>) {
   await classify(textOfTokens(120, 1));
   const single: number[] = [];
   for (let index = 0; index < Number(flags.calls); index++)

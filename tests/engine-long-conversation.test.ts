@@ -5,7 +5,7 @@
 // budget, and a huge single turn whose only trigger sits in its second window is unsafe too
 // (overlapping windows).
 import { execFileSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { createGuard, type Guard, type Message, VigilInputError } from '@vigil/guard-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processMemory } from '../packages/guard-core/src/engine/local/process-memory.js';
@@ -26,6 +26,13 @@ describe('long conversations on the hand-wired guard, default options', () => {
   let rssBefore: number;
 
   beforeAll(async () => {
+    // The model tests share one worker: its high-water mark may come from an earlier file. Reset
+    // it (Linux: "5" to clear_refs), so that the peak below is this file's.
+    try {
+      writeFileSync('/proc/self/clear_refs', '5');
+    } catch {
+      // Not Linux, or not allowed: the peak may then count an earlier file's, and read high.
+    }
     rssBefore = processMemory().rss;
     guard = await createGuard({ model: FIXTURE_PATHS.tinyGuard, threads: 2, gpu: false });
   });

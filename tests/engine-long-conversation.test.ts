@@ -76,12 +76,13 @@ describe('long conversations on the hand-wired guard, default options', () => {
     // KV. The KV figures come from the fixture's own shape (guard.memory() reads layers, KV
     // heads and head sizes from the GGUF: 1 KB a token here, 32 KB for the 1B): 4 x 2,048 tokens
     // pooled, at most 8,192 for the long context. The long context also has a compute buffer of
-    // its own (128 rows of 128,256 logits x 4 bytes), added here as the ADR does not count it.
+    // its own, added here as the ADR does not count it: up to one micro-batch of 128,256 logits
+    // x 4 bytes a row, and the default micro-batch is 512 rows since ADR 0015 (it was 128).
     const memory = guard.memory();
     const kvBytesPerToken = memory.kvBytesPerToken as number;
     expect(memory.kvCache).toBe(4 * 2048 * kvBytesPerToken);
     expect(memory.longContextKvCache).toBeLessThanOrEqual(8192 * kvBytesPerToken);
-    const computeBuffer = 128 * LLAMA3_VOCAB_SIZE * 4;
+    const computeBuffer = 512 * LLAMA3_VOCAB_SIZE * 4;
     const budget =
       statSync(FIXTURE_PATHS.tinyGuard).size +
       (memory.kvCache as number) +

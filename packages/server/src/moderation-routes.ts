@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Message, Verdict } from '@vigil/guard-core';
 import type { Context, Hono } from 'hono';
 import type { z } from 'zod';
-import { ApiError, invalidBody } from './api-error.js';
+import { invalidBody } from './api-error.js';
 import type { createJudge, JudgeItem } from './judge.js';
 import { toOpenAIModeration } from './openai-categories.js';
+import { readJsonBody } from './read-json-body.js';
 import {
   classifyRequestSchema,
   type ModerationPart,
@@ -29,24 +30,7 @@ export interface ModerationRouteOptions extends RequestLimits {
 }
 
 async function readJson<S extends z.ZodType>(c: Context<ServiceEnv>, schema: S): Promise<z.output<S>> {
-  const type = c.req.header('content-type') ?? '';
-  if (!/^application\/json\s*(;|$)/i.test(type)) {
-    throw new ApiError(
-      400,
-      'invalid_request_error',
-      `request body: expected Content-Type application/json, received '${type.slice(0, 100)}'`,
-      { code: 'invalid_content_type' },
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(await c.req.text());
-  } catch {
-    throw new ApiError(400, 'invalid_request_error', 'request body: expected valid JSON', {
-      code: 'invalid_json',
-    });
-  }
-  const parsed = schema.safeParse(json);
+  const parsed = schema.safeParse(await readJsonBody(c.req.raw));
   if (!parsed.success) throw invalidBody(parsed.error);
   return parsed.data;
 }

@@ -59,6 +59,7 @@ export { lastWordEnd } from '../stream/text-boundary.js';
 export { formatPath, functionOption, parseOrThrow } from '../validation.js';
 export { buildVerdict, type JudgedPolicy, judgeScore } from '../verdict/verdict.js';
 export { VigilBodyTooLargeError } from '../wire/body-too-large-error.js';
+export { contentTypeParam } from '../wire/content-type-param.js';
 export {
   type CheckOutcome,
   type Decided,

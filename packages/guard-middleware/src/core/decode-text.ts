@@ -1,4 +1,4 @@
-import { contentTypeParam } from './content-type-param.js';
+import { contentTypeParam } from '@vigil/guard-core/internal';
 
 type Charset = 'utf-8' | 'utf-16le' | 'utf-16be' | 'utf-32le' | 'utf-32be';
 

